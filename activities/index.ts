@@ -1,0 +1,24 @@
+import type { Client } from '@temporalio/client';
+import type { ProviderRegistry } from '../src/providers/registry.js';
+import { bootstrapActivities } from './bootstrap.js';
+import { lifecycleActivities } from './cluster-lifecycle.js';
+import { inventoryActivities } from './inventory.js';
+
+export type { ClusterTarget } from './cluster-lifecycle.js';
+
+export interface ActivityDeps {
+  /** For activities that talk to other workflows (claiming a cluster entity). */
+  client: Client;
+  providers: ProviderRegistry;
+}
+
+/** Every activity the worker registers, built over its dependencies. */
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...inventoryActivities(deps.client),
+    ...lifecycleActivities(deps.providers),
+    ...bootstrapActivities(deps.providers),
+  };
+}
+
+export type FleetActivities = ReturnType<typeof createActivities>;

@@ -1,0 +1,53 @@
+import { Context } from '@temporalio/activity';
+import { WithStartWorkflowOperation, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { ClusterSpec } from '../src/domain/cluster-spec.js';
+import type { OperationRequest } from '../src/domain/cluster-lifecycle.js';
+import type { ClusterState } from '../src/domain/cluster-state.js';
+import { clusterEntityId } from '../src/domain/inventory.js';
+import { claimOperation } from '../workflows/cluster-messages.js';
+import type { clusterEntity } from '../workflows/cluster-entity.js';
+import { step } from './errors.js';
+
+export interface ClaimInput {
+  name: string;
+  /** Given by provision: registers the cluster first when no entity exists yet. */
+  spec?: ClusterSpec;
+  request: OperationRequest;
+}
+
+/**
+ * Claims the cluster's entity for one operation. Provision starts the entity when needed
+ * (update-with-start), so a provision from the UI registers the cluster by itself. A refusal
+ * (busy, protected) comes back as a non-retryable failure carrying the entity's reason.
+ */
+export function inventoryActivities(client: Client) {
+  return {
+    async claimClusterOperation({ name, spec, request }: ClaimInput): Promise<ClusterState> {
+      return step(name, 'claiming the cluster', async () => {
+        const workflowId = clusterEntityId(name);
+        const req = spec ? { ...request, spec } : request;
+        try {
+          if (spec) {
+            const start = new WithStartWorkflowOperation<typeof clusterEntity>('clusterEntity', {
+              workflowId,
+              taskQueue: Context.current().info.taskQueue,
+              args: [{ spec }],
+              workflowIdConflictPolicy: 'USE_EXISTING',
+            });
+            return await client.workflow.executeUpdateWithStart(claimOperation, { args: [req], startWorkflowOperation: start });
+          }
+          return await client.workflow.getHandle(workflowId).executeUpdate(claimOperation, { args: [req] });
+        } catch (err) {
+          if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
+            throw ApplicationFailure.nonRetryable(err.cause.message, err.cause.type ?? 'ClusterBusy');
+          }
+          if (err instanceof WorkflowNotFoundError) {
+            throw ApplicationFailure.nonRetryable(`cluster ${name} is not registered`, 'ClusterNotFound');
+          }
+          throw err;
+        }
+      });
+    },
+  };
+}

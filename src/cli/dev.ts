@@ -1,0 +1,108 @@
+import { join } from 'node:path';
+import { Connection } from '@temporalio/client';
+import { LocalProvider } from '../providers/local/index.js';
+import { tailLog } from '../providers/local/processes.js';
+import { Daemon } from '../temporal/daemon.js';
+import { DevServer } from '../temporal/dev-server.js';
+import { repoDir, Toolchain } from '../toolchain.js';
+import type { CliContext } from './context.js';
+import { CommandError, UsageError } from './errors.js';
+
+const WORKER_ENTRY = join(repoDir, 'workers', 'main.ts');
+
+/** `fleetflow dev up|down|status`: the local system (dev server, worker, local clusters). */
+export async function devCommand(ctx: CliContext, argv: string[]): Promise<void> {
+  const [sub] = argv;
+  const parts = devParts(ctx);
+  switch (sub) {
+    case 'up':
+      return up(ctx, parts);
+    case 'down':
+      return down(ctx, parts);
+    case 'status':
+      return status(ctx, parts);
+    default:
+      throw new UsageError(`dev: unknown command "${sub ?? ''}" (up, down, status)`);
+  }
+}
+
+function devParts(ctx: CliContext) {
+  const { dataDir, namespace } = ctx.config;
+  return {
+    server: new DevServer({ dataDir, namespace }),
+    worker: new Daemon(join(dataDir, 'run', 'worker.pid'), WORKER_ENTRY),
+    workerLog: join(dataDir, 'logs', 'worker.log'),
+    local: new LocalProvider({ dataDir }),
+  };
+}
+type DevParts = ReturnType<typeof devParts>;
+
+async function up(ctx: CliContext, p: DevParts) {
+  let toolchain: Toolchain;
+  try {
+    toolchain = new Toolchain();
+    void toolchain.temporal;
+  } catch (e) {
+    throw new CommandError(e instanceof Error ? e.message : String(e));
+  }
+  const server = await p.server.start();
+  ctx.out(`temporal   ${server.reused ? 'already running' : 'started'} on ${p.server.address} (log ${p.server.logFile})`);
+  const worker = await p.worker.start({
+    name: 'worker',
+    command: process.execPath,
+    args: ['--import', 'tsx', WORKER_ENTRY],
+    logFile: p.workerLog,
+    cwd: repoDir,
+    env: { ...process.env, FLEETFLOW_DATA: ctx.config.dataDir },
+  });
+  await waitForPoller(ctx, p, worker.pid);
+  ctx.out(`worker     ${worker.reused ? 'already running' : 'started'} (pid ${worker.pid}, log ${p.workerLog})`);
+  // Local control planes were stopped by `dev down` (or a reboot): bring them back.
+  for (const c of await p.local.list()) {
+    if (c.status === 'Stopped') {
+      await p.local.start({ name: c.name, region: 'local' });
+      ctx.out(`cluster    ${c.name}: restarted its control plane`);
+    }
+  }
+  ctx.out(`ui         ${p.server.uiUrl}`);
+}
+
+/** The worker is up once it polls the task queue (bundling the workflows takes a few seconds). */
+async function waitForPoller(ctx: CliContext, p: DevParts, pid: number) {
+  const connection = await Connection.connect({ address: p.server.address });
+  try {
+    const deadline = Date.now() + 90_000;
+    while (Date.now() < deadline) {
+      const res = await connection.workflowService.describeTaskQueue({
+        namespace: ctx.config.namespace,
+        taskQueue: { name: ctx.config.taskQueue },
+        taskQueueType: 1, // workflow
+      });
+      if ((res.pollers ?? []).length > 0) return;
+      if (!(await p.worker.pid())) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  } finally {
+    await connection.close();
+  }
+  throw new CommandError(`the worker (pid ${pid}) did not start polling; its log:\n${await tailLog(p.workerLog, 15)}`);
+}
+
+async function down(ctx: CliContext, p: DevParts) {
+  ctx.out(`worker     ${(await p.worker.stop()) ? 'stopped' : 'was not running'}`);
+  const clusters = (await p.local.list()).filter((c) => c.status !== 'Stopped');
+  await p.local.stopAll();
+  ctx.out(`clusters   ${clusters.length} local control plane(s) stopped; their data is kept for \`dev up\``);
+  ctx.out(`temporal   ${(await p.server.stop()) ? 'stopped' : 'was not running (or not started by fleetflow)'}`);
+}
+
+async function status(ctx: CliContext, p: DevParts) {
+  const server = await p.server.status();
+  const worker = await p.worker.pid();
+  ctx.out(`temporal   ${server.answering ? `answering on ${p.server.address}` : 'not answering'}${server.pid ? ` (pid ${server.pid})` : ''}`);
+  ctx.out(`worker     ${worker ? `running (pid ${worker})` : 'not running'}`);
+  for (const c of await p.local.list()) {
+    ctx.out(`cluster    ${c.name}: ${c.status}${c.version ? ` v${c.version}` : ''}${c.endpoint ? ` ${c.endpoint}` : ''}`);
+  }
+  if (server.answering) ctx.out(`ui         ${p.server.uiUrl}`);
+}

@@ -1,0 +1,28 @@
+import { join } from 'node:path';
+import { z } from 'zod';
+import { describeProblems, parseWith } from './domain/validation.js';
+import { repoDir } from './toolchain.js';
+
+/** Worker and CLI settings from the environment; Temporal's own come from TEMPORAL_* (envconfig). */
+const ConfigSchema = z.object({
+  FLEETFLOW_DATA: z.string().min(1).default(join(repoDir, '.fleetflow')),
+  FLEETFLOW_TASK_QUEUE: z.string().min(1).default('fleetflow'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('fleetflow'),
+});
+
+export interface FleetflowConfig {
+  /** Local state: dev server database, logs, local clusters. */
+  dataDir: string;
+  taskQueue: string;
+  namespace: string;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): FleetflowConfig {
+  const parsed = parseWith(ConfigSchema, env, '');
+  if (!parsed.ok) throw new Error(`configuration: ${describeProblems(parsed.problems)}`);
+  return {
+    dataDir: parsed.value.FLEETFLOW_DATA,
+    taskQueue: parsed.value.FLEETFLOW_TASK_QUEUE,
+    namespace: parsed.value.TEMPORAL_NAMESPACE,
+  };
+}

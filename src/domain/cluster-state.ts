@@ -1,0 +1,63 @@
+import type { ClusterSpec } from './cluster-spec.js';
+
+/** Lifecycle phases of a cluster entity. */
+export const CLUSTER_PHASES = [
+  'Registered',
+  'Provisioning',
+  'Active',
+  'Upgrading',
+  'Degraded',
+  'Failed',
+  'Decommissioning',
+  'Deleted',
+] as const;
+export type ClusterPhase = (typeof CLUSTER_PHASES)[number];
+
+/** Operations that change a cluster; at most one runs per cluster at a time. */
+export const OPERATION_TYPES = ['provision', 'decommission'] as const;
+export type OperationType = (typeof OPERATION_TYPES)[number];
+
+export type OperationStatus = 'Running' | 'Succeeded' | 'Failed';
+
+export interface OperationRecord {
+  /** Workflow id of the operation, e.g. "provision/web-1". */
+  id: string;
+  type: OperationType;
+  status: OperationStatus;
+  startedAt: string;
+  endedAt?: string;
+  /** Step the operation is on (while running) or its outcome in words (when done). */
+  message?: string;
+  requestedBy?: string;
+  reason?: string;
+}
+
+export type HealthStatus = 'Unknown' | 'Healthy' | 'Degraded' | 'Unreachable';
+
+export interface ClusterHealth {
+  status: HealthStatus;
+  checkedAt?: string;
+  reasons: string[];
+}
+
+/** Everything the inventory knows about one cluster. Holds no secret. */
+export interface ClusterState {
+  spec: ClusterSpec;
+  phase: ClusterPhase;
+  providerId?: string;
+  endpoint?: string;
+  /** Kubernetes release the control plane reported last, e.g. "1.35.4". */
+  version?: string;
+  health: ClusterHealth;
+  current?: OperationRecord;
+  /** The last operations, newest first, bounded so the state stays small. */
+  history: OperationRecord[];
+  lastError?: string;
+  registeredAt: string;
+  updatedAt: string;
+}
+
+/** Fields an operation may report about the cluster as it goes. */
+export type ClusterPatch = Partial<Pick<ClusterState, 'providerId' | 'endpoint' | 'version' | 'health' | 'phase'>>;
+
+export const HISTORY_LIMIT = 20;

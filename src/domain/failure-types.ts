@@ -1,0 +1,19 @@
+/**
+ * Failure type names that retrying cannot fix. Activities throw them as non-retryable
+ * ApplicationFailures; retry policies list them too, so a retry never hides one.
+ */
+export const NON_RETRYABLE_TYPES = [
+  'InvalidClusterSpec',
+  'InvalidInput',
+  'UnsupportedVersion',
+  'ClusterBusy',
+  'ClusterNotFound',
+  'ClusterProtected',
+  'ClusterDeleted',
+  'PermissionDenied',
+  'KubeRequestRejected',
+  'ProviderFailed',
+  'ProviderNotConfigured',
+] as const;
+
+export type NonRetryableType = (typeof NON_RETRYABLE_TYPES)[number];

@@ -1,0 +1,71 @@
+import { createServer, type Server } from 'node:net';
+
+const HOST = '127.0.0.1';
+
+/**
+ * Ports handed out by this process in the last minute. The kernel may hand the same free
+ * port to two allocations made before either process binds it (two clusters created at
+ * once); remembering them closes that window inside one worker.
+ */
+const recent = new Map<number, number>();
+const RECENT_MS = 60_000;
+
+function listen(port: number): Promise<Server | undefined> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', () => resolve(undefined));
+    server.listen({ port, host: HOST, exclusive: true }, () => resolve(server));
+  });
+}
+
+const close = (s: Server) => new Promise<void>((r) => s.close(() => r()));
+
+/** True when nothing listens on 127.0.0.1:port right now. */
+export async function isPortFree(port: number): Promise<boolean> {
+  const server = await listen(port);
+  if (!server) return false;
+  await close(server);
+  return true;
+}
+
+/**
+ * `count` distinct free ports on 127.0.0.1. All are held open until every one is chosen, so
+ * they differ from each other; the caller must bind them soon (a port is only free until
+ * someone else takes it).
+ */
+export async function freePorts(count: number, exclude: ReadonlySet<number> = new Set()): Promise<number[]> {
+  const now = Date.now();
+  for (const [port, at] of recent) if (now - at > RECENT_MS) recent.delete(port);
+  const held: Server[] = [];
+  const ports: number[] = [];
+  try {
+    for (let attempts = 0; ports.length < count; attempts++) {
+      if (attempts > count * 20) throw new Error(`could not find ${count} free ports on ${HOST}`);
+      const server = await listen(0);
+      if (!server) continue;
+      held.push(server);
+      const port = (server.address() as { port: number }).port;
+      if (!recent.has(port) && !exclude.has(port)) ports.push(port);
+    }
+  } finally {
+    await Promise.all(held.map(close));
+  }
+  for (const port of ports) recent.set(port, now);
+  return ports;
+}
+
+/**
+ * Keeps each wanted port that is still free and replaces the others, so a restarted cluster
+ * keeps its endpoint (and its users' kubeconfigs) whenever it can.
+ */
+export async function reusePorts<K extends string>(wanted: Record<K, number>): Promise<{ ports: Record<K, number>; changed: K[] }> {
+  const keys = Object.keys(wanted) as K[];
+  const taken = await Promise.all(keys.map(async (k) => !(await isPortFree(wanted[k]))));
+  const changed = keys.filter((_, i) => taken[i]);
+  const kept = new Set(keys.filter((_, i) => !taken[i]).map((k) => wanted[k]));
+  const fresh = await freePorts(changed.length, kept);
+  const ports = { ...wanted };
+  changed.forEach((k, i) => (ports[k] = fresh[i]!));
+  return { ports, changed };
+}

@@ -1,0 +1,250 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { ClusterNameSchema } from '../../domain/cluster-spec.js';
+import { PermanentError, TransientError, messageOf } from '../../errors.js';
+import { apiServerHealth } from '../../kube/health.js';
+import { Toolchain } from '../../toolchain.js';
+import type { ClusterCredentials, ClusterProvider, ClusterRef, CreateClusterRequest, ProviderCluster } from '../types.js';
+import { type ControlPlaneBinaries, type LiveProcesses, liveProcesses, startControlPlane, stopControlPlane, writeKubeconfig } from './control-plane.js';
+import { endpointOf, readCredentials } from './credentials.js';
+import { generatePki, writePki } from './certs.js';
+import { withLock } from './lock.js';
+import { type ClusterPaths, clusterPaths, clustersDir, pathsIn } from './paths.js';
+import { freePorts } from './ports.js';
+import { tailLog } from './processes.js';
+import { type LocalClusterState, newProviderId, readState, writeState } from './state.js';
+
+export interface LocalProviderOptions {
+  /** Root of all local clusters; each lives in `<dataDir>/clusters/<name>/`. */
+  dataDir: string;
+  /** Where etcd and kube-apiserver come from; defaults to the shared tools cache. */
+  toolchain?: Toolchain;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Real Kubernetes control planes on this machine, the way envtest runs them: per cluster an
+ * etcd and a kube-apiserver process on free loopback ports, with their own PKI and folder.
+ *
+ * Invariants: the folder is the cluster (state on disk, nothing in memory, so any instance
+ * on the same dataDir sees the same clusters); create, start, stop and delete of one name are
+ * serialised by a lock file, so at most one control plane per name ever runs.
+ */
+export class LocalProvider implements ClusterProvider {
+  readonly name = 'local' as const;
+  readonly dataDir: string;
+  readonly toolchain: Toolchain;
+
+  constructor(opts: LocalProviderOptions) {
+    this.dataDir = resolve(opts.dataDir);
+    this.toolchain = opts.toolchain ?? new Toolchain();
+  }
+
+  /** The admin kubeconfig written for users and kubectl, e.g. `kubectl --kubeconfig <it> get ns`. */
+  kubeconfigPath(name: string): string {
+    return this.paths(name).kubeconfig;
+  }
+
+  /**
+   * Creates cluster `req.name`, or returns the existing one (restarting dead processes). Returns
+   * right after spawning with status Creating; poll describe (or waitUntilRunning) for Running.
+   */
+  async create(req: CreateClusterRequest): Promise<ProviderCluster> {
+    const paths = this.paths(req.name);
+    const version = this.resolveVersion(req.name, req.kubernetesVersion);
+    const bins = this.binaries(req.name, version);
+    await mkdir(clustersDir(this.dataDir), { recursive: true });
+    const state = await withLock(paths.lock, `create cluster ${req.name}`, async () => {
+      await this.removeLeftovers(req.name);
+      const existing = await readState(paths.state);
+      if (existing) return startControlPlane(paths, existing, this.binaries(req.name, existing.kubernetesVersion));
+      // A folder without state.json is not a cluster (creation renames a complete folder in).
+      if (existsSync(paths.dir)) await rm(paths.dir, { recursive: true, force: true });
+      const fresh = await this.build(req, version, paths);
+      return startControlPlane(paths, fresh, bins);
+    });
+    return this.describeState(paths, state);
+  }
+
+  /** Where the cluster is: NotFound, Stopped, Creating (starting up) or Running. */
+  async describe(ref: ClusterRef): Promise<ProviderCluster> {
+    const paths = this.paths(ref.name);
+    const state = await this.stateFor(ref, paths);
+    if (!state) return { name: ref.name, status: 'NotFound' };
+    return this.describeState(paths, state);
+  }
+
+  /** Stops the processes and removes the folder. Deleting a missing cluster is fine. */
+  async delete(ref: ClusterRef): Promise<ProviderCluster> {
+    const paths = this.paths(ref.name);
+    if (!existsSync(paths.dir)) return { name: ref.name, status: 'NotFound' };
+    await withLock(paths.lock, `delete cluster ${ref.name}`, async () => {
+      const state = await this.stateFor(ref, paths);
+      if (!state && existsSync(paths.state)) return; // a different cluster now has this name
+      await stopControlPlane(paths, state);
+      // Rename first: a half-removed folder must never look like a cluster.
+      const trash = join(clustersDir(this.dataDir), `.${ref.name}.deleting-${randomBytes(4).toString('hex')}`);
+      await rename(paths.dir, trash);
+      await rm(trash, { recursive: true, force: true });
+    });
+    return { name: ref.name, status: 'NotFound' };
+  }
+
+  /** Endpoint, CA and admin client certificate; PermanentError ClusterNotFound when absent. */
+  async credentials(ref: ClusterRef): Promise<ClusterCredentials> {
+    const paths = this.paths(ref.name);
+    const state = await this.stateFor(ref, paths);
+    if (!state) throw new PermanentError(`cluster ${ref.name}: not found in ${clustersDir(this.dataDir)}`, 'ClusterNotFound');
+    return readCredentials(paths, state);
+  }
+
+  /** Restarts a Stopped cluster's processes (same ports when free). */
+  async start(ref: ClusterRef): Promise<ProviderCluster> {
+    const paths = this.paths(ref.name);
+    const state = await withLock(paths.lock, `start cluster ${ref.name}`, async () => {
+      const current = await this.stateFor(ref, paths);
+      if (!current) throw new PermanentError(`cluster ${ref.name}: not found`, 'ClusterNotFound');
+      return startControlPlane(paths, current, this.binaries(ref.name, current.kubernetesVersion));
+    });
+    return this.describeState(paths, state);
+  }
+
+  /** Stops the processes but keeps the folder (data, certs, ports), so start() brings it back. */
+  async stop(ref: ClusterRef): Promise<ProviderCluster> {
+    const paths = this.paths(ref.name);
+    await withLock(paths.lock, `stop cluster ${ref.name}`, async () => {
+      await stopControlPlane(paths, await this.stateFor(ref, paths));
+    });
+    return this.describe(ref);
+  }
+
+  /** Every cluster in the data dir, sorted by name. */
+  async list(): Promise<ProviderCluster[]> {
+    const names = (await readdir(clustersDir(this.dataDir)).catch(() => [] as string[]))
+      .filter((n) => !n.startsWith('.') && existsSync(this.paths(n).state))
+      .sort();
+    return Promise.all(names.map((name) => this.describe({ name, region: 'local' })));
+  }
+
+  /** Stops every cluster's processes, keeping their folders (for `dev down`). */
+  async stopAll(): Promise<void> {
+    for (const c of await this.list()) await this.stop({ name: c.name, region: 'local' });
+  }
+
+  /** The pids of the cluster's running processes, from state.json checked against /proc. */
+  async processes(ref: ClusterRef): Promise<LiveProcesses> {
+    const paths = this.paths(ref.name);
+    const state = await readState(paths.state);
+    return state ? liveProcesses(paths, state) : {};
+  }
+
+  /**
+   * Polls describe until Running. For tests and the CLI; workflows poll with durable timers.
+   * Throws TransientError on timeout and PermanentError when the cluster stops or vanishes.
+   */
+  async waitUntilRunning(ref: ClusterRef, timeoutMs = 120_000): Promise<ProviderCluster> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const c = await this.describe(ref);
+      if (c.status === 'Running') return c;
+      if (c.status === 'NotFound' || c.status === 'Stopped') {
+        throw new PermanentError(`cluster ${ref.name}: ${c.status} while waiting for Running: ${c.message ?? ''}`, 'ClusterNotRunning');
+      }
+      if (Date.now() > deadline) {
+        throw new TransientError(`cluster ${ref.name}: not Running after ${timeoutMs} ms: ${c.message ?? ''}`, 'Timeout');
+      }
+      await sleep(250);
+    }
+  }
+
+  private paths(name: string): ClusterPaths {
+    // The name becomes a path: refuse anything that is not a DNS label ("..", "/").
+    const parsed = ClusterNameSchema.safeParse(name);
+    if (!parsed.success) {
+      throw new PermanentError(`cluster "${name}": invalid name: ${parsed.error.issues[0]?.message}`, 'InvalidClusterName');
+    }
+    return clusterPaths(this.dataDir, name);
+  }
+
+  /** The state of the cluster `ref` means; undefined if absent or replaced (providerId differs). */
+  private async stateFor(ref: ClusterRef, paths: ClusterPaths): Promise<LocalClusterState | undefined> {
+    const state = await readState(paths.state);
+    if (state && ref.providerId && ref.providerId !== state.providerId) return undefined;
+    return state;
+  }
+
+  private resolveVersion(name: string, requested: string | undefined): string {
+    if (!requested) return this.toolchain.defaultKubeVersion;
+    const version = this.toolchain.matchKubeVersion(requested);
+    if (!version) {
+      throw new PermanentError(
+        `cluster ${name}: Kubernetes ${requested} is not installed for the local provider (installed: ${this.toolchain.versions.kube.join(', ')})`,
+        'UnsupportedVersion',
+      );
+    }
+    return version;
+  }
+
+  private binaries(name: string, version: string): ControlPlaneBinaries {
+    try {
+      return { etcd: this.toolchain.etcd, apiserver: this.toolchain.kubeApiserver(version) };
+    } catch (e) {
+      throw new PermanentError(`cluster ${name}: ${messageOf(e)}`, 'ToolchainMissing', { cause: e });
+    }
+  }
+
+  /** Builds a complete cluster folder under a temp name and renames it into place. */
+  private async build(req: CreateClusterRequest, version: string, paths: ClusterPaths): Promise<LocalClusterState> {
+    const tmpDir = join(clustersDir(this.dataDir), `.${req.name}.creating-${randomBytes(4).toString('hex')}`);
+    const tmp = pathsIn(tmpDir, paths.lock);
+    try {
+      await mkdir(tmp.etcdData, { recursive: true, mode: 0o700 });
+      await writePki(tmp.certs, await generatePki());
+      const [etcdClient, etcdPeer, apiserver] = (await freePorts(3)) as [number, number, number];
+      const state: LocalClusterState = {
+        schema: 1,
+        name: req.name,
+        region: req.region,
+        providerId: newProviderId(req.name),
+        kubernetesVersion: version,
+        labels: req.labels,
+        idempotencyKey: req.idempotencyKey,
+        createdAt: new Date().toISOString(),
+        ports: { etcdClient, etcdPeer, apiserver },
+        pids: {},
+      };
+      await writeState(tmp.state, state);
+      await writeKubeconfig(tmp, state);
+      await rename(tmpDir, paths.dir);
+      return state;
+    } catch (e) {
+      await rm(tmpDir, { recursive: true, force: true });
+      throw e;
+    }
+  }
+
+  /** Removes temp folders of creates and deletes that crashed (caller holds the name's lock). */
+  private async removeLeftovers(name: string): Promise<void> {
+    const dir = clustersDir(this.dataDir);
+    const stale = (await readdir(dir)).filter((n) => n.startsWith(`.${name}.creating-`) || n.startsWith(`.${name}.deleting-`));
+    await Promise.all(stale.map((n) => rm(join(dir, n), { recursive: true, force: true })));
+  }
+
+  private async describeState(paths: ClusterPaths, state: LocalClusterState): Promise<ProviderCluster> {
+    const base = { name: state.name, providerId: state.providerId, endpoint: endpointOf(state) };
+    const live = await liveProcesses(paths, state);
+    if (!live.etcd || !live.apiserver) {
+      const dead = [!live.etcd && 'etcd', !live.apiserver && 'kube-apiserver'].filter(Boolean).join(' and ');
+      const log = !live.apiserver ? paths.apiserverLog : paths.etcdLog;
+      const tail = await tailLog(log, 3);
+      return { ...base, status: 'Stopped', message: `${dead} not running${tail ? `; last log lines:\n${tail}` : ''}` };
+    }
+    const health = await apiServerHealth(await readCredentials(paths, state), 3_000);
+    if (health.ready) return { ...base, status: 'Running', version: health.version ?? state.kubernetesVersion };
+    const failing = health.checks.split('\n').filter((l) => l.startsWith('[-]')).join('; ');
+    return { ...base, status: 'Creating', version: state.kubernetesVersion, message: failing || health.checks.slice(0, 300) };
+  }
+}

@@ -1,0 +1,111 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Connection } from '@temporalio/client';
+import { tailLog } from '../providers/local/processes.js';
+import { Toolchain } from '../toolchain.js';
+import { Daemon } from './daemon.js';
+import { searchAttributeFlags } from './search-attributes.js';
+
+export interface DevServerOptions {
+  /** Holds temporal/temporal.db (persistent), logs/ and run/. */
+  dataDir: string;
+  namespace: string;
+  ip?: string;
+  port?: number;
+  uiPort?: number;
+  toolchain?: Toolchain;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The Temporal CLI's dev server with a persistent SQLite file, Fleetflow's namespace and search attributes. */
+export class DevServer {
+  readonly ip: string;
+  readonly port: number;
+  readonly uiPort: number;
+  readonly dbFile: string;
+  readonly logFile: string;
+  private readonly daemon: Daemon;
+
+  constructor(private readonly opts: DevServerOptions) {
+    this.ip = opts.ip ?? '127.0.0.1';
+    this.port = opts.port ?? 7233;
+    this.uiPort = opts.uiPort ?? 8233;
+    this.dbFile = join(opts.dataDir, 'temporal', 'temporal.db');
+    this.logFile = join(opts.dataDir, 'logs', 'temporal.log');
+    this.daemon = new Daemon(join(opts.dataDir, 'run', 'temporal.pid'), this.dbFile);
+  }
+
+  get address(): string {
+    return `${this.ip}:${this.port}`;
+  }
+  get uiUrl(): string {
+    return `http://${this.ip}:${this.uiPort}/namespaces/${this.opts.namespace}/workflows`;
+  }
+
+  /** Starts the server, or reuses the one already answering on the address. */
+  async start(): Promise<{ pid?: number; reused: boolean }> {
+    const ours = await this.daemon.pid();
+    if (ours || (await this.answers())) {
+      await this.waitReady();
+      return { ...(ours ? { pid: ours } : {}), reused: true };
+    }
+    mkdirSync(join(this.opts.dataDir, 'temporal'), { recursive: true });
+    const temporal = (this.opts.toolchain ?? new Toolchain()).temporal;
+    const args = [
+      'server', 'start-dev',
+      '--ip', this.ip, '--port', String(this.port), '--ui-port', String(this.uiPort),
+      '--db-filename', this.dbFile,
+      '--namespace', this.opts.namespace,
+      '--log-level', 'warn',
+      ...searchAttributeFlags().flatMap((f) => ['--search-attribute', f]),
+    ];
+    const { pid } = await this.daemon.start({ name: 'temporal', command: temporal, args, logFile: this.logFile });
+    await this.waitReady();
+    return { pid, reused: false };
+  }
+
+  async stop(): Promise<boolean> {
+    return this.daemon.stop();
+  }
+
+  async status(): Promise<{ pid?: number; answering: boolean }> {
+    const pid = await this.daemon.pid();
+    return { ...(pid ? { pid } : {}), answering: await this.answers() };
+  }
+
+  private async answers(): Promise<boolean> {
+    try {
+      const connection = await Connection.connect({ address: this.address, connectTimeout: 1_000 });
+      try {
+        await connection.workflowService.getSystemInfo({});
+        return true;
+      } finally {
+        await connection.close();
+      }
+    } catch {
+      return false;
+    }
+  }
+
+  /** Waits until the server answers and the namespace exists (it is created on first start). */
+  async waitReady(timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let last = 'not answering';
+    while (Date.now() < deadline) {
+      try {
+        const connection = await Connection.connect({ address: this.address, connectTimeout: 1_000 });
+        try {
+          await connection.workflowService.describeNamespace({ namespace: this.opts.namespace });
+          return;
+        } finally {
+          await connection.close();
+        }
+      } catch (e) {
+        last = e instanceof Error ? e.message : String(e);
+      }
+      await sleep(300);
+    }
+    throw new Error(`Temporal dev server on ${this.address} not ready after ${timeoutMs / 1000} s (${last}); log:\n${await tailLog(this.logFile, 10)}`);
+  }
+}

@@ -1,0 +1,32 @@
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { Client } from '@temporalio/client';
+import { createActivities } from '../activities/index.js';
+import { loadConfig } from '../src/config.js';
+import { LocalProvider } from '../src/providers/local/index.js';
+import { ProviderRegistry } from '../src/providers/registry.js';
+import { temporalConnectConfig } from '../src/temporal/connection.js';
+import { workflowsPath } from './bundle.js';
+
+/** Runs a Fleetflow worker: every workflow and activity on one task queue, until SIGINT/SIGTERM. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const { connectionOptions, namespace } = temporalConnectConfig(config);
+  const connection = await NativeConnection.connect(connectionOptions);
+  const client = new Client({ connection, namespace });
+  const providers = new ProviderRegistry([new LocalProvider({ dataDir: config.dataDir })]);
+  const worker = await Worker.create({
+    connection,
+    namespace,
+    taskQueue: config.taskQueue,
+    workflowsPath,
+    activities: createActivities({ client, providers }),
+  });
+  console.log(`fleetflow worker: namespace ${namespace}, task queue ${config.taskQueue}, data ${config.dataDir}`);
+  await worker.run();
+  await connection.close();
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

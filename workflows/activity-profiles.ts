@@ -1,0 +1,27 @@
+import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import type { FleetActivities } from '../activities/index.js';
+import { NON_RETRYABLE_TYPES } from '../src/domain/failure-types.js';
+
+// One options profile per kind of call, declared once.
+
+/** A single API call: seconds, retried with backoff on transient faults. */
+const quickCall: ActivityOptions = {
+  startToCloseTimeout: '1 minute',
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '30 seconds',
+    maximumAttempts: 10,
+    nonRetryableErrorTypes: [...NON_RETRYABLE_TYPES],
+  },
+};
+
+/** Work that may take minutes (applying a bundle, stopping processes); heartbeats prove progress. */
+const longWork: ActivityOptions = {
+  startToCloseTimeout: '15 minutes',
+  heartbeatTimeout: '30 seconds',
+  retry: { ...quickCall.retry, maximumAttempts: 5 },
+};
+
+export const quick = proxyActivities<FleetActivities>(quickCall);
+export const long = proxyActivities<FleetActivities>(longWork);

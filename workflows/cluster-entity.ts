@@ -1,0 +1,126 @@
+import {
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { ClusterSpecSchema } from '../src/domain/cluster-spec.js';
+import {
+  applyProgress,
+  beginOperation,
+  changeSpec,
+  finishOperation,
+  newClusterState,
+  refuseOperation,
+  refuseSpecChange,
+} from '../src/domain/cluster-lifecycle.js';
+import type { ClusterState } from '../src/domain/cluster-state.js';
+import { inventoryValues } from '../src/domain/inventory.js';
+import { describeProblems, parseWith } from '../src/domain/validation.js';
+import { SA } from '../src/temporal/search-attributes.js';
+import {
+  claimOperation,
+  getClusterState,
+  operationFinished,
+  operationProgress,
+  registerCluster,
+  type ClusterEntityInput,
+} from './cluster-messages.js';
+
+/** Continue-as-new well before Temporal's suggestion so replays stay quick. */
+const MAX_HISTORY_EVENTS = 2_000;
+
+const now = () => new Date().toISOString();
+
+/**
+ * One long-running entity per cluster (id `cluster/<name>`): the fleet inventory. It holds the
+ * state, admits at most one mutating operation at a time and publishes search attributes so
+ * that listing clusters is a visibility query. It completes once the cluster is Deleted.
+ */
+export async function clusterEntity(input: ClusterEntityInput): Promise<ClusterState> {
+  let state = input.state ?? newClusterState(parseSpec(input.spec), now());
+
+  const publish = () => {
+    const v = inventoryValues(state);
+    upsertSearchAttributes([
+      { key: SA.provider, value: v.provider },
+      { key: SA.region, value: v.region },
+      { key: SA.environment, value: v.environment },
+      { key: SA.version, value: v.version },
+      { key: SA.phase, value: v.phase },
+      { key: SA.health, value: v.health },
+      { key: SA.labels, value: v.labels },
+    ]);
+    const op = state.current ? `; ${state.current.type} ${state.current.id}: ${state.current.message ?? ''}` : '';
+    setCurrentDetails(`**${state.phase}** ${state.spec.provider}/${state.spec.region} v${v.version || '?'}${op}`);
+  };
+  let published = '';
+  const update = (next: ClusterState) => {
+    state = next;
+    // Upserting only on change keeps the history short.
+    const key = JSON.stringify([inventoryValues(state), state.current?.message]);
+    if (key !== published) {
+      published = key;
+      publish();
+    }
+  };
+
+  setHandler(getClusterState, () => state, { description: 'The cluster: spec, phase, version, health, operations' });
+
+  setHandler(claimOperation, (req) => {
+    update(beginOperation(state, req, now()));
+    return state;
+  }, {
+    description: 'Start a mutating operation (refused while another runs)',
+    validator: (req) => {
+      const refusal = refuseOperation(state, req);
+      if (refusal) throw ApplicationFailure.nonRetryable(refusal.message, refusal.type);
+    },
+  });
+
+  setHandler(registerCluster, (specInput) => {
+    update(changeSpec(state, ClusterSpecSchema.parse(specInput), now()));
+    return state;
+  }, {
+    description: 'Register or re-register the cluster spec',
+    validator: (specInput) => {
+      const parsed = parseWith(ClusterSpecSchema, specInput, 'spec');
+      if (!parsed.ok) {
+        throw ApplicationFailure.nonRetryable(`invalid cluster spec: ${describeProblems(parsed.problems)}`, 'InvalidClusterSpec');
+      }
+      const refusal = refuseSpecChange(state, parsed.value);
+      if (refusal) throw ApplicationFailure.nonRetryable(refusal, 'InvalidClusterSpec');
+    },
+  });
+
+  setHandler(operationProgress, ({ operationId, step, patch }) => {
+    update(applyProgress(state, operationId, step, patch ?? {}, now()));
+  });
+
+  setHandler(operationFinished, (outcome) => {
+    update(finishOperation(state, outcome, now()));
+  });
+
+  update(state);
+  const historyIsLong = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > MAX_HISTORY_EVENTS;
+  await condition(() => state.phase === 'Deleted' || historyIsLong());
+  await condition(allHandlersFinished);
+  if (state.phase === 'Deleted') return state;
+  return continueAsNew<typeof clusterEntity>({ spec: state.spec, state });
+}
+
+function parseSpec(input: unknown) {
+  const parsed = parseWith(ClusterSpecSchema, input, 'spec');
+  if (!parsed.ok) {
+    throw ApplicationFailure.nonRetryable(
+      `invalid cluster spec: ${describeProblems(parsed.problems)}`,
+      'InvalidClusterSpec',
+      { problems: parsed.problems },
+    );
+  }
+  return parsed.value;
+}

@@ -1,0 +1,56 @@
+import { setCurrentDetails } from '@temporalio/workflow';
+import { DecommissionInputSchema, pollPlan, type DecommissionInput } from '../src/domain/operations.js';
+import { messageOf } from '../src/errors.js';
+import type { ClusterTarget } from '../activities/index.js';
+import { long, quick } from './activity-profiles.js';
+import { OperationReporter, parseInput, waitForStatus } from './operation-steps.js';
+
+export interface DecommissionResult {
+  name: string;
+  providerId?: string;
+}
+
+/**
+ * Deletes a cluster and retires its entity: claim (a protected cluster needs force and a
+ * reason) -> delete through the provider -> wait until gone -> entity Deleted and completed.
+ */
+export async function decommissionCluster(input: DecommissionInput): Promise<DecommissionResult> {
+  const { name, force, reason, requestedBy } = parseInput(DecommissionInputSchema, input, 'decommission request');
+  setCurrentDetails(`decommission ${name}: claiming the cluster`);
+  const report = new OperationReporter(name, 'decommission');
+  const state = await quick.claimClusterOperation({
+    name,
+    request: {
+      id: report.operationId,
+      type: 'decommission',
+      force,
+      ...(reason ? { reason } : {}),
+      ...(requestedBy ? { requestedBy } : {}),
+    },
+  });
+  const target: ClusterTarget = {
+    provider: state.spec.provider,
+    name,
+    region: state.spec.region,
+    ...(state.providerId ? { providerId: state.providerId } : {}),
+  };
+  const plan = pollPlan(state.spec.provider);
+  try {
+    await report.step(`deleting through the ${target.provider} provider`);
+    await long.deleteCluster(target);
+    await report.step('waiting until the cluster is gone');
+    await waitForStatus(target, 'NotFound', {
+      intervalMs: plan.intervalMs,
+      timeoutMs: plan.deleteTimeoutMs,
+      step: 'waiting until deleted',
+    });
+    await report.finish(true, force ? `decommissioned (forced: ${reason})` : 'decommissioned', {
+      phase: 'Deleted',
+      health: { status: 'Unknown', reasons: ['decommissioned'] },
+    });
+    return { name, ...(state.providerId ? { providerId: state.providerId } : {}) };
+  } catch (err) {
+    await report.finish(false, `decommission failed: ${messageOf(err)}`);
+    throw err;
+  }
+}

@@ -1,0 +1,4 @@
+// The workflow bundle's entry: every workflow type the worker serves.
+export { clusterEntity } from './cluster-entity.js';
+export { provisionCluster } from './provision-cluster.js';
+export { decommissionCluster } from './decommission-cluster.js';

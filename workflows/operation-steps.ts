@@ -1,0 +1,90 @@
+import {
+  ApplicationFailure,
+  CancellationScope,
+  getExternalWorkflowHandle,
+  setCurrentDetails,
+  sleep,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { z } from 'zod';
+import type { OperationType } from '../src/domain/cluster-state.js';
+import type { ClusterPatch } from '../src/domain/cluster-state.js';
+import { clusterEntityId } from '../src/domain/inventory.js';
+import { describeProblems, parseWith } from '../src/domain/validation.js';
+import type { ProviderCluster, ProviderClusterStatus } from '../src/providers/types.js';
+import type { ClusterTarget } from '../activities/index.js';
+import { quick } from './activity-profiles.js';
+import { operationFinished, operationProgress } from './cluster-messages.js';
+
+/** Parses a workflow input; a bad one fails the workflow at once, every problem listed by path. */
+export function parseInput<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {
+  const parsed = parseWith(schema, input, '');
+  if (parsed.ok) return parsed.value;
+  throw ApplicationFailure.nonRetryable(
+    `invalid ${what}: ${describeProblems(parsed.problems)}`,
+    what === 'cluster spec' ? 'InvalidClusterSpec' : 'InvalidInput',
+    { problems: parsed.problems },
+  );
+}
+
+/** Reports an operation's steps to its cluster entity and to the Temporal UI. */
+export class OperationReporter {
+  readonly operationId = workflowInfo().workflowId;
+  private readonly entity;
+
+  constructor(
+    readonly cluster: string,
+    readonly type: OperationType,
+  ) {
+    this.entity = getExternalWorkflowHandle(clusterEntityId(cluster));
+  }
+
+  async step(step: string, patch?: ClusterPatch): Promise<void> {
+    setCurrentDetails(`${this.type} ${this.cluster}: ${step}`);
+    await this.entity.signal(operationProgress, { operationId: this.operationId, step, ...(patch ? { patch } : {}) });
+  }
+
+  /** Always delivered, even when the operation is being cancelled, so the cluster is freed. */
+  async finish(succeeded: boolean, message: string, patch?: ClusterPatch): Promise<void> {
+    setCurrentDetails(`${this.type} ${this.cluster}: ${succeeded ? 'done' : 'failed'}: ${message}`);
+    await CancellationScope.nonCancellable(() =>
+      this.entity.signal(operationFinished, {
+        operationId: this.operationId,
+        succeeded,
+        message,
+        ...(patch ? { patch } : {}),
+      }),
+    );
+  }
+}
+
+/**
+ * Polls the provider on a durable timer until the cluster reaches `want`. Fails when the
+ * provider reports Failed, or when the deadline passes (with the last status in the message).
+ */
+export async function waitForStatus(
+  target: ClusterTarget,
+  want: ProviderClusterStatus,
+  opts: { intervalMs: number; timeoutMs: number; step: string },
+): Promise<ProviderCluster> {
+  // Date.now() is workflow time here: deterministic on replay.
+  const deadline = Date.now() + opts.timeoutMs;
+  for (;;) {
+    const last = await quick.describeCluster(target);
+    if (last.status === want) return last;
+    if (last.status === 'Failed') {
+      throw ApplicationFailure.nonRetryable(
+        `cluster ${target.name}: ${opts.step}: provider reports Failed: ${last.message ?? 'no reason given'}`,
+        'ProviderFailed',
+      );
+    }
+    if (Date.now() >= deadline) {
+      throw ApplicationFailure.nonRetryable(
+        `cluster ${target.name}: ${opts.step}: still ${last.status} after ${Math.round(opts.timeoutMs / 1000)} s` +
+          (last.message ? `: ${last.message}` : ''),
+        'Timeout',
+      );
+    }
+    await sleep(opts.intervalMs);
+  }
+}

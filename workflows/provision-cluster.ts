@@ -1,0 +1,70 @@
+import { setCurrentDetails } from '@temporalio/workflow';
+import { pollPlan, ProvisionInputSchema, type ProvisionInput } from '../src/domain/operations.js';
+import { messageOf } from '../src/errors.js';
+import type { ClusterTarget } from '../activities/index.js';
+import { long, quick } from './activity-profiles.js';
+import { OperationReporter, parseInput, waitForStatus } from './operation-steps.js';
+
+export interface ProvisionResult {
+  name: string;
+  providerId: string;
+  endpoint: string;
+  version: string;
+  objectsApplied: number;
+}
+
+/**
+ * Makes a registered (or new) cluster real: validate -> claim the cluster entity -> create
+ * through the provider (idempotent by name and key) -> wait until ready -> bootstrap the
+ * baseline bundle -> verify -> Active. Safe to start twice: the provider returns the cluster
+ * it already made, and the bundle is applied with server-side apply.
+ */
+export async function provisionCluster(input: ProvisionInput): Promise<ProvisionResult> {
+  const { spec, requestedBy } = parseInput(ProvisionInputSchema, input, 'cluster spec');
+  setCurrentDetails(`provision ${spec.name}: claiming the cluster`);
+  const report = new OperationReporter(spec.name, 'provision');
+  await quick.claimClusterOperation({
+    name: spec.name,
+    spec,
+    request: { id: report.operationId, type: 'provision', ...(requestedBy ? { requestedBy } : {}) },
+  });
+  const plan = pollPlan(spec.provider);
+  try {
+    await report.step(`creating through the ${spec.provider} provider`);
+    const created = await quick.createCluster({ spec, idempotencyKey: `${report.operationId}/create` });
+    const target: ClusterTarget = {
+      provider: spec.provider,
+      name: spec.name,
+      region: spec.region,
+      ...(created.providerId ? { providerId: created.providerId } : {}),
+    };
+    await report.step('waiting until the API server is ready', { ...(created.providerId ? { providerId: created.providerId } : {}) });
+    const ready = await waitForStatus(target, 'Running', {
+      intervalMs: plan.intervalMs,
+      timeoutMs: plan.readyTimeoutMs,
+      step: 'waiting until ready',
+    });
+    await report.step('bootstrapping the baseline bundle', {
+      ...(ready.endpoint ? { endpoint: ready.endpoint } : {}),
+      ...(ready.version ? { version: ready.version } : {}),
+    });
+    const applied = await long.bootstrapCluster({ target, spec });
+    await report.step('verifying');
+    const verified = await quick.verifyCluster({ target, spec });
+    await report.finish(true, `provisioned: ${verified.objectsFound} bootstrap objects verified, v${verified.version}`, {
+      phase: 'Active',
+      version: verified.version,
+      health: verified.health,
+    });
+    return {
+      name: spec.name,
+      providerId: ready.providerId ?? created.providerId ?? '',
+      endpoint: ready.endpoint ?? '',
+      version: verified.version,
+      objectsApplied: applied.objects,
+    };
+  } catch (err) {
+    await report.finish(false, `provision failed: ${messageOf(err)}`);
+    throw err;
+  }
+}
