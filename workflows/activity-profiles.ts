@@ -6,7 +6,7 @@ import { NON_RETRYABLE_TYPES } from '../src/domain/failure-types.js';
 
 /** A single API call: seconds, retried with backoff on transient faults. */
 const quickCall: ActivityOptions = {
-  startToCloseTimeout: '1 minute',
+  startToCloseTimeout: '30 seconds',
   retry: {
     initialInterval: '1 second',
     backoffCoefficient: 2,

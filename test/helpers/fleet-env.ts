@@ -1,0 +1,132 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Client } from '@temporalio/client';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { createActivities } from '../../activities/index.js';
+import { LocalProvider } from '../../src/providers/local/index.js';
+import { ProviderRegistry } from '../../src/providers/registry.js';
+import { ALL_SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes.js';
+import { repoDir, Toolchain } from '../../src/toolchain.js';
+import { workflowsPath } from '../../workers/bundle.js';
+
+export const NAMESPACE = 'fleetflow';
+
+/**
+ * One real Temporal dev server (the installed CLI binary, never a download), one workflow
+ * bundle and one local-provider data folder per test file. Each test gets its own task queue;
+ * workers run only inside the test. `teardown` deletes every local cluster the file made and
+ * stops the server and any worker process.
+ */
+export class FleetTestEnv {
+  private readonly children = new Set<ChildProcess>();
+
+  private constructor(
+    readonly env: TestWorkflowEnvironment,
+    readonly bundle: WorkflowBundle,
+    readonly dataDir: string,
+    readonly local: LocalProvider,
+  ) {}
+
+  static async create(): Promise<FleetTestEnv> {
+    const toolchain = new Toolchain();
+    // Expected failures (bad input, refusals) would otherwise print stack traces at WARN.
+    Runtime.install({ logger: new DefaultLogger('ERROR') });
+    const env = await TestWorkflowEnvironment.createLocal({
+      server: {
+        executable: { type: 'existing-path', path: toolchain.temporal },
+        ip: '127.0.0.1',
+        namespace: NAMESPACE,
+        searchAttributes: ALL_SEARCH_ATTRIBUTES,
+        ui: false,
+        log: { format: 'pretty', level: 'error' },
+      },
+    });
+    const bundle = await bundleWorkflowCode({ workflowsPath, logger: quietLogger });
+    const dataDir = mkdtempSync(join(tmpdir(), 'fleetflow-test-'));
+    return new FleetTestEnv(env, bundle, dataDir, new LocalProvider({ dataDir, toolchain }));
+  }
+
+  get client(): Client {
+    return this.env.client;
+  }
+
+  newTaskQueue(): string {
+    return `test-${randomUUID()}`;
+  }
+
+  /** Runs an in-process worker for the duration of `fn`. */
+  async withWorker<T>(taskQueue: string, fn: () => Promise<T>): Promise<T> {
+    const worker = await Worker.create({
+      connection: this.env.nativeConnection,
+      namespace: NAMESPACE,
+      taskQueue,
+      workflowBundle: this.bundle,
+      activities: createActivities({ client: this.env.client, providers: new ProviderRegistry([this.local]) }),
+    });
+    return worker.runUntil(fn());
+  }
+
+  /** Starts workers/main.ts as its own process (so a test can SIGKILL it), logging to a file. */
+  spawnWorker(taskQueue: string, logFile: string): ChildProcess {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(repoDir, 'workers', 'main.ts')], {
+      cwd: repoDir,
+      env: {
+        ...process.env,
+        TEMPORAL_ADDRESS: this.env.address,
+        TEMPORAL_NAMESPACE: NAMESPACE,
+        FLEETFLOW_TASK_QUEUE: taskQueue,
+        FLEETFLOW_DATA: this.dataDir,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const log = createWriteStream(logFile, { flags: 'a' });
+    child.stdout?.pipe(log);
+    child.stderr?.pipe(log);
+    this.children.add(child);
+    child.on('exit', () => this.children.delete(child));
+    return child;
+  }
+
+  /** Environment for running the `fleetflow` CLI against this server and data folder. */
+  cliEnv(taskQueue: string): NodeJS.ProcessEnv {
+    return {
+      ...process.env,
+      TEMPORAL_ADDRESS: this.env.address,
+      TEMPORAL_NAMESPACE: NAMESPACE,
+      FLEETFLOW_TASK_QUEUE: taskQueue,
+      FLEETFLOW_DATA: this.dataDir,
+    };
+  }
+
+  async teardown(): Promise<void> {
+    for (const child of this.children) child.kill('SIGKILL');
+    for (const c of await this.local.list()) await this.local.delete({ name: c.name, region: 'local' });
+    rmSync(this.dataDir, { recursive: true, force: true });
+    await this.env.teardown();
+  }
+}
+
+const quietLogger = {
+  log: () => undefined,
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: (m: string) => console.warn(m),
+  error: (m: string) => console.error(m),
+};
+
+/** Polls `fn` until it returns a value that `done` accepts (visibility is eventually consistent). */
+export async function eventually<T>(fn: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last = await fn();
+  while (!done(last)) {
+    if (Date.now() > deadline) throw new Error(`condition not met in ${timeoutMs} ms; last value: ${JSON.stringify(last)}`);
+    await new Promise((r) => setTimeout(r, 250));
+    last = await fn();
+  }
+  return last;
+}
