@@ -1,9 +1,8 @@
 import { setCurrentDetails } from '@temporalio/workflow';
 import { DecommissionInputSchema, pollPlan, type DecommissionInput } from '../src/domain/operations.js';
-import { messageOf } from '../src/errors.js';
 import type { ClusterTarget } from '../activities/index.js';
 import { long, quick } from './activity-profiles.js';
-import { OperationReporter, parseInput, waitForStatus } from './operation-steps.js';
+import { OperationReporter, operationFailure, parseInput, waitForStatus } from './operation-steps.js';
 
 export interface DecommissionResult {
   name: string;
@@ -18,16 +17,20 @@ export async function decommissionCluster(input: DecommissionInput): Promise<Dec
   const { name, force, reason, requestedBy } = parseInput(DecommissionInputSchema, input, 'decommission request');
   setCurrentDetails(`decommission ${name}: claiming the cluster`);
   const report = new OperationReporter(name, 'decommission');
-  const state = await quick.claimClusterOperation({
-    name,
-    request: {
-      id: report.operationId,
-      type: 'decommission',
-      force,
-      ...(reason ? { reason } : {}),
-      ...(requestedBy ? { requestedBy } : {}),
-    },
-  });
+  const state = await quick
+    .claimClusterOperation({
+      name,
+      request: {
+        id: report.operationId,
+        type: 'decommission',
+        force,
+        ...(reason ? { reason } : {}),
+        ...(requestedBy ? { requestedBy } : {}),
+      },
+    })
+    .catch((err: unknown) => {
+      throw operationFailure('decommission', err); // refused: the entity was not changed
+    });
   const target: ClusterTarget = {
     provider: state.spec.provider,
     name,
@@ -50,7 +53,8 @@ export async function decommissionCluster(input: DecommissionInput): Promise<Dec
     });
     return { name, ...(state.providerId ? { providerId: state.providerId } : {}) };
   } catch (err) {
-    await report.finish(false, `decommission failed: ${messageOf(err)}`);
-    throw err;
+    const failure = operationFailure('decommission', err);
+    await report.finish(false, failure.message);
+    throw failure;
   }
 }

@@ -1,5 +1,6 @@
 import {
   ApplicationFailure,
+  TemporalFailure,
   CancellationScope,
   getExternalWorkflowHandle,
   setCurrentDetails,
@@ -25,6 +26,20 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown, what:
     what === 'cluster spec' ? 'InvalidClusterSpec' : 'InvalidInput',
     { problems: parsed.problems },
   );
+}
+
+/** The innermost failure: what went wrong, without the "Activity task failed" wrapping. */
+export function rootFailure(err: unknown): { message: string; type: string } {
+  let e: unknown = err;
+  while (e instanceof TemporalFailure && e.cause) e = e.cause;
+  const type = e instanceof ApplicationFailure && e.type ? e.type : 'OperationFailed';
+  return { message: e instanceof Error ? e.message : String(e), type };
+}
+
+/** Rethrown from an operation: the root cause's words and type, the whole chain as the cause. */
+export function operationFailure(what: string, err: unknown): ApplicationFailure {
+  const root = rootFailure(err);
+  return ApplicationFailure.create({ message: `${what} failed: ${root.message}`, type: root.type, nonRetryable: true, cause: err as Error });
 }
 
 /** Reports an operation's steps to its cluster entity and to the Temporal UI. */

@@ -1,9 +1,8 @@
 import { setCurrentDetails } from '@temporalio/workflow';
 import { pollPlan, ProvisionInputSchema, type ProvisionInput } from '../src/domain/operations.js';
-import { messageOf } from '../src/errors.js';
 import type { ClusterTarget } from '../activities/index.js';
 import { long, quick } from './activity-profiles.js';
-import { OperationReporter, parseInput, waitForStatus } from './operation-steps.js';
+import { OperationReporter, operationFailure, parseInput, waitForStatus } from './operation-steps.js';
 
 export interface ProvisionResult {
   name: string;
@@ -23,11 +22,15 @@ export async function provisionCluster(input: ProvisionInput): Promise<Provision
   const { spec, requestedBy } = parseInput(ProvisionInputSchema, input, 'cluster spec');
   setCurrentDetails(`provision ${spec.name}: claiming the cluster`);
   const report = new OperationReporter(spec.name, 'provision');
-  await quick.claimClusterOperation({
-    name: spec.name,
-    spec,
-    request: { id: report.operationId, type: 'provision', ...(requestedBy ? { requestedBy } : {}) },
-  });
+  await quick
+    .claimClusterOperation({
+      name: spec.name,
+      spec,
+      request: { id: report.operationId, type: 'provision', ...(requestedBy ? { requestedBy } : {}) },
+    })
+    .catch((err: unknown) => {
+      throw operationFailure('provision', err); // refused: the entity was not changed
+    });
   const plan = pollPlan(spec.provider);
   try {
     await report.step(`creating through the ${spec.provider} provider`);
@@ -64,7 +67,8 @@ export async function provisionCluster(input: ProvisionInput): Promise<Provision
       objectsApplied: applied.objects,
     };
   } catch (err) {
-    await report.finish(false, `provision failed: ${messageOf(err)}`);
-    throw err;
+    const failure = operationFailure('provision', err);
+    await report.finish(false, failure.message);
+    throw failure;
   }
 }

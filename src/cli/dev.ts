@@ -21,8 +21,15 @@ export async function devCommand(ctx: CliContext, argv: string[]): Promise<void>
       return down(ctx, parts);
     case 'status':
       return status(ctx, parts);
+    // The dev server alone, for temporal-dev/start and stop.
+    case 'server-start': {
+      const r = await parts.server.start();
+      return ctx.out(`temporal ${r.reused ? 'already running' : 'started'} on ${parts.server.address}; ui ${parts.server.uiUrl}`);
+    }
+    case 'server-stop':
+      return ctx.out(`temporal ${(await parts.server.stop()) ? 'stopped' : 'was not running'}`);
     default:
-      throw new UsageError(`dev: unknown command "${sub ?? ''}" (up, down, status)`);
+      throw new UsageError(`dev: unknown command "${sub ?? ''}" (up, down, status, server-start, server-stop)`);
   }
 }
 

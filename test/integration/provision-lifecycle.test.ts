@@ -106,6 +106,8 @@ describe('provisioning and decommissioning local clusters', () => {
         .catch((e: unknown) => e);
       expect(failureOf(busy)).toMatchObject({ type: 'ClusterBusy', nonRetryable: true });
       expect(failureOf(busy)?.message).toMatch(/^cluster gamma is busy: provision operation provision\/gamma has been running since/);
+      // The workflow's own failure (what the UI shows first) says the same.
+      expect((busy as WorkflowFailedError).cause?.message).toMatch(/^decommission failed: cluster gamma is busy/);
       await first.result();
 
       const protectedRefusal = await fleet.client.workflow
@@ -152,9 +154,13 @@ describe('provisioning and decommissioning local clusters', () => {
   });
 });
 
-/** The ApplicationFailure at the root of a workflow failure. */
+/** The innermost ApplicationFailure of a workflow failure: where the error was classified. */
 function failureOf(e: unknown): ApplicationFailure | undefined {
   let err: unknown = e instanceof WorkflowFailedError ? e.cause : e;
-  while (err && !(err instanceof ApplicationFailure) && (err as { cause?: unknown }).cause) err = (err as { cause?: unknown }).cause;
-  return err instanceof ApplicationFailure ? err : undefined;
+  let found: ApplicationFailure | undefined;
+  while (err) {
+    if (err instanceof ApplicationFailure) found = err;
+    err = (err as { cause?: unknown }).cause;
+  }
+  return found;
 }

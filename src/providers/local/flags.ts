@@ -37,7 +37,11 @@ export function etcdArgs(paths: ClusterPaths, ports: LocalClusterState['ports'])
  *   would fail forever in the log.
  * - --enable-priority-and-fairness=false: no APF config objects and controllers; a local
  *   cluster has one user.
+ * - --watch-cache=false: watches and lists go to etcd instead of an in-memory copy of every
+ *   resource; measured here: ~10-20 MB less RSS and lower idle CPU per API server, no
+ *   visible cost for a handful of clients.
  * - --profiling=false: no pprof handlers.
+ * Measured but not used: GOMEMLIMIT=128MiB cut RSS to ~200 MB but cost a third more CPU in GC.
  */
 export function apiserverArgs(paths: ClusterPaths, ports: LocalClusterState['ports']): string[] {
   const f = certFiles(paths.certs);
@@ -59,11 +63,15 @@ export function apiserverArgs(paths: ClusterPaths, ports: LocalClusterState['por
     `--service-account-signing-key-file=${f.saPrivateKey}`,
     '--endpoint-reconciler-type=none',
     '--enable-priority-and-fairness=false',
+    '--watch-cache=false',
     '--profiling=false',
   ];
 }
 
-/** The argument that marks a process as this cluster's etcd (its data folder). */
-export const etcdMarker = (paths: ClusterPaths) => `--data-dir=${paths.etcdData}`;
-/** The argument that marks a process as this cluster's kube-apiserver. */
-export const apiserverMarker = (paths: ClusterPaths) => `--cert-dir=${paths.certs}`;
+/**
+ * The whole argument (NUL-terminated, as in /proc/<pid>/cmdline) that marks a process as this
+ * cluster's etcd: its data folder. Whole, so cluster "a" never matches cluster "ab".
+ */
+export const etcdMarker = (paths: ClusterPaths) => `--data-dir=${paths.etcdData}\0`;
+/** The whole argument that marks a process as this cluster's kube-apiserver. */
+export const apiserverMarker = (paths: ClusterPaths) => `--cert-dir=${paths.certs}\0`;

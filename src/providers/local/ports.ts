@@ -55,13 +55,27 @@ export async function freePorts(count: number, exclude: ReadonlySet<number> = ne
   return ports;
 }
 
+/** True when the port is free now or becomes free within `ms` (its old owner still exiting). */
+async function freeSoon(port: number, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    if (await isPortFree(port)) return true;
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 /**
- * Keeps each wanted port that is still free and replaces the others, so a restarted cluster
- * keeps its endpoint (and its users' kubeconfigs) whenever it can.
+ * Keeps each wanted port that is free (waiting up to `graceMs`: a process that has just died
+ * may not have closed its sockets yet) and replaces the others, so a restarted cluster keeps
+ * its endpoint, and its users' kubeconfigs, whenever it can.
  */
-export async function reusePorts<K extends string>(wanted: Record<K, number>): Promise<{ ports: Record<K, number>; changed: K[] }> {
+export async function reusePorts<K extends string>(
+  wanted: Record<K, number>,
+  graceMs = 3_000,
+): Promise<{ ports: Record<K, number>; changed: K[] }> {
   const keys = Object.keys(wanted) as K[];
-  const taken = await Promise.all(keys.map(async (k) => !(await isPortFree(wanted[k]))));
+  const taken = await Promise.all(keys.map(async (k) => !(await freeSoon(wanted[k], graceMs))));
   const changed = keys.filter((_, i) => taken[i]);
   const kept = new Set(keys.filter((_, i) => !taken[i]).map((k) => wanted[k]));
   const fresh = await freePorts(changed.length, kept);

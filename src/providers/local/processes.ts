@@ -21,21 +21,22 @@ export async function processStartTime(pid: number): Promise<string | undefined>
 }
 
 /**
- * True when `pid` is running with `marker` as one of its arguments (e.g. the cluster's
- * `--data-dir=...`). A zombie has an empty cmdline and a reused pid runs some other command,
- * so both count as dead, which is what a restart decision needs.
+ * True when `pid` is running and its command line (arguments joined by NUL, each followed by
+ * one) contains `marker`, e.g. the cluster's folder. A zombie has an empty cmdline and a
+ * reused pid runs some other command, so both count as dead, which is what a restart
+ * decision needs. End a marker with "\0" to match a whole argument's tail.
  */
 export async function isAlive(pid: number | undefined, marker: string): Promise<boolean> {
   if (!pid || pid <= 0) return false;
   try {
-    return (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0').includes(marker);
+    return (await readFile(`/proc/${pid}/cmdline`, 'utf8')).includes(marker);
   } catch {
     return false;
   }
 }
 
 /**
- * Every running process with `marker` as an argument. Catches processes whose pid never
+ * Every running process whose command line contains `marker` (see isAlive). Catches processes whose pid never
  * reached state.json (a worker killed between spawn and write), so they are adopted or
  * stopped rather than duplicated.
  */
@@ -98,25 +99,39 @@ function signal(pid: number, sig: NodeJS.Signals): void {
   }
 }
 
-async function waitGone(pid: number, marker: string, ms: number): Promise<boolean> {
+/**
+ * True once `pid` (started at `start`) has fully exited: no such process, a zombie, or a pid
+ * reused by a later process. Not "cmdline is empty": a dying process loses its cmdline before
+ * it closes its files, so its listening ports are still taken at that point.
+ */
+async function exited(pid: number, start: string | undefined): Promise<boolean> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  if (!stat) return true;
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return fields[0] === 'Z' || fields[0] === 'X' || (start !== undefined && fields[19] !== start);
+}
+
+async function waitExited(pid: number, start: string | undefined, ms: number): Promise<boolean> {
   const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (!(await isAlive(pid, marker))) return true;
+  for (;;) {
+    if (await exited(pid, start)) return true;
+    if (Date.now() > deadline) return false;
     await sleep(50);
   }
-  return !(await isAlive(pid, marker));
 }
 
 /**
  * Stops `pid` if it is still this cluster's process: SIGTERM, then SIGKILL after `graceMs`,
- * and waits until it has exited. Never signals a pid whose cmdline lacks `marker`.
+ * and waits until it has fully exited (its ports free). Never signals a pid whose cmdline
+ * lacks `marker`.
  */
 export async function stopProcess(pid: number | undefined, marker: string, graceMs = 10_000): Promise<void> {
   if (!pid || !(await isAlive(pid, marker))) return;
+  const start = await processStartTime(pid);
   signal(pid, 'SIGTERM');
-  if (await waitGone(pid, marker, graceMs)) return;
+  if (await waitExited(pid, start, graceMs)) return;
   signal(pid, 'SIGKILL');
-  if (!(await waitGone(pid, marker, 10_000))) throw new Error(`pid ${pid} did not exit after SIGKILL`);
+  if (!(await waitExited(pid, start, 10_000))) throw new Error(`pid ${pid} did not exit after SIGKILL`);
 }
 
 /** The last `lines` lines of a log file (read from its last 16 KB), for a status message. */
