@@ -23,6 +23,16 @@ export interface ClaimInput {
  */
 export function inventoryActivities(client: Client) {
   return {
+    /** Execution status of an operation workflow, e.g. RUNNING, TERMINATED; NOT_FOUND when unknown. */
+    async operationStatus(workflowId: string): Promise<string> {
+      try {
+        return (await client.workflow.getHandle(workflowId).describe()).status.name;
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) return 'NOT_FOUND';
+        throw err;
+      }
+    },
+
     async claimClusterOperation({ name, spec, request }: ClaimInput): Promise<ClusterState> {
       return step(name, 'claiming the cluster', async () => {
         const workflowId = clusterEntityId(name);

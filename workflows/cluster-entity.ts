@@ -22,6 +22,7 @@ import type { ClusterState } from '../src/domain/cluster-state.js';
 import { inventoryValues } from '../src/domain/inventory.js';
 import { describeProblems, parseWith } from '../src/domain/validation.js';
 import { SA } from '../src/temporal/search-attributes.js';
+import { quick } from './activity-profiles.js';
 import {
   claimOperation,
   getClusterState,
@@ -33,6 +34,8 @@ import {
 
 /** Continue-as-new well before Temporal's suggestion so replays stay quick. */
 const MAX_HISTORY_EVENTS = 2_000;
+/** How often a running operation's workflow is checked for having ended without a word. */
+const OPERATION_CHECK_INTERVAL = '30 seconds';
 
 const now = () => new Date().toISOString();
 
@@ -107,7 +110,25 @@ export async function clusterEntity(input: ClusterEntityInput): Promise<ClusterS
 
   update(state);
   const historyIsLong = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > MAX_HISTORY_EVENTS;
-  await condition(() => state.phase === 'Deleted' || historyIsLong());
+  const done = () => state.phase === 'Deleted' || historyIsLong();
+  while (!done()) {
+    const op = state.current?.id;
+    if (!op) {
+      await condition(() => !!state.current || done());
+      continue;
+    }
+    // A terminated or timed-out operation never reports its end: look for that while it runs.
+    const moved = await condition(() => state.current?.id !== op || done(), OPERATION_CHECK_INTERVAL);
+    if (moved) continue;
+    const status = await quick.operationStatus(op);
+    if (status !== 'RUNNING' && state.current?.id === op) {
+      update(finishOperation(state, {
+        operationId: op,
+        succeeded: false,
+        message: `operation ${op} ended (${status}) without reporting its outcome`,
+      }, now()));
+    }
+  }
   await condition(allHandlersFinished);
   if (state.phase === 'Deleted') return state;
   return continueAsNew<typeof clusterEntity>({ spec: state.spec, state });

@@ -80,8 +80,11 @@ export class LocalProvider implements ClusterProvider {
   /** Stops the processes and removes the folder. Deleting a missing cluster is fine. */
   async delete(ref: ClusterRef): Promise<ProviderCluster> {
     const paths = this.paths(ref.name);
-    if (!existsSync(paths.dir)) return { name: ref.name, status: 'NotFound' };
+    if (!existsSync(clustersDir(this.dataDir))) return { name: ref.name, status: 'NotFound' };
+    // Always under the lock, so a delete cannot slip between a create's build and its rename.
     await withLock(paths.lock, `delete cluster ${ref.name}`, async () => {
+      await this.removeLeftovers(ref.name);
+      if (!existsSync(paths.dir)) return;
       const state = await this.stateFor(ref, paths);
       if (!state && existsSync(paths.state)) return; // a different cluster now has this name
       await stopControlPlane(paths, state);

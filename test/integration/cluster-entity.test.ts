@@ -1,0 +1,71 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { clusterEntityId } from '../../src/domain/inventory.js';
+import { claimOperation, getClusterState, operationFinished, operationProgress } from '../../workflows/cluster-messages.js';
+import { eventually, FleetTestEnv } from '../helpers/fleet-env.js';
+
+let fleet: FleetTestEnv;
+beforeAll(async () => {
+  fleet = await FleetTestEnv.create();
+});
+afterAll(async () => {
+  await fleet?.teardown();
+});
+
+it('continues as new before its history grows long, keeping its state and its running operation', async () => {
+  const taskQueue = fleet.newTaskQueue();
+  await fleet.withWorker(taskQueue, async () => {
+    const handle = await fleet.client.workflow.start('clusterEntity', {
+      workflowId: clusterEntityId('epsilon'),
+      taskQueue,
+      args: [{ spec: { name: 'epsilon', provider: 'local', labels: { team: 'web' } } }],
+    });
+    // Any running workflow can stand for the operation: the entity checks that it still runs.
+    const stand = await fleet.client.workflow.start('clusterEntity', {
+      workflowId: clusterEntityId('epsilon-operation'),
+      taskQueue,
+      args: [{ spec: { name: 'epsilon-operation', provider: 'local' } }],
+    });
+    const operationId = stand.workflowId;
+    await handle.executeUpdate(claimOperation, { args: [{ id: operationId, type: 'provision' }] });
+    // Each report with a new step adds a signal, a workflow task and a search-attribute upsert.
+    for (let i = 0; i < 800; i++) {
+      await handle.signal(operationProgress, { operationId, step: `step ${i}` });
+    }
+    const latest = fleet.client.workflow.getHandle(clusterEntityId('epsilon'));
+    await eventually(() => latest.describe(), (d) => d.runId !== handle.firstExecutionRunId, 60_000);
+    expect((await latest.describe()).historyLength).toBeLessThan(2_000);
+
+    const carried = await latest.query(getClusterState);
+    expect(carried.current).toMatchObject({ id: operationId, message: 'step 799' });
+    expect(carried).toMatchObject({ phase: 'Provisioning', spec: { labels: { team: 'web' } } });
+    // The new run still takes the operation's end.
+    await latest.signal(operationFinished, { operationId, succeeded: true, message: 'ok', patch: { phase: 'Active' } });
+    await eventually(() => latest.query(getClusterState), (s) => s.phase === 'Active' && !s.current);
+    await stand.terminate('end of test');
+  });
+});
+
+it('frees a cluster whose operation workflow was terminated without reporting', async () => {
+  const taskQueue = fleet.newTaskQueue();
+  await fleet.withWorker(taskQueue, async () => {
+    const provision = await fleet.client.workflow.start('provisionCluster', {
+      workflowId: 'provision/zeta',
+      taskQueue,
+      args: [{ spec: { name: 'zeta', provider: 'local' } }],
+    });
+    const entity = fleet.client.workflow.getHandle(clusterEntityId('zeta'));
+    await eventually(() => entity.query(getClusterState).catch(() => undefined), (s) => s?.current?.id === 'provision/zeta');
+    await provision.terminate('operator gave up');
+
+    const freed = await eventually(() => entity.query(getClusterState), (s) => !s.current, 60_000);
+    expect(freed.phase).toBe('Failed');
+    expect(freed.history[0]).toMatchObject({
+      id: 'provision/zeta',
+      status: 'Failed',
+      message: 'operation provision/zeta ended (TERMINATED) without reporting its outcome',
+    });
+    // The cluster takes operations again.
+    await fleet.client.workflow.execute('decommissionCluster', { workflowId: 'decommission/zeta', taskQueue, args: [{ name: 'zeta' }] });
+    expect((await entity.result()).phase).toBe('Deleted');
+  });
+});
