@@ -8,6 +8,7 @@ const ConfigSchema = z.object({
   FLEETFLOW_DATA: z.string().min(1).default(join(repoDir, '.fleetflow')),
   FLEETFLOW_TASK_QUEUE: z.string().min(1).default('fleetflow'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('fleetflow'),
+  FLEETFLOW_UI_PORT: z.coerce.number().int().min(1).max(65535).optional(),
 });
 
 export interface FleetflowConfig {
@@ -15,6 +16,8 @@ export interface FleetflowConfig {
   dataDir: string;
   taskQueue: string;
   namespace: string;
+  /** Web UI port of the dev server `fleetflow dev up` starts (default: gRPC port + 1000). */
+  uiPort?: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): FleetflowConfig {
@@ -24,5 +27,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FleetflowConfi
     dataDir: parsed.value.FLEETFLOW_DATA,
     taskQueue: parsed.value.FLEETFLOW_TASK_QUEUE,
     namespace: parsed.value.TEMPORAL_NAMESPACE,
+    ...(parsed.value.FLEETFLOW_UI_PORT ? { uiPort: parsed.value.FLEETFLOW_UI_PORT } : {}),
   };
 }

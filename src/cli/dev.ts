@@ -3,6 +3,7 @@ import { Connection } from '@temporalio/client';
 import { LocalProvider } from '../providers/local/index.js';
 import { tailLog } from '../providers/local/processes.js';
 import { Daemon } from '../temporal/daemon.js';
+import { temporalConnectConfig } from '../temporal/connection.js';
 import { DevServer } from '../temporal/dev-server.js';
 import { repoDir, Toolchain } from '../toolchain.js';
 import type { CliContext } from './context.js';
@@ -34,9 +35,14 @@ export async function devCommand(ctx: CliContext, argv: string[]): Promise<void>
 }
 
 function devParts(ctx: CliContext) {
-  const { dataDir, namespace } = ctx.config;
+  const { dataDir, namespace, uiPort } = ctx.config;
+  // The dev server listens where clients will look for it: TEMPORAL_ADDRESS, if it is local.
+  const address = temporalConnectConfig(ctx.config).connectionOptions.address ?? '127.0.0.1:7233';
+  const m = /^(127\.0\.0\.1|localhost):(\d+)$/.exec(address);
+  if (!m) throw new UsageError(`dev: TEMPORAL_ADDRESS is ${address}; the dev server only runs on 127.0.0.1`);
+  const port = Number(m[2]);
   return {
-    server: new DevServer({ dataDir, namespace }),
+    server: new DevServer({ dataDir, namespace, port, uiPort: uiPort ?? port + 1000 }),
     worker: new Daemon(join(dataDir, 'run', 'worker.pid'), WORKER_ENTRY),
     workerLog: join(dataDir, 'logs', 'worker.log'),
     local: new LocalProvider({ dataDir }),
