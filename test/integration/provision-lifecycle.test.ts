@@ -72,6 +72,16 @@ describe('provisioning and decommissioning local clusters', () => {
         { name: 'beta', phase: 'Active', provider: 'local', region: 'local', environment: 'prod', version: '1.35.4', health: 'Healthy', labels: { team: 'data' } },
       ]);
 
+      // No credential material reaches workflow history.
+      const creds = await fleet.local.credentials({ name: 'alpha', region: 'local' });
+      const secrets = [creds.caPem, creds.auth.kind === 'clientCertificate' ? creds.auth.keyPem : creds.auth.token].map(pemBody);
+      for (const id of ['provision/alpha', clusterEntityId('alpha')]) {
+        const text = historyText(await fleet.client.workflow.getHandle(id).fetchHistory());
+        expect(text).toContain('"team":"web"'); // payloads were decoded, so the search means something
+        expect(text).not.toContain('-----BEGIN');
+        for (const secret of secrets) expect(text).not.toContain(secret);
+      }
+
       const before = await fleet.local.processes({ name: 'alpha', region: 'local' });
       const dir = clusterPaths(fleet.dataDir, 'alpha').dir;
       await fleet.client.workflow.execute('decommissionCluster', {
@@ -153,6 +163,21 @@ describe('provisioning and decommissioning local clusters', () => {
     expect((cli as { stderr: string }).stderr).toBe(`error: ${file}: ${failure?.message}\n`);
   });
 });
+
+/** Every string and decoded payload of a history, as one text to search. */
+function historyText(history: unknown): string {
+  const parts: string[] = [];
+  const walk = (v: unknown) => {
+    if (v instanceof Uint8Array) parts.push(Buffer.from(v).toString('utf8'));
+    else if (typeof v === 'string') parts.push(v);
+    else if (v && typeof v === 'object') for (const x of Object.values(v)) walk(x);
+  };
+  walk(history);
+  return parts.join('\n');
+}
+
+/** A long, unique line from the middle of a PEM block. */
+const pemBody = (pem: string) => pem.split('\n').filter((l) => l && !l.startsWith('-----'))[1] ?? pem;
 
 /** The innermost ApplicationFailure of a workflow failure: where the error was classified. */
 function failureOf(e: unknown): ApplicationFailure | undefined {
