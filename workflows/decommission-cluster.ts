@@ -43,7 +43,7 @@ export async function decommissionCluster(input: DecommissionInput): Promise<Dec
     await long.deleteCluster(target);
     await report.step('waiting until the cluster is gone');
     await waitForStatus(target, 'NotFound', {
-      intervalMs: plan.intervalMs,
+      plan,
       timeoutMs: plan.deleteTimeoutMs,
       step: 'waiting until deleted',
     });

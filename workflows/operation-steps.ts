@@ -11,6 +11,7 @@ import type { z } from 'zod';
 import type { OperationType } from '../src/domain/cluster-state.js';
 import type { ClusterPatch } from '../src/domain/cluster-state.js';
 import { clusterEntityId } from '../src/domain/inventory.js';
+import { nextPollDelay, type PollPlan } from '../src/domain/operations.js';
 import { describeProblems, parseWith } from '../src/domain/validation.js';
 import type { ProviderCluster, ProviderClusterStatus } from '../src/providers/types.js';
 import type { ClusterTarget } from '../activities/index.js';
@@ -80,11 +81,11 @@ export class OperationReporter {
 export async function waitForStatus(
   target: ClusterTarget,
   want: ProviderClusterStatus,
-  opts: { intervalMs: number; timeoutMs: number; step: string },
+  opts: { plan: PollPlan; timeoutMs: number; step: string },
 ): Promise<ProviderCluster> {
   // Date.now() is workflow time here: deterministic on replay.
   const deadline = Date.now() + opts.timeoutMs;
-  for (;;) {
+  for (let attempt = 0; ; attempt++) {
     const last = await quick.describeCluster(target);
     if (last.status === want) return last;
     if (last.status === 'Failed') {
@@ -100,6 +101,6 @@ export async function waitForStatus(
         'Timeout',
       );
     }
-    await sleep(opts.intervalMs);
+    await sleep(Math.min(nextPollDelay(opts.plan, attempt), Math.max(1, deadline - Date.now())));
   }
 }

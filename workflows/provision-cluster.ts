@@ -43,7 +43,7 @@ export async function provisionCluster(input: ProvisionInput): Promise<Provision
     };
     await report.step('waiting until the API server is ready', { ...(created.providerId ? { providerId: created.providerId } : {}) });
     const ready = await waitForStatus(target, 'Running', {
-      intervalMs: plan.intervalMs,
+      plan,
       timeoutMs: plan.readyTimeoutMs,
       step: 'waiting until ready',
     });

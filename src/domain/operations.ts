@@ -22,10 +22,26 @@ export const DecommissionInputSchema = z
   .refine((v) => !v.force || !!v.reason?.trim(), { message: 'a forced decommission needs a reason', path: ['reason'] });
 export type DecommissionInput = z.input<typeof DecommissionInputSchema>;
 
+export interface PollPlan {
+  /** First wait between two looks; it doubles up to maxIntervalMs. */
+  intervalMs: number;
+  maxIntervalMs: number;
+  readyTimeoutMs: number;
+  deleteTimeoutMs: number;
+}
+
 /** How often to look and how long to wait for a provider to finish; clouds are slow, local is not. */
-export function pollPlan(provider: ProviderName): { intervalMs: number; readyTimeoutMs: number; deleteTimeoutMs: number } {
+export function pollPlan(provider: ProviderName): PollPlan {
   switch (provider) {
     case 'local':
-      return { intervalMs: 1_000, readyTimeoutMs: 5 * 60_000, deleteTimeoutMs: 5 * 60_000 };
+      return { intervalMs: 1_000, maxIntervalMs: 5_000, readyTimeoutMs: 5 * 60_000, deleteTimeoutMs: 5 * 60_000 };
   }
+}
+
+/**
+ * The waits between polls of a long provider operation: doubling from the first interval to
+ * the cap, so a quick cluster is seen at once and a slow one costs few history events.
+ */
+export function nextPollDelay(plan: Pick<PollPlan, 'intervalMs' | 'maxIntervalMs'>, attempt: number): number {
+  return Math.min(plan.maxIntervalMs, plan.intervalMs * 2 ** Math.min(attempt, 30));
 }

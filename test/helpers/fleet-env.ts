@@ -34,7 +34,7 @@ export class FleetTestEnv {
   static async create(): Promise<FleetTestEnv> {
     const toolchain = new Toolchain();
     // Expected failures (bad input, refusals) would otherwise print stack traces at WARN.
-    Runtime.install({ logger: new DefaultLogger('ERROR') });
+    Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } } });
     const env = await TestWorkflowEnvironment.createLocal({
       server: {
         executable: { type: 'existing-path', path: toolchain.temporal },
