@@ -20,6 +20,7 @@ import {
 } from '../src/domain/cluster-lifecycle.js';
 import type { ClusterState } from '../src/domain/cluster-state.js';
 import { inventoryValues } from '../src/domain/inventory.js';
+import { OperationRequestSchema } from '../src/domain/operations.js';
 import { describeProblems, parseWith } from '../src/domain/validation.js';
 import { SA } from '../src/temporal/search-attributes.js';
 import { quick } from './activity-profiles.js';
@@ -75,12 +76,16 @@ export async function clusterEntity(input: ClusterEntityInput): Promise<ClusterS
   setHandler(getClusterState, () => state, { description: 'The cluster: spec, phase, version, health, operations' });
 
   setHandler(claimOperation, (req) => {
-    update(beginOperation(state, req, now()));
+    update(beginOperation(state, OperationRequestSchema.parse(req), now()));
     return state;
   }, {
     description: 'Start a mutating operation (refused while another runs)',
     validator: (req) => {
-      const refusal = refuseOperation(state, req);
+      const parsed = parseWith(OperationRequestSchema, req, 'request');
+      if (!parsed.ok) {
+        throw ApplicationFailure.nonRetryable(`invalid operation request: ${describeProblems(parsed.problems)}`, 'InvalidInput');
+      }
+      const refusal = refuseOperation(state, parsed.value);
       if (refusal) throw ApplicationFailure.nonRetryable(refusal.message, refusal.type);
     },
   });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ClusterNameSchema, ClusterSpecSchema, type ProviderName } from './cluster-spec.js';
+import { OPERATION_TYPES } from './cluster-state.js';
 
 /** Input of provisionCluster, as started from the UI, the CLI or the API. */
 export const ProvisionInputSchema = z
@@ -45,3 +46,15 @@ export function pollPlan(provider: ProviderName): PollPlan {
 export function nextPollDelay(plan: Pick<PollPlan, 'intervalMs' | 'maxIntervalMs'>, attempt: number): number {
   return Math.min(plan.maxIntervalMs, plan.intervalMs * 2 ** Math.min(attempt, 30));
 }
+
+/** A claim on a cluster entity, as the claimOperation update receives it from any client. */
+export const OperationRequestSchema = z
+  .object({
+    id: z.string().min(1, 'must name the operation workflow').max(400),
+    type: z.enum(OPERATION_TYPES),
+    requestedBy: z.string().max(200).optional(),
+    force: z.boolean().optional(),
+    reason: z.string().max(500).optional(),
+    spec: ClusterSpecSchema.optional(),
+  })
+  .strict();

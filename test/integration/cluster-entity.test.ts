@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { OperationRequest } from '../../src/domain/cluster-lifecycle.js';
 import { clusterEntityId } from '../../src/domain/inventory.js';
 import { claimOperation, getClusterState, operationFinished, operationProgress } from '../../workflows/cluster-messages.js';
 import { eventually, FleetTestEnv } from '../helpers/fleet-env.js';
@@ -26,6 +27,12 @@ it('continues as new before its history grows long, keeping its state and its ru
       args: [{ spec: { name: 'epsilon-operation', provider: 'local' } }],
     });
     const operationId = stand.workflowId;
+    // A malformed claim is refused by the validator, naming the fields, and changes nothing.
+    const bad = { id: '', type: 'reboot' } as unknown as OperationRequest;
+    await expect(handle.executeUpdate(claimOperation, { args: [bad] })).rejects.toMatchObject({
+      cause: { type: 'InvalidInput', message: expect.stringMatching(/^invalid operation request: request\.id: .*; request\.type: /) },
+    });
+    expect((await handle.query(getClusterState)).current).toBeUndefined();
     await handle.executeUpdate(claimOperation, { args: [{ id: operationId, type: 'provision' }] });
     // Each report with a new step adds a signal, a workflow task and a search-attribute upsert.
     for (let i = 0; i < 800; i++) {
