@@ -53,8 +53,6 @@ export async function decommissionCluster(input: DecommissionInput): Promise<Dec
     });
     return { name, ...(state.providerId ? { providerId: state.providerId } : {}) };
   } catch (err) {
-    const failure = operationFailure('decommission', err);
-    await report.finish(false, failure.message);
-    throw failure;
+    throw await report.fail('decommission', err);
   }
 }

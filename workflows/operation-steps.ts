@@ -1,15 +1,15 @@
 import {
   ApplicationFailure,
-  TemporalFailure,
   CancellationScope,
   getExternalWorkflowHandle,
+  isCancellation,
   setCurrentDetails,
   sleep,
+  TemporalFailure,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { z } from 'zod';
-import type { OperationType } from '../src/domain/cluster-state.js';
-import type { ClusterPatch } from '../src/domain/cluster-state.js';
+import type { ClusterPatch, OperationType } from '../src/domain/cluster-state.js';
 import { clusterEntityId } from '../src/domain/inventory.js';
 import { nextPollDelay, type PollPlan } from '../src/domain/operations.js';
 import { describeProblems, parseWith } from '../src/domain/validation.js';
@@ -19,14 +19,10 @@ import { quick } from './activity-profiles.js';
 import { operationFinished, operationProgress } from './cluster-messages.js';
 
 /** Parses a workflow input; a bad one fails the workflow at once, every problem listed by path. */
-export function parseInput<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {
+export function parseInput<S extends z.ZodType>(schema: S, input: unknown, what: string, type = 'InvalidInput'): z.output<S> {
   const parsed = parseWith(schema, input, '');
   if (parsed.ok) return parsed.value;
-  throw ApplicationFailure.nonRetryable(
-    `invalid ${what}: ${describeProblems(parsed.problems)}`,
-    what === 'cluster spec' ? 'InvalidClusterSpec' : 'InvalidInput',
-    { problems: parsed.problems },
-  );
+  throw ApplicationFailure.nonRetryable(`invalid ${what}: ${describeProblems(parsed.problems)}`, type, { problems: parsed.problems });
 }
 
 /** The innermost failure: what went wrong, without the "Activity task failed" wrapping. */
@@ -37,8 +33,12 @@ export function rootFailure(err: unknown): { message: string; type: string } {
   return { message: e instanceof Error ? e.message : String(e), type };
 }
 
-/** Rethrown from an operation: the root cause's words and type, the whole chain as the cause. */
-export function operationFailure(what: string, err: unknown): ApplicationFailure {
+/**
+ * Rethrown from an operation: the root cause's words and type, the whole chain as the cause.
+ * A cancellation stays a cancellation, so the UI shows the workflow Canceled, not Failed.
+ */
+export function operationFailure(what: string, err: unknown): unknown {
+  if (isCancellation(err)) return err;
   const root = rootFailure(err);
   return ApplicationFailure.create({ message: `${what} failed: ${root.message}`, type: root.type, nonRetryable: true, cause: err as Error });
 }
@@ -61,6 +61,13 @@ export class OperationReporter {
   }
 
   /** Always delivered, even when the operation is being cancelled, so the cluster is freed. */
+  /** Reports a failed operation and returns what the workflow should throw. */
+  async fail(what: string, err: unknown): Promise<unknown> {
+    const failure = operationFailure(what, err);
+    await this.finish(false, isCancellation(err) ? `${what} cancelled` : (failure as Error).message);
+    return failure;
+  }
+
   async finish(succeeded: boolean, message: string, patch?: ClusterPatch): Promise<void> {
     setCurrentDetails(`${this.type} ${this.cluster}: ${succeeded ? 'done' : 'failed'}: ${message}`);
     await CancellationScope.nonCancellable(() =>

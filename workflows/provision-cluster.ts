@@ -19,7 +19,7 @@ export interface ProvisionResult {
  * it already made, and the bundle is applied with server-side apply.
  */
 export async function provisionCluster(input: ProvisionInput): Promise<ProvisionResult> {
-  const { spec, requestedBy } = parseInput(ProvisionInputSchema, input, 'cluster spec');
+  const { spec, requestedBy } = parseInput(ProvisionInputSchema, input, 'cluster spec', 'InvalidClusterSpec');
   setCurrentDetails(`provision ${spec.name}: claiming the cluster`);
   const report = new OperationReporter(spec.name, 'provision');
   await quick
@@ -67,8 +67,6 @@ export async function provisionCluster(input: ProvisionInput): Promise<Provision
       objectsApplied: applied.objects,
     };
   } catch (err) {
-    const failure = operationFailure('provision', err);
-    await report.finish(false, failure.message);
-    throw failure;
+    throw await report.fail('provision', err);
   }
 }

@@ -76,3 +76,22 @@ it('frees a cluster whose operation workflow was terminated without reporting', 
     expect((await entity.result()).phase).toBe('Deleted');
   });
 });
+
+it('records a cancelled provision as such and frees the cluster at once', async () => {
+  const taskQueue = fleet.newTaskQueue();
+  await fleet.withWorker(taskQueue, async () => {
+    const provision = await fleet.client.workflow.start('provisionCluster', {
+      workflowId: 'provision/eta',
+      taskQueue,
+      args: [{ spec: { name: 'eta', provider: 'local' } }],
+    });
+    const entity = fleet.client.workflow.getHandle(clusterEntityId('eta'));
+    await eventually(() => entity.query(getClusterState).catch(() => undefined), (s) => s?.current?.id === 'provision/eta');
+    await provision.cancel();
+    await expect(provision.result()).rejects.toThrow();
+    expect((await provision.describe()).status.name).toBe('CANCELLED');
+    const freed = await eventually(() => entity.query(getClusterState), (s) => !s.current, 10_000);
+    expect(freed.history[0]).toMatchObject({ id: 'provision/eta', status: 'Failed', message: 'provision cancelled' });
+    await fleet.client.workflow.execute('decommissionCluster', { workflowId: 'decommission/eta', taskQueue, args: [{ name: 'eta' }] });
+  });
+});
