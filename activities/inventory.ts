@@ -4,7 +4,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { ClusterSpec } from '../src/domain/cluster-spec.js';
 import type { OperationRequest } from '../src/domain/cluster-lifecycle.js';
 import type { ClusterState } from '../src/domain/cluster-state.js';
-import { clusterEntityId } from '../src/domain/inventory.js';
+import { clusterEntityId, entitySummary } from '../src/domain/inventory.js';
 import { claimOperation } from '../workflows/cluster-messages.js';
 import type { clusterEntity } from '../workflows/cluster-entity.js';
 import { step } from './errors.js';
@@ -44,6 +44,7 @@ export function inventoryActivities(client: Client) {
               taskQueue: Context.current().info.taskQueue,
               args: [{ spec }],
               workflowIdConflictPolicy: 'USE_EXISTING',
+              staticSummary: entitySummary(spec),
             });
             return await client.workflow.executeUpdateWithStart(claimOperation, { args: [req], startWorkflowOperation: start });
           }

@@ -1,5 +1,6 @@
 import {
   ApplicationFailure,
+  CancellationScope,
   allHandlersFinished,
   condition,
   continueAsNew,
@@ -116,24 +117,28 @@ export async function clusterEntity(input: ClusterEntityInput): Promise<ClusterS
   update(state);
   const historyIsLong = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > MAX_HISTORY_EVENTS;
   const done = () => state.phase === 'Deleted' || historyIsLong();
-  while (!done()) {
-    const op = state.current?.id;
-    if (!op) {
-      await condition(() => !!state.current || done());
-      continue;
+  // The entity is the inventory: a cancel request (one click in the UI) must not drop a live
+  // cluster from it, so it is ignored; decommission retires a cluster, terminate is for admins.
+  await CancellationScope.nonCancellable(async () => {
+    while (!done()) {
+      const op = state.current?.id;
+      if (!op) {
+        await condition(() => !!state.current || done());
+        continue;
+      }
+      // A terminated or timed-out operation never reports its end: look for that while it runs.
+      const moved = await condition(() => state.current?.id !== op || done(), OPERATION_CHECK_INTERVAL);
+      if (moved) continue;
+      const status = await quick.operationStatus(op);
+      if (status !== 'RUNNING' && state.current?.id === op) {
+        update(finishOperation(state, {
+          operationId: op,
+          succeeded: false,
+          message: `operation ${op} ended (${status}) without reporting its outcome`,
+        }, now()));
+      }
     }
-    // A terminated or timed-out operation never reports its end: look for that while it runs.
-    const moved = await condition(() => state.current?.id !== op || done(), OPERATION_CHECK_INTERVAL);
-    if (moved) continue;
-    const status = await quick.operationStatus(op);
-    if (status !== 'RUNNING' && state.current?.id === op) {
-      update(finishOperation(state, {
-        operationId: op,
-        succeeded: false,
-        message: `operation ${op} ended (${status}) without reporting its outcome`,
-      }, now()));
-    }
-  }
+  });
   await condition(allHandlersFinished);
   if (state.phase === 'Deleted') return state;
   return continueAsNew<typeof clusterEntity>({ spec: state.spec, state });

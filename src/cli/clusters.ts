@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { WithStartWorkflowOperation, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type { ClusterSpec } from '../domain/cluster-spec.js';
 import type { ClusterState } from '../domain/cluster-state.js';
-import { CLUSTER_ENTITY_TYPE, clusterEntityId, INVENTORY_ATTRIBUTES } from '../domain/inventory.js';
+import { CLUSTER_ENTITY_TYPE, clusterEntityId, entitySummary, INVENTORY_ATTRIBUTES } from '../domain/inventory.js';
 import { inventoryQuery, parseSelector } from '../domain/selector.js';
 import { clusterPaths } from '../providers/local/paths.js';
 import { getClusterState, registerCluster } from '../../workflows/cluster-messages.js';
@@ -55,6 +55,7 @@ async function register(ctx: CliContext, argv: string[]) {
     taskQueue: ctx.config.taskQueue,
     args: [{ spec }],
     workflowIdConflictPolicy: 'USE_EXISTING',
+    staticSummary: entitySummary(spec),
   });
   const state = await refusalsAsErrors(() =>
     client.workflow.executeUpdateWithStart(registerCluster, { args: [spec], startWorkflowOperation: start }),

@@ -1,3 +1,4 @@
+import type { ClusterSpec } from './cluster-spec.js';
 import type { ClusterState } from './cluster-state.js';
 
 /**
@@ -32,3 +33,6 @@ export function inventoryValues(state: ClusterState) {
 /** Workflow type and id scheme of cluster entities. */
 export const CLUSTER_ENTITY_TYPE = 'clusterEntity';
 export const clusterEntityId = (name: string) => `cluster/${name}`;
+
+/** The line the Temporal UI shows for an entity in its workflow list. */
+export const entitySummary = (spec: ClusterSpec) => `cluster ${spec.name} (${spec.provider}/${spec.region}, ${spec.environment})`;

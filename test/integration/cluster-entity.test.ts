@@ -12,7 +12,7 @@ afterAll(async () => {
   await fleet?.teardown();
 });
 
-it('continues as new before its history grows long, keeping its state and its running operation', async () => {
+it('continues as new before its history grows long, keeping its state and its running operation, and ignores a cancel request', async () => {
   const taskQueue = fleet.newTaskQueue();
   await fleet.withWorker(taskQueue, async () => {
     const handle = await fleet.client.workflow.start('clusterEntity', {
@@ -48,6 +48,20 @@ it('continues as new before its history grows long, keeping its state and its ru
     // The new run still takes the operation's end.
     await latest.signal(operationFinished, { operationId, succeeded: true, message: 'ok', patch: { phase: 'Active' } });
     await eventually(() => latest.query(getClusterState), (s) => s.phase === 'Active' && !s.current);
+
+    // A cancel request (one click in the UI) does not drop the cluster from the inventory.
+    await latest.cancel();
+    // Wait until a workflow task has seen the cancel request.
+    await eventually(
+      async () => {
+        const events = (await latest.fetchHistory()).events ?? [];
+        const asked = events.findIndex((e) => e.workflowExecutionCancelRequestedEventAttributes);
+        return asked >= 0 && events.slice(asked).some((e) => e.workflowTaskCompletedEventAttributes);
+      },
+      (seen) => seen,
+    );
+    expect((await latest.describe()).status.name).toBe('RUNNING');
+    expect((await latest.query(getClusterState)).phase).toBe('Active');
     await stand.terminate('end of test');
   });
 });
