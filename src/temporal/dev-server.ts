@@ -61,7 +61,7 @@ export class DevServer {
       ...searchAttributeFlags().flatMap((f) => ['--search-attribute', f]),
     ];
     const { pid } = await this.daemon.start({ name: 'temporal', command: temporal, args, logFile: this.logFile });
-    await this.waitReady();
+    await this.waitReady(60_000, true);
     return { pid, reused: false };
   }
 
@@ -89,10 +89,13 @@ export class DevServer {
   }
 
   /** Waits until the server answers and the namespace exists (it is created on first start). */
-  async waitReady(timeoutMs = 60_000): Promise<void> {
+  async waitReady(timeoutMs = 60_000, ours = false): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     let last = 'not answering';
     while (Date.now() < deadline) {
+      if (ours && !(await this.daemon.pid())) {
+        throw new Error(`Temporal dev server on ${this.address} exited at start; log:\n${await tailLog(this.logFile, 10)}`);
+      }
       try {
         const connection = await Connection.connect({ address: this.address, connectTimeout: 1_000 });
         try {

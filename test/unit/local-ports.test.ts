@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { freePorts, isPortFree, reusePorts } from '../../src/providers/local/ports.js';
@@ -8,6 +9,11 @@ describe('ports', () => {
     const second = await freePorts(3);
     expect(new Set([...first, ...second]).size).toBe(6);
     for (const p of first) expect(await isPortFree(p)).toBe(true);
+  });
+
+  it('chooses ports below the ephemeral range, where outgoing connections cannot take them', async () => {
+    const ephemeralLow = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    for (const p of await freePorts(20)) expect(p).toBeLessThan(ephemeralLow);
   });
 
   it('keeps a free port and replaces a taken one', async () => {

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 
 const HOST = '127.0.0.1';
@@ -30,6 +31,22 @@ export async function isPortFree(port: number): Promise<boolean> {
 }
 
 /**
+ * Where to look for ports: below the kernel's ephemeral range, which outgoing connections and
+ * servers binding port 0 draw from; a port chosen there could be taken between our check and
+ * the server's bind, a port below it only by another deliberate choice.
+ */
+function candidateRange(): { low: number; high: number } {
+  let ephemeralLow = 32768;
+  try {
+    ephemeralLow = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || ephemeralLow;
+  } catch {
+    /* not Linux: keep the usual default */
+  }
+  const high = ephemeralLow - 1;
+  return { low: Math.min(20_000, high - 2_000), high };
+}
+
+/**
  * `count` distinct free ports on 127.0.0.1. All are held open until every one is chosen, so
  * they differ from each other; the caller must bind them soon (a port is only free until
  * someone else takes it).
@@ -41,8 +58,9 @@ export async function freePorts(count: number, exclude: ReadonlySet<number> = ne
   const ports: number[] = [];
   try {
     for (let attempts = 0; ports.length < count; attempts++) {
-      if (attempts > count * 20) throw new Error(`could not find ${count} free ports on ${HOST}`);
-      const server = await listen(0);
+      if (attempts > count * 50) throw new Error(`could not find ${count} free ports on ${HOST}`);
+      const { low, high } = candidateRange();
+      const server = await listen(low + Math.floor(Math.random() * (high - low + 1)));
       if (!server) continue;
       held.push(server);
       const port = (server.address() as { port: number }).port;
