@@ -51,10 +51,8 @@ function devParts(ctx: CliContext) {
 type DevParts = ReturnType<typeof devParts>;
 
 async function up(ctx: CliContext, p: DevParts) {
-  let toolchain: Toolchain;
   try {
-    toolchain = new Toolchain();
-    void toolchain.temporal;
+    new Toolchain().temporal; // throws, naming temporal-dev/install, when the toolchain is missing
   } catch (e) {
     throw new CommandError(e instanceof Error ? e.message : String(e));
   }
