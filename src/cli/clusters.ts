@@ -124,7 +124,7 @@ export async function listClusters(client: Client, query: string): Promise<Clust
     const one = (key: string) => String(sa[key]?.[0] ?? '');
     rows.push({
       name: wf.workflowId.replace(/^cluster\//, ''),
-      phase: wf.status.name === 'RUNNING' ? one(INVENTORY_ATTRIBUTES.phase) : one(INVENTORY_ATTRIBUTES.phase) || wf.status.name,
+      phase: one(INVENTORY_ATTRIBUTES.phase) || wf.status.name,
       provider: one(INVENTORY_ATTRIBUTES.provider),
       region: one(INVENTORY_ATTRIBUTES.region),
       environment: one(INVENTORY_ATTRIBUTES.environment),
