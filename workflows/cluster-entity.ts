@@ -22,9 +22,9 @@ import {
 import type { ClusterState } from '../src/domain/cluster-state.js';
 import { inventoryValues } from '../src/domain/inventory.js';
 import { OperationRequestSchema } from '../src/domain/operations.js';
-import { describeProblems, parseWith } from '../src/domain/validation.js';
 import { SA } from '../src/temporal/search-attributes.js';
 import { quick } from './activity-profiles.js';
+import { parseInput } from './operation-steps.js';
 import {
   claimOperation,
   getClusterState,
@@ -82,11 +82,7 @@ export async function clusterEntity(input: ClusterEntityInput): Promise<ClusterS
   }, {
     description: 'Start a mutating operation (refused while another runs)',
     validator: (req) => {
-      const parsed = parseWith(OperationRequestSchema, req, 'request');
-      if (!parsed.ok) {
-        throw ApplicationFailure.nonRetryable(`invalid operation request: ${describeProblems(parsed.problems)}`, 'InvalidInput');
-      }
-      const refusal = refuseOperation(state, parsed.value);
+      const refusal = refuseOperation(state, parseInput(OperationRequestSchema, req, 'operation request', 'InvalidInput', 'request'));
       if (refusal) throw ApplicationFailure.nonRetryable(refusal.message, refusal.type);
     },
   });
@@ -97,11 +93,7 @@ export async function clusterEntity(input: ClusterEntityInput): Promise<ClusterS
   }, {
     description: 'Register or re-register the cluster spec',
     validator: (specInput) => {
-      const parsed = parseWith(ClusterSpecSchema, specInput, 'spec');
-      if (!parsed.ok) {
-        throw ApplicationFailure.nonRetryable(`invalid cluster spec: ${describeProblems(parsed.problems)}`, 'InvalidClusterSpec');
-      }
-      const refusal = refuseSpecChange(state, parsed.value);
+      const refusal = refuseSpecChange(state, parseSpec(specInput));
       if (refusal) throw ApplicationFailure.nonRetryable(refusal, 'InvalidClusterSpec');
     },
   });
@@ -145,13 +137,5 @@ export async function clusterEntity(input: ClusterEntityInput): Promise<ClusterS
 }
 
 function parseSpec(input: unknown) {
-  const parsed = parseWith(ClusterSpecSchema, input, 'spec');
-  if (!parsed.ok) {
-    throw ApplicationFailure.nonRetryable(
-      `invalid cluster spec: ${describeProblems(parsed.problems)}`,
-      'InvalidClusterSpec',
-      { problems: parsed.problems },
-    );
-  }
-  return parsed.value;
+  return parseInput(ClusterSpecSchema, input, 'cluster spec', 'InvalidClusterSpec', 'spec');
 }

@@ -19,8 +19,14 @@ import { quick } from './activity-profiles.js';
 import { operationFinished, operationProgress } from './cluster-messages.js';
 
 /** Parses a workflow input; a bad one fails the workflow at once, every problem listed by path. */
-export function parseInput<S extends z.ZodType>(schema: S, input: unknown, what: string, type = 'InvalidInput'): z.output<S> {
-  const parsed = parseWith(schema, input, '');
+export function parseInput<S extends z.ZodType>(
+  schema: S,
+  input: unknown,
+  what: string,
+  type = 'InvalidInput',
+  root = '',
+): z.output<S> {
+  const parsed = parseWith(schema, input, root);
   if (parsed.ok) return parsed.value;
   throw ApplicationFailure.nonRetryable(`invalid ${what}: ${describeProblems(parsed.problems)}`, type, { problems: parsed.problems });
 }
