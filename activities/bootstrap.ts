@@ -46,8 +46,9 @@ export function bootstrapActivities(providers: ProviderRegistry) {
         if (!health.ready || !health.version) {
           throw new TransientError(`API server is not ready: ${health.checks}`, 'VerificationFailed');
         }
+        const bundle = baselineBundle(spec);
         const missing: string[] = [];
-        for (const m of baselineBundle(spec)) {
+        for (const m of bundle) {
           const found = await readObject(creds, { apiVersion: m.apiVersion, kind: m.kind, name: m.metadata.name, ...(m.metadata.namespace ? { namespace: m.metadata.namespace } : {}) });
           if (!found) missing.push(`${m.kind} ${m.metadata.namespace ? `${m.metadata.namespace}/` : ''}${m.metadata.name}`);
         }
@@ -58,7 +59,7 @@ export function bootstrapActivities(providers: ProviderRegistry) {
         return {
           version: health.version,
           health: { status: 'Healthy', checkedAt, reasons: ['API server ready'] },
-          objectsFound: baselineBundle(spec).length,
+          objectsFound: bundle.length,
         };
       });
     },

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { LocalProvider } from '../providers/local/index.js';
-import { tailLog } from '../providers/local/processes.js';
+import { tailLog } from '../processes.js';
 import { Daemon } from '../temporal/daemon.js';
 import { temporalConnectConfig } from '../temporal/connection.js';
 import { DevServer } from '../temporal/dev-server.js';

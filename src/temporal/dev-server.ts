@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
-import { tailLog } from '../providers/local/processes.js';
+import { tailLog } from '../processes.js';
 import { Toolchain } from '../toolchain.js';
 import { Daemon } from './daemon.js';
 import { searchAttributeFlags } from './search-attributes.js';

@@ -8,7 +8,7 @@ import { clusterEntityId, CLUSTER_ENTITY_TYPE } from '../../src/domain/inventory
 import { inventoryQuery, parseSelector } from '../../src/domain/selector.js';
 import { readObject } from '../../src/kube/read.js';
 import { clusterPaths } from '../../src/providers/local/paths.js';
-import { isAlive } from '../../src/providers/local/processes.js';
+import { isAlive } from '../../src/processes.js';
 import { listClusters } from '../../src/cli/clusters.js';
 import { repoDir } from '../../src/toolchain.js';
 import { getClusterState } from '../../workflows/cluster-messages.js';

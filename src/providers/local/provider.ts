@@ -13,7 +13,7 @@ import { generatePki, writePki } from './certs.js';
 import { withLock } from './lock.js';
 import { type ClusterPaths, clusterPaths, clustersDir, pathsIn } from './paths.js';
 import { freePorts } from './ports.js';
-import { tailLog } from './processes.js';
+import { tailLog } from '../../processes.js';
 import { type LocalClusterState, newProviderId, readState, writeState } from './state.js';
 
 export interface LocalProviderOptions {
