@@ -7,7 +7,7 @@ import { applyBundle } from '../src/kube/apply.js';
 import { apiServerHealth } from '../src/kube/health.js';
 import { readObject } from '../src/kube/read.js';
 import type { ProviderRegistry } from '../src/providers/registry.js';
-import type { ClusterTarget } from './cluster-lifecycle.js';
+import { refOf, type ClusterTarget } from './cluster-lifecycle.js';
 import { step } from './errors.js';
 
 /** Fleetflow's field manager: every object it applies is owned under this one name. */
@@ -26,8 +26,7 @@ export interface VerifyResult {
 
 /** Activities that act inside a cluster; credentials are resolved here and never returned. */
 export function bootstrapActivities(providers: ProviderRegistry) {
-  const credentialsOf = (t: ClusterTarget) =>
-    providers.get(t.provider).credentials({ name: t.name, region: t.region, ...(t.providerId ? { providerId: t.providerId } : {}) });
+  const credentialsOf = (t: ClusterTarget) => providers.get(t.provider, t.account).credentials(refOf(t));
 
   return {
     async bootstrapCluster({ target, spec }: BootstrapInput): Promise<{ objects: number; changed: number }> {

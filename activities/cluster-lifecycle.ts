@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
-import type { ClusterSpec, ProviderName } from '../src/domain/cluster-spec.js';
+import type { ClusterSpec, NodePoolSpec, ProviderName } from '../src/domain/cluster-spec.js';
 import type { ProviderRegistry } from '../src/providers/registry.js';
-import type { ClusterRef, ProviderCluster } from '../src/providers/types.js';
+import type { ClusterRef, ProviderChange, ProviderCluster, ProviderNodePool, UpgradeRequest } from '../src/providers/types.js';
 import { step } from './errors.js';
 
 /** Which cluster, on which provider: everything an activity needs to find it. Holds no secret. */
@@ -15,35 +15,81 @@ export interface CreateInput {
   idempotencyKey: string;
 }
 
-const refOf = ({ name, region, providerId }: ClusterTarget): ClusterRef => ({
+/** The provider-facing part of a target. */
+export const refOf = ({ name, region, providerId, account }: ClusterTarget): ClusterRef => ({
   name,
   region,
   ...(providerId ? { providerId } : {}),
+  ...(account ? { account } : {}),
 });
+
+/** The target of a cluster spec (before the provider has given it an id). */
+export const targetOf = (spec: ClusterSpec, providerId?: string): ClusterTarget => ({
+  provider: spec.provider,
+  name: spec.name,
+  region: spec.region,
+  ...(spec.account ? { account: spec.account } : {}),
+  ...(providerId ? { providerId } : {}),
+});
+
+export interface NodePoolsInput {
+  target: ClusterTarget;
+  pools: NodePoolSpec[];
+  idempotencyKey: string;
+}
+
+export interface UpgradeInput {
+  target: ClusterTarget;
+  request: UpgradeRequest;
+  /** For node-pool upgrades: which pool. */
+  pool?: string;
+}
 
 /** Provider calls: thin wrappers that only add error mapping and heartbeats. */
 export function lifecycleActivities(providers: ProviderRegistry) {
+  const providerOf = (t: ClusterTarget) => providers.get(t.provider, t.account);
   return {
     async createCluster({ spec, idempotencyKey }: CreateInput): Promise<ProviderCluster> {
       return step(spec.name, 'creating the cluster', () =>
-        providers.get(spec.provider).create({
+        providers.get(spec.provider, spec.account).create({
           name: spec.name,
           region: spec.region,
           labels: spec.labels,
           idempotencyKey,
           ...(spec.kubernetesVersion ? { kubernetesVersion: spec.kubernetesVersion } : {}),
+          ...(spec.account ? { account: spec.account } : {}),
         }),
       );
     },
 
     async describeCluster(target: ClusterTarget): Promise<ProviderCluster> {
-      return step(target.name, 'describing the cluster', () => providers.get(target.provider).describe(refOf(target)));
+      return step(target.name, 'describing the cluster', () => providerOf(target).describe(refOf(target)));
+    },
+
+    async createNodePools({ target, pools, idempotencyKey }: NodePoolsInput): Promise<ProviderNodePool[]> {
+      return step(target.name, 'creating node pools', () => providerOf(target).createNodePools(refOf(target), pools, idempotencyKey));
+    },
+
+    async upgradeControlPlane({ target, request }: UpgradeInput): Promise<ProviderChange> {
+      return step(target.name, `upgrading the control plane to ${request.version}`, () =>
+        providerOf(target).upgradeControlPlane(refOf(target), request),
+      );
+    },
+
+    async upgradeNodePool({ target, request, pool }: UpgradeInput): Promise<ProviderChange> {
+      return step(target.name, `upgrading node pool ${pool} to ${request.version}`, () =>
+        providerOf(target).upgradeNodePool(refOf(target), pool ?? '', request),
+      );
+    },
+
+    async describeChange({ target, changeId }: { target: ClusterTarget; changeId: string }): Promise<ProviderChange> {
+      return step(target.name, `describing change ${changeId}`, () => providerOf(target).describeChange(refOf(target), changeId));
     },
 
     async deleteCluster(target: ClusterTarget): Promise<ProviderCluster> {
       const beat = setInterval(() => Context.current().heartbeat('deleting'), 5_000);
       try {
-        return await step(target.name, 'deleting the cluster', () => providers.get(target.provider).delete(refOf(target)));
+        return await step(target.name, 'deleting the cluster', () => providerOf(target).delete(refOf(target)));
       } finally {
         clearInterval(beat);
       }

@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { FleetConfigFileSchema, type ProviderAccount } from './domain/accounts.js';
 import { describeProblems, parseWith } from './domain/validation.js';
 import { repoDir } from './toolchain.js';
 
@@ -9,6 +12,8 @@ const ConfigSchema = z.object({
   FLEETFLOW_TASK_QUEUE: z.string().min(1).default('fleetflow'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('fleetflow'),
   FLEETFLOW_UI_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  /** YAML or JSON file with provider accounts (see README, "Provider accounts"). */
+  FLEETFLOW_CONFIG: z.string().min(1).optional(),
 });
 
 export interface FleetflowConfig {
@@ -18,6 +23,21 @@ export interface FleetflowConfig {
   namespace: string;
   /** Web UI port of the dev server `fleetflow dev up` starts (default: gRPC port + 1000). */
   uiPort?: number;
+  /** Provider accounts from FLEETFLOW_CONFIG; empty without one. */
+  accounts: ProviderAccount[];
+}
+
+/** Reads and validates the config file; the error names the file and every bad field. */
+export function loadConfigFile(file: string): { accounts: ProviderAccount[] } {
+  let raw: unknown;
+  try {
+    raw = parseYaml(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new Error(`configuration file ${file}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const parsed = parseWith(FleetConfigFileSchema, raw ?? {}, '');
+  if (!parsed.ok) throw new Error(`configuration file ${file}: ${describeProblems(parsed.problems)}`);
+  return { accounts: parsed.value.accounts };
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): FleetflowConfig {
@@ -28,5 +48,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FleetflowConfi
     taskQueue: parsed.value.FLEETFLOW_TASK_QUEUE,
     namespace: parsed.value.TEMPORAL_NAMESPACE,
     ...(parsed.value.FLEETFLOW_UI_PORT ? { uiPort: parsed.value.FLEETFLOW_UI_PORT } : {}),
+    accounts: parsed.value.FLEETFLOW_CONFIG ? loadConfigFile(parsed.value.FLEETFLOW_CONFIG).accounts : [],
   };
 }

@@ -2,10 +2,9 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { Client } from '@temporalio/client';
 import { createActivities } from '../activities/index.js';
 import { loadConfig } from '../src/config.js';
-import { LocalProvider } from '../src/providers/local/index.js';
-import { ProviderRegistry } from '../src/providers/registry.js';
 import { temporalConnectConfig } from '../src/temporal/connection.js';
 import { workflowsPath } from './bundle.js';
+import { buildProviders } from './providers.js';
 
 /** Runs a Fleetflow worker: every workflow and activity on one task queue, until SIGINT/SIGTERM. */
 async function main(): Promise<void> {
@@ -13,7 +12,7 @@ async function main(): Promise<void> {
   const { connectionOptions, namespace } = temporalConnectConfig(config);
   const connection = await NativeConnection.connect(connectionOptions);
   const client = new Client({ connection, namespace });
-  const providers = new ProviderRegistry([new LocalProvider({ dataDir: config.dataDir })]);
+  const providers = buildProviders(config);
   const worker = await Worker.create({
     connection,
     namespace,

@@ -35,6 +35,7 @@ export async function decommissionCluster(input: DecommissionInput): Promise<Dec
     provider: state.spec.provider,
     name,
     region: state.spec.region,
+    ...(state.spec.account ? { account: state.spec.account } : {}),
     ...(state.providerId ? { providerId: state.providerId } : {}),
   };
   const plan = pollPlan(state.spec.provider);

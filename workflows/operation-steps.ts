@@ -96,21 +96,47 @@ export async function waitForStatus(
   want: ProviderClusterStatus,
   opts: { plan: PollPlan; timeoutMs: number; step: string },
 ): Promise<ProviderCluster> {
+  return waitUntil(target, (c) => (c.status === want ? true : c.status === 'Failed' ? `provider reports Failed: ${c.message ?? 'no reason given'}` : false), {
+    ...opts,
+    describe: (c, secs) => `still ${c.status} after ${secs} s${c.message ? `: ${c.message}` : ''}`,
+  });
+}
+
+/** Polls until every named node pool is Running; a Failed pool fails the wait with its message. */
+export async function waitForNodePools(
+  target: ClusterTarget,
+  pools: readonly string[],
+  opts: { plan: PollPlan; timeoutMs: number; step: string },
+): Promise<ProviderCluster> {
+  const poolsOf = (c: ProviderCluster) => pools.map((name) => c.nodePools?.find((p) => p.name === name) ?? { name, status: 'NotFound' as const });
+  return waitUntil(target, (c) => {
+    const failed = poolsOf(c).find((p) => p.status === 'Failed');
+    if (failed) return `node pool ${failed.name} failed: ${failed.message ?? 'no reason given'}`;
+    return poolsOf(c).every((p) => p.status === 'Running');
+  }, {
+    ...opts,
+    describe: (c, secs) => `node pools not Running after ${secs} s: ${poolsOf(c).filter((p) => p.status !== 'Running').map((p) => `${p.name} ${p.status}`).join(', ')}`,
+  });
+}
+
+/** The poll loop: `done` returns true, false (keep waiting) or a reason to fail. */
+async function waitUntil(
+  target: ClusterTarget,
+  done: (c: ProviderCluster) => boolean | string,
+  opts: { plan: PollPlan; timeoutMs: number; step: string; describe: (c: ProviderCluster, timeoutSeconds: number) => string },
+): Promise<ProviderCluster> {
   // Date.now() is workflow time here: deterministic on replay.
   const deadline = Date.now() + opts.timeoutMs;
   for (let attempt = 0; ; attempt++) {
     const last = await quick.describeCluster(target);
-    if (last.status === want) return last;
-    if (last.status === 'Failed') {
-      throw ApplicationFailure.nonRetryable(
-        `cluster ${target.name}: ${opts.step}: provider reports Failed: ${last.message ?? 'no reason given'}`,
-        'ProviderFailed',
-      );
+    const verdict = done(last);
+    if (verdict === true) return last;
+    if (typeof verdict === 'string') {
+      throw ApplicationFailure.nonRetryable(`cluster ${target.name}: ${opts.step}: ${verdict}`, 'ProviderFailed');
     }
     if (Date.now() >= deadline) {
       throw ApplicationFailure.nonRetryable(
-        `cluster ${target.name}: ${opts.step}: still ${last.status} after ${Math.round(opts.timeoutMs / 1000)} s` +
-          (last.message ? `: ${last.message}` : ''),
+        `cluster ${target.name}: ${opts.step}: ${opts.describe(last, Math.round(opts.timeoutMs / 1000))}`,
         'Timeout',
       );
     }

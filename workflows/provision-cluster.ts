@@ -2,7 +2,7 @@ import { setCurrentDetails } from '@temporalio/workflow';
 import { pollPlan, ProvisionInputSchema, type ProvisionInput } from '../src/domain/operations.js';
 import type { ClusterTarget } from '../activities/index.js';
 import { long, quick } from './activity-profiles.js';
-import { OperationReporter, operationFailure, parseInput, waitForStatus } from './operation-steps.js';
+import { OperationReporter, operationFailure, parseInput, waitForNodePools, waitForStatus } from './operation-steps.js';
 
 export interface ProvisionResult {
   name: string;
@@ -39,6 +39,7 @@ export async function provisionCluster(input: ProvisionInput): Promise<Provision
       provider: spec.provider,
       name: spec.name,
       region: spec.region,
+      ...(spec.account ? { account: spec.account } : {}),
       ...(created.providerId ? { providerId: created.providerId } : {}),
     };
     await report.step('waiting until the API server is ready', { ...(created.providerId ? { providerId: created.providerId } : {}) });
@@ -47,6 +48,12 @@ export async function provisionCluster(input: ProvisionInput): Promise<Provision
       timeoutMs: plan.readyTimeoutMs,
       step: 'waiting until ready',
     });
+    if (spec.nodePools.length > 0) {
+      const names = spec.nodePools.map((p) => p.name);
+      await report.step(`creating node pools ${names.join(', ')}`);
+      await quick.createNodePools({ target, pools: spec.nodePools, idempotencyKey: `${report.operationId}/node-pools` });
+      await waitForNodePools(target, names, { plan, timeoutMs: plan.readyTimeoutMs, step: 'waiting for node pools' });
+    }
     await report.step('bootstrapping the baseline bundle', {
       ...(ready.endpoint ? { endpoint: ready.endpoint } : {}),
       ...(ready.version ? { version: ready.version } : {}),

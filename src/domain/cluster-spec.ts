@@ -1,8 +1,11 @@
 import { z } from 'zod';
 import { LabelsSchema, LabelValueSchema } from './labels.js';
 
-/** Providers a cluster can name. Only `local` runs here today; the cloud ones come next. */
-export const PROVIDERS = ['local'] as const;
+/**
+ * Providers a cluster can name. `external` is a cluster Fleetflow did not create and never
+ * creates or deletes: it is reached through a kubeconfig the worker's config points to.
+ */
+export const PROVIDERS = ['local', 'eks', 'gke', 'external'] as const;
 export type ProviderName = (typeof PROVIDERS)[number];
 
 /** A DNS-1123 label short enough to prefix workflow ids and cloud resource names. */
@@ -18,6 +21,20 @@ export const KubernetesVersionSchema = z
   .regex(/^v?\d+\.\d+(\.\d+)?$/, 'must be a Kubernetes version such as "1.35" or "1.35.4"')
   .transform((v) => v.replace(/^v/, ''));
 
+/** Name of a provider account in the worker's config (`accounts[].name`), never the secret itself. */
+export const AccountNameSchema = ClusterNameSchema;
+
+/** A group of worker nodes (EKS managed node group, GKE node pool). */
+export const NodePoolSpecSchema = z
+  .object({
+    name: ClusterNameSchema,
+    /** EKS instance type or GKE machine type; the provider's default when absent. */
+    machineType: z.string().min(1).max(100).optional(),
+    nodeCount: z.number().int('must be a whole number').min(0, 'must be at least 0').max(1000, 'must be at most 1000').default(1),
+  })
+  .strict();
+export type NodePoolSpec = z.output<typeof NodePoolSpecSchema>;
+
 /** What a platform team declares about one cluster; never holds a secret. */
 export const ClusterSpecSchema = z
   .object({
@@ -30,8 +47,24 @@ export const ClusterSpecSchema = z
     /** A protected cluster is only decommissioned when forced with a reason. */
     protected: z.boolean().default(false),
     description: z.string().max(500, 'must be at most 500 characters').optional(),
+    /** Which configured account of the provider to use; the provider's default when absent. */
+    account: AccountNameSchema.optional(),
+    nodePools: z.array(NodePoolSpecSchema).max(50, 'must have at most 50 node pools').default([]),
   })
-  .strict();
+  .strict()
+  .superRefine((spec, ctx) => {
+    const seen = new Set<string>();
+    spec.nodePools.forEach((pool, i) => {
+      if (seen.has(pool.name)) ctx.addIssue({ code: 'custom', path: ['nodePools', i, 'name'], message: `duplicate node pool name "${pool.name}"` });
+      seen.add(pool.name);
+    });
+    if ((spec.provider === 'eks' || spec.provider === 'gke') && spec.region === 'local') {
+      ctx.addIssue({ code: 'custom', path: ['region'], message: `must name the cloud region or location for provider ${spec.provider}` });
+    }
+    if ((spec.provider === 'local' || spec.provider === 'external') && spec.nodePools.length > 0) {
+      ctx.addIssue({ code: 'custom', path: ['nodePools'], message: `provider ${spec.provider} does not manage node pools` });
+    }
+  });
 
 export type ClusterSpec = z.output<typeof ClusterSpecSchema>;
 export type ClusterSpecInput = z.input<typeof ClusterSpecSchema>;

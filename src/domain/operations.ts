@@ -35,7 +35,13 @@ export interface PollPlan {
 export function pollPlan(provider: ProviderName): PollPlan {
   switch (provider) {
     case 'local':
+    case 'external':
       return { intervalMs: 1_000, maxIntervalMs: 5_000, readyTimeoutMs: 5 * 60_000, deleteTimeoutMs: 5 * 60_000 };
+    case 'eks':
+    case 'gke':
+      // Managed control planes take 10-20 minutes: start with a quick look (an adopted cluster
+      // may be ready already), then back off to a minute so a slow create costs ~60 polls.
+      return { intervalMs: 2_000, maxIntervalMs: 60_000, readyTimeoutMs: 45 * 60_000, deleteTimeoutMs: 30 * 60_000 };
   }
 }
 

@@ -1,20 +1,62 @@
+import type { ProviderAccount } from '../domain/accounts.js';
 import type { ProviderName } from '../domain/cluster-spec.js';
 import { PermanentError } from '../errors.js';
 import type { ClusterProvider } from './types.js';
 
-/** The providers a worker serves, by name. */
-export class ProviderRegistry {
-  private readonly byName = new Map<ProviderName, ClusterProvider>();
+/** Builds the provider for one configured account (or the environment's default when undefined). */
+export type ProviderFactory = (account: ProviderAccount | undefined) => ClusterProvider;
 
-  constructor(providers: ClusterProvider[]) {
-    for (const p of providers) this.byName.set(p.name, p);
+export interface RegistryOptions {
+  accounts?: readonly ProviderAccount[];
+  factories?: Partial<Record<ProviderName, ProviderFactory>>;
+}
+
+/**
+ * The providers a worker serves: fixed instances by name (local), and per-account instances
+ * built on first use from the config's accounts. A cluster names its provider and, optionally,
+ * an account; without one, the provider's only account or its environment default is used.
+ */
+export class ProviderRegistry {
+  private readonly fixed = new Map<ProviderName, ClusterProvider>();
+  private readonly built = new Map<string, ClusterProvider>();
+  private readonly accounts: readonly ProviderAccount[];
+  private readonly factories: Partial<Record<ProviderName, ProviderFactory>>;
+
+  constructor(providers: ClusterProvider[], opts: RegistryOptions = {}) {
+    for (const p of providers) this.fixed.set(p.name, p);
+    this.accounts = opts.accounts ?? [];
+    this.factories = opts.factories ?? {};
   }
 
-  get(name: ProviderName): ClusterProvider {
-    const p = this.byName.get(name);
+  /** The provider for a cluster; PermanentError naming what is missing when none fits. */
+  get(name: ProviderName, account?: string): ClusterProvider {
+    const fixed = this.fixed.get(name);
+    if (fixed && !account) return fixed;
+    const factory = this.factories[name];
+    if (!factory) {
+      const served = [...new Set([...this.fixed.keys(), ...(Object.keys(this.factories) as ProviderName[])])];
+      throw new PermanentError(`provider ${name} is not configured on this worker (has: ${served.join(', ') || 'none'})`, 'ProviderNotConfigured');
+    }
+    const chosen = this.account(name, account);
+    const key = `${name}/${chosen?.name ?? ''}`;
+    let p = this.built.get(key);
     if (!p) {
-      throw new PermanentError(`provider ${name} is not configured on this worker (has: ${[...this.byName.keys()].join(', ')})`, 'ProviderNotConfigured');
+      p = factory(chosen);
+      this.built.set(key, p);
     }
     return p;
+  }
+
+  private account(name: ProviderName, wanted: string | undefined): ProviderAccount | undefined {
+    const ofProvider = this.accounts.filter((a) => a.provider === name);
+    if (wanted) {
+      const found = ofProvider.find((a) => a.name === wanted);
+      if (!found) {
+        const known = ofProvider.map((a) => a.name).join(', ') || 'none';
+        throw new PermanentError(`account ${wanted} of provider ${name} is not in the worker's config (configured: ${known})`, 'AccountNotConfigured');
+      }
+      return found;
+    }
+    return ofProvider.length === 1 ? ofProvider[0] : undefined;
   }
 }

@@ -1,4 +1,4 @@
-import type { ProviderName } from '../domain/cluster-spec.js';
+import type { NodePoolSpec, ProviderName } from '../domain/cluster-spec.js';
 
 /** Where a provider says a cluster is. `NotFound` is an answer, not an error. */
 export type ProviderClusterStatus = 'Creating' | 'Running' | 'Updating' | 'Deleting' | 'Stopped' | 'Failed' | 'NotFound';
@@ -15,6 +15,36 @@ export interface ProviderCluster {
   version?: string;
   /** Why the status is what it is, in the provider's words. */
   message?: string;
+  /** Worker node pools (EKS node groups, GKE node pools); absent for providers without them. */
+  nodePools?: ProviderNodePool[];
+}
+
+/** One node pool as the provider reports it. */
+export interface ProviderNodePool {
+  name: string;
+  status: ProviderClusterStatus;
+  /** Kubernetes release of the pool's kubelets, e.g. "1.35.4" or "1.35". */
+  version?: string;
+  message?: string;
+}
+
+/**
+ * A long-running change the provider runs on a cluster (EKS update, GKE operation, local
+ * binary swap). Workflows poll describeChange on durable timers until it is not InProgress.
+ */
+export interface ProviderChange {
+  /** The provider's id for it (EKS update id, GKE operation name); opaque to workflows. */
+  id: string;
+  status: 'InProgress' | 'Succeeded' | 'Failed';
+  /** The provider's errors or progress, in its words. */
+  message?: string;
+}
+
+export interface UpgradeRequest {
+  /** Target release, "1.36" or "1.36.3". */
+  version: string;
+  /** Derived from the workflow id and step: a repeated request returns the same change. */
+  idempotencyKey: string;
 }
 
 export interface CreateClusterRequest {
@@ -28,12 +58,15 @@ export interface CreateClusterRequest {
    * returns the cluster it already made instead of making a second one.
    */
   idempotencyKey: string;
+  account?: string;
 }
 
 export interface ClusterRef {
   name: string;
   region: string;
   providerId?: string;
+  /** Configured account (credentials, project) the cluster lives in; the default when absent. */
+  account?: string;
 }
 
 /**
@@ -47,14 +80,29 @@ export interface ClusterCredentials {
   auth: { kind: 'clientCertificate'; certPem: string; keyPem: string } | { kind: 'bearerToken'; token: string };
 }
 
-/** The seam between workflows and clouds; every method is safe to call twice. */
+/**
+ * The seam between workflows and clouds; every method is safe to call twice. Unsupported
+ * operations throw PermanentError('NotSupported') naming the provider.
+ */
 export interface ClusterProvider {
   readonly name: ProviderName;
-  /** Starts creating the cluster, or returns the one this key already created. */
+  /** Starts creating the cluster, or returns (adopts) the one this key already created. */
   create(req: CreateClusterRequest): Promise<ProviderCluster>;
   /** Current state; status `NotFound` when it does not exist. */
   describe(ref: ClusterRef): Promise<ProviderCluster>;
-  /** Starts deleting; status `NotFound` once it is gone. Deleting a missing cluster is fine. */
+  /**
+   * Starts deleting (node pools first where the cloud requires it); status `NotFound` once it
+   * is gone. Deleting a missing cluster is fine.
+   */
   delete(ref: ClusterRef): Promise<ProviderCluster>;
+  /** Built in the worker from its own environment; never returned to a workflow. */
   credentials(ref: ClusterRef): Promise<ClusterCredentials>;
+  /** Starts creating the pools the cluster lacks (by name); existing ones are left alone. */
+  createNodePools(ref: ClusterRef, pools: readonly NodePoolSpec[], idempotencyKey: string): Promise<ProviderNodePool[]>;
+  /** Starts a control-plane upgrade, or returns the change this key already started. */
+  upgradeControlPlane(ref: ClusterRef, req: UpgradeRequest): Promise<ProviderChange>;
+  /** Starts upgrading one node pool's kubelets, or returns the change this key already started. */
+  upgradeNodePool(ref: ClusterRef, pool: string, req: UpgradeRequest): Promise<ProviderChange>;
+  /** Where a change started by upgradeControlPlane / upgradeNodePool is. */
+  describeChange(ref: ClusterRef, changeId: string): Promise<ProviderChange>;
 }

@@ -12,7 +12,7 @@ describe('ClusterSpecSchema', () => {
     const r = parseWith(ClusterSpecSchema, { name: 'web-1', provider: 'local' }, 'spec');
     expect(r).toEqual({
       ok: true,
-      value: { name: 'web-1', provider: 'local', region: 'local', environment: 'dev', labels: {}, protected: false },
+      value: { name: 'web-1', provider: 'local', region: 'local', environment: 'dev', labels: {}, protected: false, nodePools: [] },
     });
   });
 
@@ -47,5 +47,26 @@ describe('ClusterSpecSchema', () => {
 
   it('accepts prefixed label keys and empty label values, as Kubernetes does', () => {
     expect(problemsOf({ name: 'a', provider: 'local', labels: { 'fleetflow.io/tier': 'gold', empty: '' } })).toEqual([]);
+  });
+});
+
+describe('ClusterSpecSchema for cloud and external providers', () => {
+  it('refuses a cloud cluster without a cloud region and duplicate node pool names', () => {
+    const problems = problemsOf({ name: 'web-1', provider: 'eks', nodePools: [{ name: 'a' }, { name: 'a' }] });
+    expect(problems).toEqual([
+      { path: 'spec.nodePools[1].name', message: 'duplicate node pool name "a"' },
+      { path: 'spec.region', message: 'must name the cloud region or location for provider eks' },
+    ]);
+  });
+
+  it('refuses node pools on providers that have none', () => {
+    expect(problemsOf({ name: 'edge-1', provider: 'external', nodePools: [{ name: 'a' }] })).toEqual([
+      { path: 'spec.nodePools', message: 'provider external does not manage node pools' },
+    ]);
+  });
+
+  it('defaults a node pool to one node and keeps the account reference', () => {
+    const r = parseWith(ClusterSpecSchema, { name: 'g-1', provider: 'gke', region: 'europe-west1', account: 'gcp-main', nodePools: [{ name: 'pool-a' }] }, 'spec');
+    expect(r.ok && r.value).toMatchObject({ account: 'gcp-main', nodePools: [{ name: 'pool-a', nodeCount: 1 }] });
   });
 });

@@ -6,7 +6,17 @@ import { ClusterNameSchema } from '../../domain/cluster-spec.js';
 import { PermanentError, TransientError, messageOf } from '../../errors.js';
 import { apiServerHealth } from '../../kube/health.js';
 import { Toolchain } from '../../toolchain.js';
-import type { ClusterCredentials, ClusterProvider, ClusterRef, CreateClusterRequest, ProviderCluster } from '../types.js';
+import type { NodePoolSpec } from '../../domain/cluster-spec.js';
+import type {
+  ClusterCredentials,
+  ClusterProvider,
+  ClusterRef,
+  CreateClusterRequest,
+  ProviderChange,
+  ProviderCluster,
+  ProviderNodePool,
+  UpgradeRequest,
+} from '../types.js';
 import { type ControlPlaneBinaries, type LiveProcesses, liveProcesses, startControlPlane, stopControlPlane, writeKubeconfig } from './control-plane.js';
 import { endpointOf, readCredentials } from './credentials.js';
 import { generatePki, writePki } from './certs.js';
@@ -24,6 +34,14 @@ export interface LocalProviderOptions {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Orders "1.35.4" and "1.36.3" numerically. */
+function compareReleases(a: string, b: string): number {
+  const pa = a.split('.').map(Number);
+  const pb = b.split('.').map(Number);
+  for (let i = 0; i < 3; i++) if ((pa[i] ?? 0) !== (pb[i] ?? 0)) return (pa[i] ?? 0) - (pb[i] ?? 0);
+  return 0;
+}
 
 /**
  * Real Kubernetes control planes on this machine, the way envtest runs them: per cluster an
@@ -102,6 +120,57 @@ export class LocalProvider implements ClusterProvider {
     const state = await this.stateFor(ref, paths);
     if (!state) throw new PermanentError(`cluster ${ref.name}: not found in ${clustersDir(this.dataDir)}`, 'ClusterNotFound');
     return readCredentials(paths, state);
+  }
+
+  /** Local control planes have no worker nodes: asking for pools is refused, none is fine. */
+  async createNodePools(ref: ClusterRef, pools: readonly NodePoolSpec[]): Promise<ProviderNodePool[]> {
+    if (pools.length > 0) throw new PermanentError(`cluster ${ref.name}: the local provider has no node pools`, 'NotSupported');
+    return [];
+  }
+
+  /**
+   * Swaps the control plane to another installed release the way a real upgrade does: the new
+   * kube-apiserver takes over the same etcd data. Synchronous here (a few seconds), so the
+   * change is reported at once; the id names the target so describeChange needs no memory.
+   * Downgrades are refused: the storage of a newer release may not be readable by an older one.
+   */
+  async upgradeControlPlane(ref: ClusterRef, req: UpgradeRequest): Promise<ProviderChange> {
+    const paths = this.paths(ref.name);
+    const target = this.resolveVersion(ref.name, req.version);
+    const bins = this.binaries(ref.name, target);
+    const id = `upgrade-to-${target}`;
+    await withLock(paths.lock, `upgrade cluster ${ref.name}`, async () => {
+      const state = await this.stateFor(ref, paths);
+      if (!state) throw new PermanentError(`cluster ${ref.name}: not found`, 'ClusterNotFound');
+      if (state.kubernetesVersion === target) return;
+      if (compareReleases(target, state.kubernetesVersion) < 0) {
+        throw new PermanentError(`cluster ${ref.name}: cannot downgrade the control plane from ${state.kubernetesVersion} to ${target}`, 'UnsupportedVersion');
+      }
+      await stopControlPlane(paths, state);
+      const next = { ...state, kubernetesVersion: target, pids: {} };
+      await writeState(paths.state, next);
+      await startControlPlane(paths, next, bins);
+    });
+    return this.describeChange(ref, id);
+  }
+
+  async upgradeNodePool(ref: ClusterRef, pool: string): Promise<ProviderChange> {
+    throw new PermanentError(`cluster ${ref.name}: node pool ${pool}: the local provider has no node pools`, 'NotSupported');
+  }
+
+  /** Succeeded once the API server is ready and reports the target release. */
+  async describeChange(ref: ClusterRef, changeId: string): Promise<ProviderChange> {
+    const target = /^upgrade-to-(.+)$/.exec(changeId)?.[1];
+    if (!target) throw new PermanentError(`cluster ${ref.name}: unknown change ${changeId}`, 'NotFound');
+    const c = await this.describe(ref);
+    if (c.status === 'Running' && c.version === target) return { id: changeId, status: 'Succeeded' };
+    if (c.status === 'Running' && c.version && compareReleases(c.version, target) !== 0) {
+      return { id: changeId, status: 'Failed', message: `the API server runs ${c.version}, not ${target}` };
+    }
+    if (c.status === 'NotFound' || c.status === 'Stopped') {
+      return { id: changeId, status: 'Failed', message: `control plane ${c.status}${c.message ? `: ${c.message}` : ''}` };
+    }
+    return { id: changeId, status: 'InProgress', ...(c.message ? { message: c.message } : {}) };
   }
 
   /** Restarts a Stopped cluster's processes (same ports when free). */
