@@ -42,13 +42,17 @@ export async function decommissionCluster(input: DecommissionInput): Promise<Dec
   try {
     await report.step(`deleting through the ${target.provider} provider`);
     await long.deleteCluster(target);
-    await report.step('waiting until the cluster is gone');
-    await waitForStatus(target, 'NotFound', {
-      plan,
-      timeoutMs: plan.deleteTimeoutMs,
-      step: 'waiting until deleted',
-    });
-    await report.finish(true, force ? `decommissioned (forced: ${reason})` : 'decommissioned', {
+    // An external cluster is only deregistered: it stays up, so there is nothing to wait for.
+    if (target.provider !== 'external') {
+      await report.step('waiting until the cluster is gone');
+      await waitForStatus(target, 'NotFound', {
+        plan,
+        timeoutMs: plan.deleteTimeoutMs,
+        step: 'waiting until deleted',
+      });
+    }
+    const done = target.provider === 'external' ? 'deregistered (the cluster itself was not touched)' : 'decommissioned';
+    await report.finish(true, force ? `${done} (forced: ${reason})` : done, {
       phase: 'Deleted',
       health: { status: 'Unknown', reasons: ['decommissioned'] },
     });

@@ -58,14 +58,14 @@ export class FleetTestEnv {
     return `test-${randomUUID()}`;
   }
 
-  /** Runs an in-process worker for the duration of `fn`. */
-  async withWorker<T>(taskQueue: string, fn: () => Promise<T>): Promise<T> {
+  /** Runs an in-process worker for the duration of `fn` (providers: this file's local one by default). */
+  async withWorker<T>(taskQueue: string, fn: () => Promise<T>, opts: { providers?: ProviderRegistry } = {}): Promise<T> {
     const worker = await Worker.create({
       connection: this.env.nativeConnection,
       namespace: NAMESPACE,
       taskQueue,
       workflowBundle: this.bundle,
-      activities: createActivities({ client: this.env.client, providers: new ProviderRegistry([this.local]) }),
+      activities: createActivities({ client: this.env.client, providers: opts.providers ?? new ProviderRegistry([this.local]) }),
     });
     return worker.runUntil(fn());
   }

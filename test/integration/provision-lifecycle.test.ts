@@ -13,6 +13,7 @@ import { listClusters } from '../../src/cli/clusters.js';
 import { repoDir } from '../../src/toolchain.js';
 import { getClusterState } from '../../workflows/cluster-messages.js';
 import { eventually, FleetTestEnv } from '../helpers/fleet-env.js';
+import { historyText, pemBody } from '../helpers/history-text.js';
 
 const run = promisify(execFile);
 let fleet: FleetTestEnv;
@@ -163,21 +164,6 @@ describe('provisioning and decommissioning local clusters', () => {
     expect((cli as { stderr: string }).stderr).toBe(`error: ${file}: ${failure?.message}\n`);
   });
 });
-
-/** Every string and decoded payload of a history, as one text to search. */
-function historyText(history: unknown): string {
-  const parts: string[] = [];
-  const walk = (v: unknown) => {
-    if (v instanceof Uint8Array) parts.push(Buffer.from(v).toString('utf8'));
-    else if (typeof v === 'string') parts.push(v);
-    else if (v && typeof v === 'object') for (const x of Object.values(v)) walk(x);
-  };
-  walk(history);
-  return parts.join('\n');
-}
-
-/** A long, unique line from the middle of a PEM block. */
-const pemBody = (pem: string) => pem.split('\n').filter((l) => l && !l.startsWith('-----'))[1] ?? pem;
 
 /** The innermost ApplicationFailure of a workflow failure: where the error was classified. */
 function failureOf(e: unknown): ApplicationFailure | undefined {
