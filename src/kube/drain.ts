@@ -61,16 +61,28 @@ export interface DrainResult {
 }
 
 const coreApi = (creds: ClusterCredentials) => kubeConfigFor(creds).makeApiClient(CoreV1Api);
+
+/** Bound on one API call: the typed client has no timeout, and a hung call must not outlive the deadline. */
+const CALL_TIMEOUT_MS = 30_000;
+
+/** Rejects with a network-style ETIMEDOUT (transient) when `call` takes longer than CALL_TIMEOUT_MS. */
+function timed<T>(what: string, call: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error(`${what} timed out after ${CALL_TIMEOUT_MS} ms`), { code: 'ETIMEDOUT' })), CALL_TIMEOUT_MS);
+  });
+  return Promise.race([call, timeout]).finally(() => clearTimeout(timer));
+}
 const podKey = (p: V1Pod) => `${p.metadata?.namespace}/${p.metadata?.name}`;
 
 async function setUnschedulable(creds: ClusterCredentials, node: string, value: boolean): Promise<{ node: string; wasUnschedulable: boolean }> {
   const api = coreApi(creds);
   const what = `${value ? 'cordon' : 'uncordon'} Node ${node}`;
   try {
-    const before = await api.readNode({ name: node });
+    const before = await timed(what, api.readNode({ name: node }));
     const was = before.spec?.unschedulable === true;
     // JSON patch "add" sets the field whether or not it exists; unchanged nodes are not written.
-    if (was !== value) await api.patchNode({ name: node, body: [{ op: 'add', path: '/spec/unschedulable', value }] });
+    if (was !== value) await timed(what, api.patchNode({ name: node, body: [{ op: 'add', path: '/spec/unschedulable', value }] }));
     return { node, wasUnschedulable: was };
   } catch (e) {
     throw kubeError(e, what);
@@ -142,7 +154,7 @@ export async function drainNode(creds: ClusterCredentials, node: string, opts: D
 
   let pods: V1Pod[];
   try {
-    pods = (await api.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${node}` })).items;
+    pods = (await timed(`list Pods on Node ${node}`, api.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${node}` }))).items;
   } catch (e) {
     throw kubeError(e, `list Pods on Node ${node}`);
   }
@@ -163,7 +175,7 @@ export async function drainNode(creds: ClusterCredentials, node: string, opts: D
     for (const [key, pod] of toEvict) {
       if (accepted.has(key)) continue;
       try {
-        await api.createNamespacedPodEviction({
+        await timed(`evict Pod ${key}`, api.createNamespacedPodEviction({
           name: pod.name,
           namespace: pod.namespace,
           body: {
@@ -172,7 +184,7 @@ export async function drainNode(creds: ClusterCredentials, node: string, opts: D
             metadata: { name: pod.name, namespace: pod.namespace },
             ...(opts.gracePeriodSeconds !== undefined ? { deleteOptions: { gracePeriodSeconds: opts.gracePeriodSeconds } } : {}),
           },
-        });
+        }));
         accepted.add(key);
       } catch (e) {
         if (isNotFound(e)) accepted.add(key); // already gone: what eviction wanted
@@ -187,7 +199,7 @@ export async function drainNode(creds: ClusterCredentials, node: string, opts: D
       const pod = toEvict.get(key)!;
       let gone: boolean;
       try {
-        const current = await api.readNamespacedPod({ name: pod.name, namespace: pod.namespace });
+        const current = await timed(`read Pod ${key}`, api.readNamespacedPod({ name: pod.name, namespace: pod.namespace }));
         gone = !!pod.uid && current.metadata?.uid !== pod.uid;
       } catch (e) {
         if (!isNotFound(e)) throw kubeError(e, `read Pod ${key}`);
