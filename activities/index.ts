@@ -1,7 +1,10 @@
 import type { Client } from '@temporalio/client';
 import type { ProviderRegistry } from '../src/providers/registry.js';
+import { apiScanActivities } from './api-scan.js';
 import { bootstrapActivities } from './bootstrap.js';
+import { clusterHealthActivities } from './cluster-health.js';
 import { lifecycleActivities } from './cluster-lifecycle.js';
+import { drainActivities } from './drain.js';
 import { inventoryActivities } from './inventory.js';
 
 export type { ClusterTarget } from './cluster-lifecycle.js';
@@ -18,6 +21,9 @@ export function createActivities(deps: ActivityDeps) {
     ...inventoryActivities(deps.client),
     ...lifecycleActivities(deps.providers),
     ...bootstrapActivities(deps.providers),
+    ...clusterHealthActivities(deps.providers),
+    ...drainActivities(deps.providers),
+    ...apiScanActivities(deps.providers),
   };
 }
 

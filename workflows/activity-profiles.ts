@@ -23,5 +23,17 @@ const longWork: ActivityOptions = {
   retry: { ...quickCall.retry, maximumAttempts: 5 },
 };
 
+/**
+ * Draining a node: waits on PodDisruptionBudgets and pod termination for up to half an hour,
+ * heartbeating each round; a stalled worker is noticed within the heartbeat timeout. Few
+ * attempts: a drain that timed out fails non-retryable (DrainTimedOut) and the workflow decides.
+ */
+const drainWork: ActivityOptions = {
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '30 seconds',
+  retry: { ...quickCall.retry, maximumAttempts: 3 },
+};
+
 export const quick = proxyActivities<FleetActivities>(quickCall);
 export const long = proxyActivities<FleetActivities>(longWork);
+export const drain = proxyActivities<FleetActivities>(drainWork);
