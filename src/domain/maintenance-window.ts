@@ -47,7 +47,7 @@ const WindowObjectSchema = z
     timeZone: TimeZoneSchema.default('UTC'),
   })
   .strict()
-  .refine((w) => minutesOf(w.start) % 1440 !== minutesOf(w.end) % 1440, {
+  .refine((w) => minutesOf(w.start) !== minutesOf(w.end), {
     message: 'start and end must differ (use 00:00-24:00 for a whole day)',
     path: ['end'],
   });
