@@ -89,19 +89,26 @@ export const ORDERINGS = ['name', 'environment'] as const;
 /** A rollout plan: explicit `stages`, or `generate` for canary-then-percentages. Exactly one. */
 export const RolloutPlanSchema = z
   .object({
-    stages: z.array(StageSchema).min(1, 'must have at least one stage').optional(),
+    stages: z
+      .array(StageSchema)
+      .min(1, 'must have at least one stage')
+      .superRefine((stages, ctx) => {
+        const seen = new Set<string>();
+        stages.forEach((s, i) => {
+          if (seen.has(s.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `stage name ${s.name} is used twice` });
+          seen.add(s.name);
+        });
+      })
+      .optional(),
     generate: GenerateSchema.optional(),
     /** Order inside each stage: by name, or by environment rank (dev, staging, prod) then name. */
     orderBy: z.enum(ORDERINGS).default('name'),
   })
   .strict()
-  .superRefine((p, ctx) => {
-    if (!!p.stages === !!p.generate) ctx.addIssue({ code: 'custom', message: 'must have either stages or generate, not both or neither' });
-    const seen = new Set<string>();
-    p.stages?.forEach((s, i) => {
-      if (seen.has(s.name)) ctx.addIssue({ code: 'custom', path: ['stages', i, 'name'], message: `stage name ${s.name} is used twice` });
-      seen.add(s.name);
-    });
+  // Runs even when fields have problems of their own, so that every problem is listed at once.
+  .refine((p) => (p?.stages === undefined) !== (p?.generate === undefined), {
+    message: 'must have either stages or generate, not both or neither',
+    when: () => true,
   });
 export type RolloutPlan = z.output<typeof RolloutPlanSchema>;
 export type RolloutPlanInput = z.input<typeof RolloutPlanSchema>;

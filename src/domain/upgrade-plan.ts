@@ -22,6 +22,24 @@ export const DEFAULT_WAVE_SEQUENCE: readonly WaveStage[] = [
   { name: 'prod', environments: ['prod', 'production'] },
 ];
 
+/** Stages in order; names unique and each environment in one stage only. */
+const SequenceSchema = z
+  .array(WaveStageSchema)
+  .min(1, 'must have at least one stage')
+  .superRefine((sequence, ctx) => {
+    const names = new Set<string>();
+    const envs = new Map<string, string>();
+    sequence.forEach((stage, i) => {
+      if (names.has(stage.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `stage name ${stage.name} is used twice` });
+      names.add(stage.name);
+      stage.environments.forEach((env, j) => {
+        const other = envs.get(env);
+        if (other !== undefined) ctx.addIssue({ code: 'custom', path: [i, 'environments', j], message: `environment ${env} is already in stage ${other}` });
+        else envs.set(env, stage.name);
+      });
+    });
+  });
+
 /**
  * An upgrade wave: a target version per selector (a cluster takes the first target that
  * selects it), stages by environment in `sequence` order with `soak` between them, budgets as
@@ -32,7 +50,7 @@ export const UpgradeWavePlanSchema = z
     targets: z
       .array(z.object({ selector: FleetSelectorSchema, version: KubernetesVersionSchema }).strict())
       .min(1, 'must name at least one target'),
-    sequence: z.array(WaveStageSchema).min(1, 'must have at least one stage').default(() => DEFAULT_WAVE_SEQUENCE.map((s) => ({ ...s, environments: [...s.environments] }))),
+    sequence: SequenceSchema.default(() => DEFAULT_WAVE_SEQUENCE.map((s) => ({ ...s, environments: [...s.environments] }))),
     soak: DurationSchema.prefault('1h'),
     maxConcurrency: ConcurrencySchema.prefault(1),
     maxFailures: FailureBudgetSchema.prefault(0),
@@ -40,20 +58,7 @@ export const UpgradeWavePlanSchema = z
     progressDeadline: DurationSchema.optional(),
     maintenance: MaintenancePolicySchema.optional(),
   })
-  .strict()
-  .superRefine((p, ctx) => {
-    const names = new Set<string>();
-    const envs = new Map<string, string>();
-    p.sequence.forEach((stage, i) => {
-      if (names.has(stage.name)) ctx.addIssue({ code: 'custom', path: ['sequence', i, 'name'], message: `stage name ${stage.name} is used twice` });
-      names.add(stage.name);
-      stage.environments.forEach((env, j) => {
-        const other = envs.get(env);
-        if (other !== undefined) ctx.addIssue({ code: 'custom', path: ['sequence', i, 'environments', j], message: `environment ${env} is already in stage ${other}` });
-        envs.set(env, stage.name);
-      });
-    });
-  });
+  .strict();
 export type UpgradeWavePlan = z.output<typeof UpgradeWavePlanSchema>;
 export type UpgradeWavePlanInput = z.input<typeof UpgradeWavePlanSchema>;
 

@@ -122,6 +122,7 @@ describe('RolloutPlanSchema', () => {
       { path: 'plan.stages[1].progressDeadline', message: 'must be at most 30d' },
       { path: 'plan.generate.steps[1]', message: 'steps must increase' },
       { path: 'plan.generate.steps', message: 'the last step must be 100%, so that every cluster is in a stage' },
+      { path: 'plan', message: 'must have either stages or generate, not both or neither' },
     ]);
   });
 
