@@ -9,6 +9,7 @@ const PART = /(\d+)(ms|s|m|h|d)/g;
 /** The error every malformed duration gets, so users see one wording everywhere. */
 export const DURATION_ERROR = 'must be a duration such as "30s", "10m", "2h", "1d" or "1h30m"';
 
+/** The result of parseDuration: milliseconds or the error to show. */
 export type DurationParse = { ok: true; ms: number } | { ok: false; error: string };
 
 /**

@@ -22,6 +22,7 @@ export const FleetDecommissionInputSchema = z
   });
 export type FleetDecommissionInput = z.output<typeof FleetDecommissionInputSchema>;
 
+/** What a fleet decommission will do, refuse and report. */
 export interface FleetDecommissionPlan {
   /** Clusters to decommission, by name. */
   selected: string[];

@@ -57,6 +57,7 @@ export function versionMatches(constraint: string, version: string | undefined):
 // ---------------------------------------------------------------------------------------------
 // The schema.
 
+/** Label expression operators, as in Kubernetes label selectors. */
 export const LABEL_OPERATORS = ['In', 'NotIn', 'Exists', 'DoesNotExist'] as const;
 
 const LabelKeySchema = z.string().refine(isLabelKey, 'must be a label key: [prefix/]name, name at most 63 alphanumerics, "-", "_" or "."');
@@ -194,6 +195,7 @@ export function matchesSelector(s: FleetSelector, c: ClusterSummary): boolean {
   return mismatchOf(s, c) === undefined;
 }
 
+/** Why a selected or named cluster is left out. */
 export type ExclusionReason = 'Excluded' | 'Deleted' | 'Decommissioning' | 'Busy' | 'NotReady' | 'NotMatched' | 'NotFound';
 
 /** A cluster the selector names or matches that the operation will not act on, and why. */
@@ -209,6 +211,7 @@ export interface Selection {
   excluded: ExcludedCluster[];
 }
 
+/** Options of selectClusters. */
 export interface SelectOptions {
   /**
    * Phases a cluster may be in to be selected. Default Active, Degraded and Failed: a cluster
@@ -218,6 +221,7 @@ export interface SelectOptions {
   eligiblePhases?: readonly ClusterPhase[];
 }
 
+/** Phases a cluster must be in to take a rollout. */
 export const DEFAULT_ELIGIBLE_PHASES: readonly ClusterPhase[] = ['Active', 'Degraded', 'Failed'];
 
 /**

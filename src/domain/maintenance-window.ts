@@ -24,6 +24,7 @@ import {
  * passes of its wall times.
  */
 
+/** Day names, indexed like Date.getUTCDay (0 = Sunday). */
 export const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
 
@@ -196,6 +197,7 @@ export function isOpen(policy: MaintenancePolicy, now: number): boolean {
   return openIntervals(policy, now, now + 1).length > 0;
 }
 
+/** When maintenance may next run, or why it cannot within the horizon. */
 export type NextOpening =
   | {
       /** `now` itself when the window is open already. */

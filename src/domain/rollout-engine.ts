@@ -20,6 +20,7 @@ import type { PlannedStage } from './rollout-plan.js';
  * its window) once its wake time has passed.
  */
 
+/** Where one cluster stands in a rollout. */
 export const RUN_STATUSES = ['Pending', 'Running', 'Succeeded', 'Failed', 'Skipped', 'WaitingWindow'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
@@ -42,6 +43,7 @@ export interface OperatorState {
 /** The id of an approval gate, e.g. "canary:after"; approvals name gates by it. */
 export const gateId = (stage: string, when: 'before' | 'after') => `${stage}:${when}`;
 
+/** Everything the engine decides from: the plan, the clusters' runs, the operator and the clock. */
 export interface EngineInput {
   stages: readonly PlannedStage[];
   /** By cluster name; a cluster without an entry is Pending. */
@@ -50,6 +52,7 @@ export interface EngineInput {
   now: number;
 }
 
+/** Where a stage stands. */
 export type StageStatus = 'Pending' | 'AwaitingApproval' | 'Running' | 'Soaking' | 'Succeeded' | 'Failed';
 
 /** Counts per stage, for the UI and the CLI. */
@@ -69,8 +72,10 @@ export interface StageProgress {
   soakEndsAt?: number;
 }
 
+/** What an idle rollout waits for. */
 export type WaitReason = 'approval' | 'soak' | 'window' | 'running' | 'resume';
 
+/** The engine's answer: what to start, what is wrong, what to wait for and until when. */
 export interface Decision {
   outcome: 'InProgress' | 'Succeeded' | 'Failed' | 'Aborted';
   /** Clusters to start now, in plan order. */

@@ -46,6 +46,7 @@ export function resolveCount(v: CountOrPercent, n: number, min = 0): number {
 // ---------------------------------------------------------------------------------------------
 // The schema.
 
+/** Approval gates of a stage: none, before it starts, or after its clusters are done. */
 export const APPROVALS = ['none', 'before', 'after'] as const;
 export type Approval = (typeof APPROVALS)[number];
 
@@ -84,6 +85,7 @@ export const GenerateSchema = z
     if (ps[ps.length - 1] !== 100) ctx.addIssue({ code: 'custom', path: ['steps'], message: 'the last step must be 100%, so that every cluster is in a stage' });
   });
 
+/** Orders of clusters inside a stage. */
 export const ORDERINGS = ['name', 'environment'] as const;
 
 /** A rollout plan: explicit `stages`, or `generate` for canary-then-percentages. Exactly one. */
@@ -158,12 +160,14 @@ export interface PlannedStage {
   progressDeadlineMs?: number;
 }
 
+/** The result of planStages. */
 export interface StagePlan {
   stages: PlannedStage[];
   /** Selected clusters no explicit stage matched: reported, never dropped. */
   unassigned: string[];
 }
 
+/** Options of planStages. */
 export interface PlanOptions {
   environmentOrder?: readonly (readonly string[])[];
 }

@@ -72,6 +72,7 @@ export interface ClusterUpgrade {
   maintenance?: MaintenancePolicy;
 }
 
+/** A planned upgrade wave; nothing selected goes unaccounted for. */
 export interface UpgradeWave {
   stages: PlannedStage[];
   /** Clusters in the stages, by name. */
@@ -92,6 +93,7 @@ export interface UpgradeWave {
  */
 export const WAVE_PHASES = ['Active', 'Degraded'] as const;
 
+/** Options of planUpgradeWave. */
 export interface WaveOptions {
   /** Node pool versions by cluster, when known, for the skew check. */
   nodePools?: Readonly<Record<string, readonly NodePoolVersion[]>>;

@@ -75,6 +75,7 @@ export interface NodePoolVersion {
   version: string;
 }
 
+/** Why the preflight refuses, as a stable code callers can match on. */
 export type SkewRefusalCode =
   | 'InvalidVersion'
   | 'Downgrade'
@@ -89,11 +90,13 @@ export interface SkewRefusal {
   message: string;
 }
 
+/** The preflight verdict: an upgrade, a no-op, or every refusal. */
 export type UpgradeCheck =
   | { ok: true; noop: false; from: string; to: string }
   | { ok: true; noop: true; from: string; to: string; message: string }
   | { ok: false; refusals: SkewRefusal[] };
 
+/** What the preflight needs to know about one cluster. */
 export interface UpgradeCheckInput {
   /** The control plane's version now, as the cluster reports it ("1.35.4"). */
   current: string;
