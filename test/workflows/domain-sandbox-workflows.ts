@@ -1,0 +1,42 @@
+// Workflows that exist only for domain-sandbox.test.ts: they run the pure planning code inside
+// the real workflow sandbox (webpack bundle, V8 context, deterministic Date), where the fleet
+// workflows will run it.
+import { sleep } from '@temporalio/workflow';
+import { FleetSelectorSchema, selectClusters, type ClusterSummary } from '../../src/domain/fleet-selector.js';
+import { MaintenancePolicySchema, isOpen, nextOpening } from '../../src/domain/maintenance-window.js';
+import { decideRollout } from '../../src/domain/rollout-engine.js';
+import { RolloutPlanSchema, planStages } from '../../src/domain/rollout-plan.js';
+
+export interface PlanningProbeInput {
+  policy: unknown;
+  at: number;
+  selector: unknown;
+  plan: unknown;
+  inventory: ClusterSummary[];
+}
+
+/** Plans and does window math for a fixed instant, returning what it computed. */
+export async function planningProbe(input: PlanningProbeInput) {
+  const policy = MaintenancePolicySchema.parse(input.policy);
+  const { selected, excluded } = selectClusters(FleetSelectorSchema.parse(input.selector), input.inventory);
+  const { stages } = planStages(RolloutPlanSchema.parse(input.plan), selected);
+  const decision = decideRollout({ stages, runs: {}, operator: {}, now: input.at });
+  return {
+    opening: nextOpening(policy, input.at),
+    openAt: isOpen(policy, input.at),
+    stages: stages.map((s) => s.clusters),
+    excluded: excluded.map((e) => e.name),
+    start: decision.start,
+  };
+}
+
+/** Sleeps until the policy's next opening, the way an upgrade waits for a closed window. */
+export async function waitForWindow(policyInput: unknown): Promise<{ startedAt: number; opensAt: number | null; wokeAt: number; openOnWake: boolean }> {
+  const policy = MaintenancePolicySchema.parse(policyInput);
+  const startedAt = Date.now();
+  const next = nextOpening(policy, startedAt);
+  if (next.opensAt === null) return { startedAt, opensAt: null, wokeAt: startedAt, openOnWake: false };
+  await sleep(next.opensAt - startedAt);
+  const wokeAt = Date.now();
+  return { startedAt, opensAt: next.opensAt, wokeAt, openOnWake: isOpen(policy, wokeAt) };
+}
