@@ -7,7 +7,8 @@ import { applyBundle } from '../src/kube/apply.js';
 import { apiServerHealth } from '../src/kube/health.js';
 import { readObject } from '../src/kube/read.js';
 import type { ProviderRegistry } from '../src/providers/registry.js';
-import { refOf, type ClusterTarget } from './cluster-lifecycle.js';
+import { credentialsFor } from './cluster-access.js';
+import type { ClusterTarget } from './cluster-lifecycle.js';
 import { step } from './errors.js';
 
 /** Fleetflow's field manager: every object it applies is owned under this one name. */
@@ -26,7 +27,7 @@ export interface VerifyResult {
 
 /** Activities that act inside a cluster; credentials are resolved here and never returned. */
 export function bootstrapActivities(providers: ProviderRegistry) {
-  const credentialsOf = (t: ClusterTarget) => providers.get(t.provider, t.account).credentials(refOf(t));
+  const credentialsOf = (t: ClusterTarget) => credentialsFor(providers, t);
 
   return {
     async bootstrapCluster({ target, spec }: BootstrapInput): Promise<{ objects: number; changed: number }> {

@@ -3,13 +3,11 @@ import { describeProblems, parseWith } from '../src/domain/validation.js';
 import { PermanentError } from '../src/errors.js';
 import type { ProviderRegistry } from '../src/providers/registry.js';
 import type { ClusterCredentials } from '../src/providers/types.js';
-import type { ClusterTarget } from './cluster-lifecycle.js';
+import { refOf, type ClusterTarget } from './cluster-lifecycle.js';
 
 /** Credentials of a target's API server, resolved on the worker; never returned to a workflow. */
 export function credentialsFor(providers: ProviderRegistry, t: ClusterTarget): Promise<ClusterCredentials> {
-  return providers
-    .get(t.provider)
-    .credentials({ name: t.name, region: t.region, ...(t.providerId ? { providerId: t.providerId } : {}) });
+  return providers.get(t.provider, t.account).credentials(refOf(t));
 }
 
 /**

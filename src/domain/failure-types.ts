@@ -14,6 +14,12 @@ export const NON_RETRYABLE_TYPES = [
   'KubeRequestRejected',
   'ProviderFailed',
   'ProviderNotConfigured',
+  'AccountNotConfigured',
+  'CredentialsMissing',
+  'InvalidKubeconfig',
+  'NotSupported',
+  'DrainTimedOut',
+  'FieldManagerConflict',
 ] as const;
 
 export type NonRetryableType = (typeof NON_RETRYABLE_TYPES)[number];

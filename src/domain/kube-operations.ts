@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ClusterNameSchema, PROVIDERS } from './cluster-spec.js';
+import { AccountNameSchema, ClusterNameSchema, PROVIDERS } from './cluster-spec.js';
 import { TargetVersionSchema } from './removed-apis.js';
 
 /**
@@ -14,6 +14,7 @@ export const ClusterTargetSchema = z
     provider: z.enum(PROVIDERS),
     region: z.string().min(1, 'must not be empty'),
     providerId: z.string().min(1).optional(),
+    account: AccountNameSchema.optional(),
   })
   .strict();
 
