@@ -34,6 +34,16 @@ const drainWork: ActivityOptions = {
   retry: { ...quickCall.retry, maximumAttempts: 3 },
 };
 
+/**
+ * The entity's periodic health check: bounded tightly, because a claim waits for nothing but
+ * it must not pile up checks; an unreachable cluster is a verdict, not a retry.
+ */
+const healthProbe: ActivityOptions = {
+  startToCloseTimeout: '30 seconds',
+  retry: { ...quickCall.retry, maximumAttempts: 2 },
+};
+
 export const quick = proxyActivities<FleetActivities>(quickCall);
+export const probe = proxyActivities<FleetActivities>(healthProbe);
 export const long = proxyActivities<FleetActivities>(longWork);
 export const drain = proxyActivities<FleetActivities>(drainWork);

@@ -4,6 +4,8 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  isCancellation,
+  patched,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
@@ -19,12 +21,13 @@ import {
   refuseOperation,
   refuseSpecChange,
 } from '../src/domain/cluster-lifecycle.js';
+import { nextCheckDelay, recordHealth } from '../src/domain/cluster-checks.js';
 import type { ClusterState } from '../src/domain/cluster-state.js';
 import { inventoryValues } from '../src/domain/inventory.js';
 import { OperationRequestSchema } from '../src/domain/operations.js';
 import { SA } from '../src/temporal/search-attributes.js';
-import { quick } from './activity-profiles.js';
-import { parseInput } from './operation-steps.js';
+import { probe, quick } from './activity-profiles.js';
+import { parseInput, rootFailure } from './operation-steps.js';
 import {
   claimOperation,
   getClusterState,
@@ -76,7 +79,11 @@ export async function clusterEntity(input: ClusterEntityInput): Promise<ClusterS
 
   setHandler(getClusterState, () => state, { description: 'The cluster: spec, phase, version, health, operations' });
 
+  /** The health check in flight, cancelled when an operation claims the cluster. */
+  let checking: CancellationScope | undefined;
+
   setHandler(claimOperation, (req) => {
+    checking?.cancel();
     update(beginOperation(state, OperationRequestSchema.parse(req), now()));
     return state;
   }, {
@@ -106,6 +113,24 @@ export async function clusterEntity(input: ClusterEntityInput): Promise<ClusterS
     update(finishOperation(state, outcome, now()));
   });
 
+  /** One health check; its verdict is dropped if an operation claimed the cluster meanwhile. */
+  const checkHealth = async () => {
+    const scope = new CancellationScope();
+    checking = scope;
+    try {
+      const report = await scope.run(() => probe.checkClusterHealth({ target: targetOf(state) }));
+      if (!state.current) update(recordHealth(state, report, now()));
+    } catch (err) {
+      if (!isCancellation(err) && !state.current) {
+        update(recordHealth(state, { status: 'Unknown', reasons: [`health check failed: ${rootFailure(err).message}`], checkedAt: now() }, now()));
+      }
+    } finally {
+      checking = undefined;
+    }
+  };
+
+  // Entities started before periodic checks existed keep their recorded behaviour on replay.
+  const periodicChecks = patched('periodic-health-checks');
   update(state);
   const historyIsLong = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > MAX_HISTORY_EVENTS;
   const done = () => state.phase === 'Deleted' || historyIsLong();
@@ -115,7 +140,14 @@ export async function clusterEntity(input: ClusterEntityInput): Promise<ClusterS
     while (!done()) {
       const op = state.current?.id;
       if (!op) {
-        await condition(() => !!state.current || done());
+        const delay = periodicChecks ? nextCheckDelay(state, Date.now()) : undefined;
+        if (delay === undefined) {
+          await condition(() => !!state.current || done());
+        } else if (delay > 0 && (await condition(() => !!state.current || done(), delay))) {
+          continue;
+        } else {
+          await checkHealth();
+        }
         continue;
       }
       // A terminated or timed-out operation never reports its end: look for that while it runs.
@@ -134,6 +166,12 @@ export async function clusterEntity(input: ClusterEntityInput): Promise<ClusterS
   await condition(allHandlersFinished);
   if (state.phase === 'Deleted') return state;
   return continueAsNew<typeof clusterEntity>({ spec: state.spec, state });
+}
+
+/** Where the cluster is, for activities; holds no secret. */
+function targetOf(state: ClusterState) {
+  const { name, provider, region, account } = state.spec;
+  return { name, provider, region, ...(account ? { account } : {}), ...(state.providerId ? { providerId: state.providerId } : {}) };
 }
 
 function parseSpec(input: unknown) {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseDuration } from './durations.js';
 import { LabelsSchema, LabelValueSchema } from './labels.js';
 
 /**
@@ -23,6 +24,22 @@ export const KubernetesVersionSchema = z
 
 /** Name of a provider account in the worker's config (`accounts[].name`), never the secret itself. */
 export const AccountNameSchema = ClusterNameSchema;
+
+const MIN_CHECK_MS = 5_000;
+const MAX_CHECK_MS = 24 * 3_600_000;
+
+/** How often the cluster entity checks health and drift: a duration string, kept as written. */
+export const CheckIntervalSchema = z.string().refine((text) => {
+  const d = parseDuration(text);
+  return d.ok && d.ms >= MIN_CHECK_MS && d.ms <= MAX_CHECK_MS;
+}, 'must be a duration from "5s" to "24h", such as "5m"');
+
+/** The check interval in ms (the default when absent: specs registered before it existed). */
+export function checkIntervalMs(spec: { healthCheckInterval?: string }): number {
+  const d = parseDuration(spec.healthCheckInterval ?? DEFAULT_CHECK_INTERVAL);
+  return d.ok ? d.ms : 5 * 60_000;
+}
+export const DEFAULT_CHECK_INTERVAL = '5m';
 
 /** A group of worker nodes (EKS managed node group, GKE node pool). */
 export const NodePoolSpecSchema = z
@@ -50,6 +67,8 @@ export const ClusterSpecSchema = z
     /** Which configured account of the provider to use; the provider's default when absent. */
     account: AccountNameSchema.optional(),
     nodePools: z.array(NodePoolSpecSchema).max(50, 'must have at most 50 node pools').default([]),
+    /** Health and drift are checked this often while the cluster is Active or Degraded. */
+    healthCheckInterval: CheckIntervalSchema.default(DEFAULT_CHECK_INTERVAL),
   })
   .strict()
   .superRefine((spec, ctx) => {

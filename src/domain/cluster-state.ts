@@ -40,6 +40,14 @@ export interface ClusterHealth {
   reasons: string[];
 }
 
+/** A change of health verdict, kept so operators see when a cluster went bad and came back. */
+export interface HealthTransition {
+  at: string;
+  from: HealthStatus;
+  to: HealthStatus;
+  reasons: string[];
+}
+
 /** Everything the inventory knows about one cluster. Holds no secret. */
 export interface ClusterState {
   spec: ClusterSpec;
@@ -49,6 +57,8 @@ export interface ClusterState {
   /** Kubernetes release the control plane reported last, e.g. "1.35.4". */
   version?: string;
   health: ClusterHealth;
+  /** Health verdict changes, newest first, bounded (absent in states saved before it existed). */
+  healthLog?: HealthTransition[];
   current?: OperationRecord;
   /** The last operations, newest first, bounded so the state stays small. */
   history: OperationRecord[];
@@ -61,3 +71,4 @@ export interface ClusterState {
 export type ClusterPatch = Partial<Pick<ClusterState, 'providerId' | 'endpoint' | 'version' | 'health' | 'phase'>>;
 
 export const HISTORY_LIMIT = 20;
+export const HEALTH_LOG_LIMIT = 20;

@@ -12,7 +12,7 @@ describe('ClusterSpecSchema', () => {
     const r = parseWith(ClusterSpecSchema, { name: 'web-1', provider: 'local' }, 'spec');
     expect(r).toEqual({
       ok: true,
-      value: { name: 'web-1', provider: 'local', region: 'local', environment: 'dev', labels: {}, protected: false, nodePools: [] },
+      value: { name: 'web-1', provider: 'local', region: 'local', environment: 'dev', labels: {}, protected: false, nodePools: [], healthCheckInterval: '5m' },
     });
   });
 
