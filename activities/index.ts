@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { ProviderRegistry } from '../src/providers/registry.js';
 import { bootstrapActivities } from './bootstrap.js';
+import { bundleActivities } from './bundles.js';
 import { lifecycleActivities } from './cluster-lifecycle.js';
 import { inventoryActivities } from './inventory.js';
 
@@ -18,6 +19,7 @@ export function createActivities(deps: ActivityDeps) {
     ...inventoryActivities(deps.client),
     ...lifecycleActivities(deps.providers),
     ...bootstrapActivities(deps.providers),
+    ...bundleActivities(deps.providers),
   };
 }
 
