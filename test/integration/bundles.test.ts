@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -111,6 +111,26 @@ describe('applyBundle', () => {
     });
     const members = await kubectl('get', 'configmaps,deployments,clusterroles', '-A', '-l', `applyset.kubernetes.io/part-of=${id}`, '-o', 'name');
     expect(members.stdout.trim().split('\n').sort()).toEqual(['clusterrole.rbac.authorization.k8s.io/web-reader', 'configmap/settings', 'deployment.apps/web']);
+  });
+
+  it('computes ApplySet ids as kubectl does, and kubectl recognizes the set as Fleetflow’s', async () => {
+    // kubectl (ApplySet support is alpha, behind KUBECTL_APPLYSET) makes its own parent: same id rule.
+    const env = { ...process.env, KUBECTL_APPLYSET: 'true' };
+    const manifest = JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [ns('kubectl-set'), cm('kubectl-set', 'member')] });
+    const file = join(dataDir, 'kset.json');
+    writeFileSync(file, manifest);
+    const kubeconfig = provider.kubeconfigPath(CLUSTER.name);
+    await run(toolchain.kubectl(), ['--kubeconfig', kubeconfig, 'create', 'namespace', 'kubectl-set']);
+    await run(toolchain.kubectl(), ['--kubeconfig', kubeconfig, 'apply', '--server-side', '--prune', '--applyset=configmaps/kset', '-n', 'kubectl-set', '-f', file], { env });
+    const kset = await get('/api/v1/namespaces/kubectl-set/configmaps/kset');
+    expect(kset!.metadata.labels['applyset.kubernetes.io/id']).toBe(applySetId({ group: '', kind: 'ConfigMap', namespace: 'kubectl-set', name: 'kset' }));
+
+    // kubectl reads our parent, checks its id and refuses to mutate a set another tool manages.
+    const refused = await run(toolchain.kubectl(), ['--kubeconfig', kubeconfig, 'apply', '--server-side', '--prune', '--applyset=configmaps/applyset-web', '-n', 'fleetflow-system', '-f', file], { env }).then(
+      () => '',
+      (e: { stderr?: string }) => e.stderr ?? '',
+    );
+    expect(refused).toContain('managed by tooling "fleetflow" instead of "kubectl"');
   });
 
   it('reports configured for exactly the objects a new revision changes', async () => {
