@@ -12,7 +12,7 @@ import type { BundleInput, BundleManifest } from '../../src/domain/bundle.js';
 import { FleetflowError } from '../../src/errors.js';
 import { applyBundle } from '../../src/kube/apply.js';
 import { applySetId } from '../../src/kube/applyset.js';
-import { diffBundle } from '../../src/kube/diff.js';
+import { diffBundle, type BundleDiff } from '../../src/kube/diff.js';
 import { KubeRest } from '../../src/kube/rest.js';
 import { rolloutRefs, waitForRollout } from '../../src/kube/rollout.js';
 import { LocalProvider } from '../../src/providers/local/index.js';
@@ -135,7 +135,7 @@ describe('applyBundle', () => {
 
   it('reports configured for exactly the objects a new revision changes', async () => {
     const manifests = web('web');
-    (manifests[0] as { data: Record<string, string> }).data.tier = 'silver';
+    (manifests[0] as unknown as { data: Record<string, string> }).data.tier = 'silver';
     const out = await applyBundle(creds, { name: 'web', revision: 'r2', manifests }, FM);
     expect(out.filter((o) => o.action !== 'unchanged')).toEqual([{ kind: 'ConfigMap', namespace: 'web', name: 'settings', action: 'configured' }]);
   });
@@ -204,7 +204,7 @@ describe('applyBundle', () => {
   it('refuses to take fields another manager owns, naming object, field and manager, and takes them with force', async () => {
     await kubectl('patch', 'configmap', 'settings', '-n', 'web', '--type', 'merge', '-p', '{"data":{"tier":"bronze"}}');
     const manifests = web('web');
-    (manifests[0] as { data: Record<string, string> }).data.tier = 'silver';
+    (manifests[0] as unknown as { data: Record<string, string> }).data.tier = 'silver';
     const err = await applyBundle(creds, { name: 'web', revision: 'r3', manifests }, FM).then(() => undefined, (e: unknown) => e);
     expect(err).toMatchObject({ type: 'FieldManagerConflict', retryable: false, conflicts: [{ object: 'ConfigMap web/settings', field: '.data.tier', manager: 'kubectl-patch' }] });
     const forced = await applyBundle(creds, { name: 'web', revision: 'r3', manifests, options: { force: true } }, FM);
@@ -316,7 +316,7 @@ describe('bundle activities', () => {
     expect(beats).toContainEqual({ done: 3, total: 3 });
     expect(JSON.stringify(applied)).not.toMatch(/BEGIN|PRIVATE|token/i);
 
-    const diff = await env.run(activities().diffBundle, { target, bundle: { ...bundle, manifests: bundle.manifests.slice(0, 2) } });
+    const diff: BundleDiff = await env.run(activities().diffBundle, { target, bundle: { ...bundle, manifests: bundle.manifests.slice(0, 2) } });
     expect(diff.toPrune).toEqual([{ group: '', kind: 'ConfigMap', namespace: 'act', name: 'two' }]);
     const rollout = await env.run(activities().waitForRollout, { target, bundle, deadlineSeconds: 5 });
     expect(rollout).toMatchObject({ status: 'Ready', workloads: [] });
