@@ -1,5 +1,6 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { APPLYSET_NAMESPACE, parentRefFor, scopeOf, unionScope } from '../domain/applyset.js';
+import { APPLYSET_NAMESPACE, parentRefFor, scopeOf, unionScope, type ApplySetScope } from '../domain/applyset.js';
+import { jsonEqual, type ManagedFieldsEntry } from '../domain/managed-fields.js';
 import {
   APPLYSET_PART_OF_LABEL,
   BundleSchema,
@@ -21,8 +22,11 @@ import {
   BUNDLE_LABEL,
   MANAGED_BY_LABEL,
   MANAGED_BY_VALUE,
+  METADATA_ONLY,
   applySetId,
   deleteMembers,
+  digest,
+  ownedFieldsDigest,
   listMembers,
   readParent,
   writeParent,
@@ -172,6 +176,12 @@ export async function planObjects(discovery: Discovery, bundle: Bundle, setId: s
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Same kinds and namespaces (order aside). */
+function sameScope(a: ApplySetScope, b: ApplySetScope): boolean {
+  const set = (xs: string[]) => [...new Set(xs)].sort().join(',');
+  return set(a.groupKinds) === set(b.groupKinds) && set(a.namespaces) === set(b.namespaces);
+}
+
 /** Resolves the custom resources of freshly established CRDs; discovery may lag a moment behind. */
 async function resolveLate(discovery: Discovery, objects: PlannedObject[], deadline: number): Promise<void> {
   for (const p of objects) {
@@ -185,29 +195,56 @@ async function resolveLate(discovery: Discovery, objects: PlannedObject[], deadl
   }
 }
 
+/** What applyTier needs besides the objects. */
+interface TierContext {
+  fieldManager: string;
+  force: boolean;
+  concurrency: number;
+  /** Members as listed before the apply, by objectKey. */
+  members: Map<string, Member>;
+  /** Member records from the parent (last apply), and the ones this apply leaves. */
+  records: Record<string, string>;
+  newRecords: Record<string, string>;
+  retryNotFoundUntil?: number;
+  progress: () => void;
+}
+
 /**
- * Server-side applies each object (one request each, no read before): the response status
+ * Server-side applies each object, one request each and no read before: the response status
  * tells created (201); the resourceVersion listed before tells unchanged from configured,
  * since a no-op apply does not write.
+ *
+ * An object is not sent at all when the parent's record shows it was last applied from the
+ * same manifest and the fields our manager owns are still exactly the fields it owned then.
+ * Sound because of how server-side apply tracks ownership: anyone who changes or removes a
+ * field we own (an Update, or a forced Apply) takes the field out of our set, so the owned
+ * fields digest changes; deleting the object drops it from the listing. Re-applying would
+ * then be a no-op, and skipping it saves the server the work (a re-apply of 200 objects
+ * becomes a handful of requests).
  */
-async function applyTier(
-  rest: KubeRest,
-  objects: PlannedObject[],
-  ctx: { fieldManager: string; force: boolean; concurrency: number; before: Map<string, string>; retryNotFoundUntil?: number; progress: () => void },
-): Promise<AppliedObject[]> {
+async function applyTier(rest: KubeRest, objects: PlannedObject[], ctx: TierContext): Promise<AppliedObject[]> {
   const settled = await mapSettled(objects, ctx.concurrency, async (p) => {
+    const key = objectKey(p.id);
+    const result = (action: ApplyAction): AppliedObject => ({ kind: p.id.kind, ...(p.id.namespace ? { namespace: p.id.namespace } : {}), name: p.id.name, action });
+    const manifestDigest = digest(JSON.stringify(p.manifest));
+    const listed = ctx.members.get(key);
+    if (listed?.fieldsDigest && ctx.records[key] === `${manifestDigest}.${listed.fieldsDigest}`) {
+      ctx.newRecords[key] = ctx.records[key]!;
+      ctx.progress();
+      return result('unchanged');
+    }
     const path = resourcePath(p.info!, p.id.namespace, p.id.name);
     for (let delay = 50; ; delay = Math.min(delay * 2, 500)) {
       try {
-        const res = await rest.request<{ metadata?: { resourceVersion?: string } }>('PATCH', path, {
+        const res = await rest.request<{ metadata?: { resourceVersion?: string; managedFields?: ManagedFieldsEntry[] } }>('PATCH', path, {
           query: { fieldManager: ctx.fieldManager, force: ctx.force, fieldValidation: 'Strict' },
           contentType: 'application/apply-patch+yaml',
+          accept: METADATA_ONLY, // the answer's metadata is all we read
           body: p.manifest,
         });
-        const action: ApplyAction =
-          res.status === 201 ? 'created' : ctx.before.get(objectKey(p.id)) === res.body.metadata?.resourceVersion ? 'unchanged' : 'configured';
+        ctx.newRecords[key] = `${manifestDigest}.${ownedFieldsDigest(res.body.metadata, ctx.fieldManager)}`;
         ctx.progress();
-        return { kind: p.id.kind, ...(p.id.namespace ? { namespace: p.id.namespace } : {}), name: p.id.name, action };
+        return result(res.status === 201 ? 'created' : listed?.resourceVersion === res.body.metadata?.resourceVersion ? 'unchanged' : 'configured');
       } catch (e) {
         // A custom resource right after its CRD is Established can meet a 404 for a moment.
         if (isNotFound(e) && ctx.retryNotFoundUntil && Date.now() < ctx.retryNotFoundUntil) {
@@ -286,14 +323,25 @@ export async function applyWith(rest: KubeRest, bundle: Bundle, opts: ApplyOptio
   const desiredScope = scopeOf(all.map((p) => p.id));
 
   const state = await readParent(rest, parent, setId);
-  const superset = unionScope(state.scope, { ...desiredScope, namespaces: [...desiredScope.namespaces, parent.namespace] });
-  await writeParent(rest, parent, setId, { bundle: bundle.name, scope: superset, ...(state.revision ? { revision: state.revision } : {}), applyingRevision: bundle.revision, fieldManager: opts.fieldManager }, !state.exists);
-  const members = await listMembers(rest, discovery, setId, superset);
-  const before = new Map(members.map((m) => [objectKey(m), m.resourceVersion]));
+  const withParentNs = (scope: ApplySetScope) => ({ ...scope, namespaces: [...scope.namespaces, parent.namespace] });
+  const superset = unionScope(state.scope, withParentNs(desiredScope));
+  // Widen the parent first (KEP-3659), unless it already covers this revision: a re-apply writes nothing.
+  if (!state.exists || !sameScope(superset, state.scope) || state.revision !== bundle.revision) {
+    await writeParent(rest, parent, setId, { bundle: bundle.name, scope: superset, ...(state.revision ? { revision: state.revision } : {}), applyingRevision: bundle.revision, fieldManager: opts.fieldManager, records: state.records }, !state.exists);
+  }
+  const members = await listMembers(rest, discovery, setId, superset, opts.fieldManager);
 
   let done = 0;
   const progress = () => opts.onProgress?.(++done, all.length);
-  const ctx = { fieldManager: opts.fieldManager, force: bundle.options.force, concurrency: bundle.options.concurrency, before, progress };
+  const ctx: TierContext = {
+    fieldManager: opts.fieldManager,
+    force: bundle.options.force,
+    concurrency: bundle.options.concurrency,
+    members: new Map(members.map((m) => [objectKey(m), m])),
+    records: state.records,
+    newRecords: {},
+    progress,
+  };
   const deadline = Date.now() + (opts.crdTimeoutMs ?? 60_000);
   const [first, second, third] = tiers as [PlannedObject[], PlannedObject[], PlannedObject[]];
   const results: AppliedObject[] = [];
@@ -314,8 +362,11 @@ export async function applyWith(rest: KubeRest, bundle: Bundle, opts: ApplyOptio
     const errors = await deleteMembers(rest, prune, bundle.options.concurrency);
     if (errors.length > 0) throw combineFailures(errors, 'prune');
     for (const m of prune) results.push({ kind: m.kind, ...(m.namespace ? { namespace: m.namespace } : {}), name: m.name, action: 'pruned' });
-    finalScope = unionScope({ ...desiredScope, namespaces: [...desiredScope.namespaces, parent.namespace] }, scopeOf(keep));
+    finalScope = unionScope(withParentNs(desiredScope), scopeOf(keep));
   }
-  await writeParent(rest, parent, setId, { bundle: bundle.name, scope: finalScope, revision: bundle.revision, fieldManager: opts.fieldManager }, false);
+  const unchanged = state.exists && sameScope(finalScope, state.scope) && state.revision === bundle.revision && jsonEqual(ctx.newRecords, state.records);
+  if (!unchanged) {
+    await writeParent(rest, parent, setId, { bundle: bundle.name, scope: finalScope, revision: bundle.revision, fieldManager: opts.fieldManager, records: ctx.newRecords }, false);
+  }
   return results;
 }

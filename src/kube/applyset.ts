@@ -15,6 +15,7 @@ import {
   type ApplySetScope,
 } from '../domain/applyset.js';
 import { APPLYSET_PART_OF_LABEL, describeObject, parseGroupKind, type ObjectIdentity } from '../domain/bundle.js';
+import { appliedFieldsOf, type ManagedFieldsEntry } from '../domain/managed-fields.js';
 import { PermanentError } from '../errors.js';
 import { resourcePath, type Discovery, type ResourceInfo } from './discovery.js';
 import { FleetflowError } from '../errors.js';
@@ -45,10 +46,30 @@ export interface ParentState {
   scope: ApplySetScope;
   /** Revision last applied completely. */
   revision?: string;
+  /** Per member (objectKey): "<manifest hash>.<owned fields hash>" as of its last apply. */
+  records: Record<string, string>;
 }
+
+/**
+ * Data key of the parent holding the member records. Fleetflow's own: KEP-3659 says nothing
+ * about a parent's data, and kubectl ignores it.
+ */
+export const MEMBER_RECORDS_KEY = 'fleetflow.members';
 
 interface ConfigMapMeta {
   metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
+  data?: Record<string, string>;
+}
+
+/** A short, stable digest (sha256, base64url, 128 bits). */
+export function digest(text: string): string {
+  return createHash('sha256').update(text).digest('base64url').slice(0, 22);
+}
+
+/** Digest of the fields `manager` owns through Apply on an object, "" when it owns none. */
+export function ownedFieldsDigest(meta: { managedFields?: ManagedFieldsEntry[] } | undefined, manager: string): string {
+  const fields = appliedFieldsOf({ metadata: meta ?? {} }, manager);
+  return fields ? digest(JSON.stringify(fields)) : '';
 }
 
 const parentPath = (p: ApplySetParentRef) => `/api/v1/namespaces/${p.namespace}/configmaps/${p.name}`;
@@ -63,7 +84,7 @@ export async function readParent(rest: KubeRest, parent: ApplySetParentRef, id: 
   try {
     obj = (await rest.request<ConfigMapMeta>('GET', parentPath(parent))).body;
   } catch (e) {
-    if (isNotFound(e)) return { exists: false, scope: { groupKinds: [], namespaces: [parent.namespace] } };
+    if (isNotFound(e)) return { exists: false, scope: { groupKinds: [], namespaces: [parent.namespace] }, records: {} };
     throw kubeError(e, `read ${describeParent(parent)}`);
   }
   const annotations = obj.metadata?.annotations ?? {};
@@ -76,7 +97,14 @@ export async function readParent(rest: KubeRest, parent: ApplySetParentRef, id: 
     throw new PermanentError(`${describeParent(parent)} has ${APPLYSET_ID_LABEL}=${found ?? '(none)'}, expected ${id}`, 'ApplySetIdMismatch');
   }
   const revision = annotations[REVISION_ANNOTATION];
+  let records: Record<string, string> = {};
+  try {
+    records = JSON.parse(obj.data?.[MEMBER_RECORDS_KEY] ?? '{}') as Record<string, string>;
+  } catch {
+    // Unreadable records only cost speed: every member is applied again.
+  }
   return {
+    records,
     exists: true,
     scope: {
       groupKinds: parseGroupKinds(annotations[APPLYSET_GROUP_KINDS_ANNOTATION]).map((gk) => (gk.group ? `${gk.kind}.${gk.group}` : gk.kind)),
@@ -92,6 +120,7 @@ export interface ParentWrite {
   revision?: string;
   applyingRevision?: string;
   fieldManager: string;
+  records: Record<string, string>;
 }
 
 /**
@@ -129,6 +158,7 @@ export async function writeParent(rest: KubeRest, parent: ApplySetParentRef, id:
       labels: { ...labels, [APPLYSET_ID_LABEL]: id, [BUNDLE_LABEL]: w.bundle },
       annotations,
     },
+    data: { [MEMBER_RECORDS_KEY]: JSON.stringify(w.records) },
   };
   try {
     await rest.request('PATCH', parentPath(parent), { query: { fieldManager: manager, force: true }, contentType: 'application/apply-patch+yaml', body });
@@ -141,16 +171,22 @@ export async function writeParent(rest: KubeRest, parent: ApplySetParentRef, id:
 export interface Member extends ObjectIdentity {
   uid: string;
   resourceVersion: string;
+  /** ownedFieldsDigest for the listing's field manager. */
+  fieldsDigest: string;
   ownerReferences?: { kind?: string; name?: string; uid?: string }[];
   info: ResourceInfo;
 }
 
 interface MetaList {
-  items?: { metadata?: { name?: string; namespace?: string; uid?: string; resourceVersion?: string; ownerReferences?: Member['ownerReferences'] } }[];
+  items?: {
+    metadata?: { name?: string; namespace?: string; uid?: string; resourceVersion?: string; ownerReferences?: Member['ownerReferences']; managedFields?: ManagedFieldsEntry[] };
+  }[];
 }
 
 /** Metadata only: listing members needs no spec or status. */
-const METADATA_LIST = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1';
+export const METADATA_LIST = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1';
+/** Metadata only, for one object (e.g. the answer to an apply). */
+export const METADATA_ONLY = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1';
 
 /**
  * Every member of the set within `scope`: objects of the scope's group-kinds labelled part-of
@@ -158,7 +194,7 @@ const METADATA_LIST = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.
  * across namespaces; when that is forbidden, one per namespace. A kind the server no longer
  * serves (its CRD is gone) has no members.
  */
-export async function listMembers(rest: KubeRest, discovery: Discovery, id: string, scope: ApplySetScope): Promise<Member[]> {
+export async function listMembers(rest: KubeRest, discovery: Discovery, id: string, scope: ApplySetScope, fieldManager: string): Promise<Member[]> {
   const labelSelector = `${APPLYSET_PART_OF_LABEL}=${id}`;
   const namespaces = new Set(scope.namespaces);
   const perKind = await Promise.all(
@@ -190,6 +226,7 @@ export async function listMembers(rest: KubeRest, discovery: Discovery, id: stri
           name: it.metadata!.name!,
           uid: it.metadata!.uid!,
           resourceVersion: it.metadata!.resourceVersion!,
+          fieldsDigest: ownedFieldsDigest(it.metadata, fieldManager),
           ...(it.metadata?.ownerReferences ? { ownerReferences: it.metadata.ownerReferences } : {}),
           info,
         }));

@@ -83,7 +83,7 @@ export async function diffBundle(creds: ClusterCredentials, input: BundleInput, 
       let toPrune: ObjectIdentity[] = [];
       if (bundle.options.prune && state.exists) {
         const desired = new Set(planned.map((p) => objectKey(p.id)));
-        const members = await listMembers(rest, discovery, setId, unionScope(state.scope, scopeOf(planned.map((p) => p.id))));
+        const members = await listMembers(rest, discovery, setId, unionScope(state.scope, scopeOf(planned.map((p) => p.id))), opts.fieldManager);
         toPrune = members
           .filter((m) => !desired.has(objectKey(m)) && !(m.kind === 'Namespace' && m.group === '' && m.name === APPLYSET_NAMESPACE))
           .map(({ group, kind, namespace, name }) => ({ group, kind, name, ...(namespace ? { namespace } : {}) }));
