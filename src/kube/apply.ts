@@ -329,7 +329,8 @@ export async function applyWith(rest: KubeRest, bundle: Bundle, opts: ApplyOptio
   if (!state.exists || !sameScope(superset, state.scope) || state.revision !== bundle.revision) {
     await writeParent(rest, parent, setId, { bundle: bundle.name, scope: superset, ...(state.revision ? { revision: state.revision } : {}), applyingRevision: bundle.revision, fieldManager: opts.fieldManager, records: state.records }, !state.exists);
   }
-  const members = await listMembers(rest, discovery, setId, superset, opts.fieldManager);
+  // A parent that did not exist records no members (as in kubectl): nothing to list yet.
+  const members = state.exists ? await listMembers(rest, discovery, setId, superset, opts.fieldManager) : [];
 
   let done = 0;
   const progress = () => opts.onProgress?.(++done, all.length);

@@ -1,4 +1,5 @@
 import { Agent, request } from 'node:https';
+import { createSecureContext } from 'node:tls';
 import { ApiException } from '@kubernetes/client-node';
 import type { ClusterCredentials } from '../providers/types.js';
 
@@ -34,7 +35,9 @@ export class KubeRest {
   constructor(creds: ClusterCredentials, opts: { maxSockets?: number } = {}) {
     this.base = new URL(creds.endpoint);
     const tls = creds.auth.kind === 'clientCertificate' ? { cert: creds.auth.certPem, key: creds.auth.keyPem } : {};
-    this.agent = new Agent({ keepAlive: true, maxSockets: opts.maxSockets ?? 16, ca: creds.caPem, ...tls });
+    // One secure context for every connection: the PEMs are parsed once, not per socket.
+    const secureContext = createSecureContext({ ca: creds.caPem, ...tls });
+    this.agent = new Agent({ keepAlive: true, maxSockets: opts.maxSockets ?? 16, secureContext });
     this.headers = creds.auth.kind === 'bearerToken' ? { authorization: `Bearer ${creds.auth.token}` } : {};
   }
 

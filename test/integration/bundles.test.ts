@@ -140,6 +140,23 @@ describe('applyBundle', () => {
     expect(out.filter((o) => o.action !== 'unchanged')).toEqual([{ kind: 'ConfigMap', namespace: 'web', name: 'settings', action: 'configured' }]);
   });
 
+  it('re-applying the same revision still repairs what others deleted or took, and ignores what is not ours', async () => {
+    // The re-apply skips objects whose manifest and owned fields are as last applied: this
+    // checks that every kind of outside change still reaches the server.
+    const manifests = web('web');
+    (manifests[0] as unknown as { data: Record<string, string> }).data.tier = 'silver';
+    const bundle: BundleInput = { name: 'web', revision: 'r2', manifests, options: { force: true } };
+    await kubectl('label', 'configmap', 'settings', '-n', 'web', 'extra=theirs'); // not a field we own
+    expect((await applyBundle(creds, bundle, FM)).every((o) => o.action === 'unchanged')).toBe(true);
+
+    await kubectl('delete', 'role', 'read', '-n', 'web');
+    await kubectl('scale', 'deployment', 'web', '-n', 'web', '--replicas=5'); // takes .spec.replicas
+    const out = await applyBundle(creds, bundle, FM);
+    expect(out.filter((o) => o.action !== 'unchanged').map((o) => `${o.kind} ${o.name} ${o.action}`)).toEqual(['Deployment web configured', 'Role read created']);
+    expect((await get('/apis/apps/v1/namespaces/web/deployments/web'))!.spec.replicas).toBe(2);
+    expect((await get('/api/v1/namespaces/web/configmaps/settings'))!.metadata.labels.extra).toBe('theirs');
+  });
+
   it('applies a CRD and its custom resources in one bundle, the resources after the CRD is Established', async () => {
     const crd: BundleManifest = {
       apiVersion: 'apiextensions.k8s.io/v1',
@@ -219,6 +236,16 @@ describe('applyBundle', () => {
     expect(err).toBeInstanceOf(FleetflowError);
     expect(err).toMatchObject({ type: 'Invalid', retryable: false });
     expect((err as Error).message).toMatch(/apply Deployment web\/broken: .*spec\.replicas.*HTTP 422/);
+  });
+});
+
+describe('the REST client', () => {
+  it('verifies the API server against the cluster CA and refuses another one as a TLS error', async () => {
+    // The client certificate is signed by a CA but is not one: nothing the server presents chains to it.
+    const other = creds.auth.kind === 'clientCertificate' ? creds.auth.certPem : '';
+    const err = await applyBundle({ ...creds, caPem: other }, { name: 'tls', revision: '1', manifests: [ns('tls')] }, FM).then(() => undefined, (e: unknown) => e);
+    expect(err).toMatchObject({ type: 'TlsError', retryable: false });
+    expect(await get('/api/v1/namespaces/tls')).toBeUndefined();
   });
 });
 
