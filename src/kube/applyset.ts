@@ -89,7 +89,9 @@ export async function readParent(rest: KubeRest, parent: ApplySetParentRef, id: 
   }
   const annotations = obj.metadata?.annotations ?? {};
   const tooling = annotations[APPLYSET_TOOLING_ANNOTATION];
-  if (!tooling || tooling.slice(0, tooling.lastIndexOf('/')) !== FLEETFLOW_TOOLING.split('/')[0]) {
+  // kubectl compares the tool name without its version ("fleetflow/v1" -> "fleetflow"); so do we.
+  const toolName = (t: string) => (t.includes('/') ? t.slice(0, t.lastIndexOf('/')) : t);
+  if (!tooling || toolName(tooling) !== toolName(FLEETFLOW_TOOLING)) {
     throw new PermanentError(`${describeParent(parent)} is managed by "${tooling ?? 'an unknown tool'}", not Fleetflow`, 'ApplySetOwnedElsewhere');
   }
   const found = obj.metadata?.labels?.[APPLYSET_ID_LABEL];
