@@ -3,6 +3,7 @@ import type { ProviderRegistry } from '../src/providers/registry.js';
 import { apiScanActivities } from './api-scan.js';
 import { bootstrapActivities } from './bootstrap.js';
 import { clusterHealthActivities } from './cluster-health.js';
+import { bundleActivities } from './bundles.js';
 import { lifecycleActivities } from './cluster-lifecycle.js';
 import { drainActivities } from './drain.js';
 import { inventoryActivities } from './inventory.js';
@@ -24,6 +25,7 @@ export function createActivities(deps: ActivityDeps) {
     ...clusterHealthActivities(deps.providers),
     ...drainActivities(deps.providers),
     ...apiScanActivities(deps.providers),
+    ...bundleActivities(deps.providers),
   };
 }
 

@@ -1,25 +1,63 @@
-import { PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
-import { isLabelValue } from '../domain/labels.js';
-import { PermanentError } from '../errors.js';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { APPLYSET_NAMESPACE, parentRefFor, scopeOf, unionScope, type ApplySetScope } from '../domain/applyset.js';
+import { jsonEqual, type ManagedFieldsEntry } from '../domain/managed-fields.js';
+import {
+  APPLYSET_PART_OF_LABEL,
+  BundleSchema,
+  applyTiers,
+  definedGroupKind,
+  describeObject,
+  groupKindString,
+  isCrd,
+  objectKey,
+  type Bundle,
+  type BundleInput,
+  type BundleManifest,
+  type ObjectIdentity,
+} from '../domain/bundle.js';
+import { describeProblems, problemsFrom } from '../domain/validation.js';
+import { FleetflowError, PermanentError } from '../errors.js';
 import type { ClusterCredentials } from '../providers/types.js';
-import { objectApi } from './client.js';
-import { kubeError } from './errors.js';
-import { describeRef, readWith } from './read.js';
+import {
+  BUNDLE_LABEL,
+  MANAGED_BY_LABEL,
+  MANAGED_BY_VALUE,
+  METADATA_ONLY,
+  applySetId,
+  deleteMembers,
+  digest,
+  ownedFieldsDigest,
+  listMembers,
+  readParent,
+  writeParent,
+  type Member,
+} from './applyset.js';
+import { waitForCrdsEstablished } from './crd.js';
+import { Discovery, resourcePath, type ResourceInfo } from './discovery.js';
+import { combineFailures, isNotFound, kubeError } from './errors.js';
+import { mapSettled } from './pool.js';
+import { describeRef } from './read.js';
+import { withRest, type KubeRest } from './rest.js';
 
-/** Label every Fleetflow-applied object carries, so `-l app.kubernetes.io/managed-by=fleetflow` finds them. */
-export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
-export const MANAGED_BY_VALUE = 'fleetflow';
-/** Label naming the bundle an object came from (what a rollback or prune selects on). */
-export const BUNDLE_LABEL = 'fleetflow.io/bundle';
+export { BUNDLE_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE } from './applyset.js';
 
 export interface ApplyOptions {
   /** The server-side-apply field manager; one per kind of writer, stable across retries. */
   fieldManager: string;
-  /** Bundle name, stamped on every object as the BUNDLE_LABEL value (a label value). */
+  /** Called as the apply advances (objects done of total), e.g. to heartbeat. */
+  onProgress?: (done: number, total: number) => void;
+  /** How long the bundle's CRDs may take to become Established; default 60 s. */
+  crdTimeoutMs?: number;
+}
+
+/** The options of the original, list-of-manifests form (kept for bootstrap). */
+export interface LegacyApplyOptions {
+  fieldManager: string;
+  /** Bundle name (a DNS label). */
   bundle: string;
 }
 
-export type ApplyAction = 'created' | 'configured' | 'unchanged';
+export type ApplyAction = 'created' | 'configured' | 'unchanged' | 'pruned';
 
 export interface AppliedObject {
   kind: string;
@@ -64,49 +102,272 @@ export function prepareManifest(obj: KubernetesObject, bundle: string): Kubernet
   return copy;
 }
 
+/** Validates a bundle, every problem listed by path; PermanentError('InvalidBundle'). */
+export function parseBundle(input: unknown): Bundle {
+  const parsed = BundleSchema.safeParse(input);
+  if (!parsed.success) throw new PermanentError(`invalid bundle: ${describeProblems(problemsFrom(parsed.error, 'bundle'))}`, 'InvalidBundle');
+  return parsed.data;
+}
+
+/** A manifest ready to send, with where it goes. */
+export interface PlannedObject {
+  manifest: BundleManifest;
+  id: ObjectIdentity;
+  /** Unknown until its CRD (in the same bundle) is Established. */
+  info?: ResourceInfo;
+  /** Position in the bundle; results keep it within a tier. */
+  index: number;
+}
+
 /**
- * Server-side applies a bundle of manifests, dependencies first, one field manager, without
- * force (a field owned by someone else fails with FieldManagerConflict rather than being
- * taken). Safe to repeat: a second run reports every object `unchanged`. Results are in
- * apply order. Stops at the first failure, with a FleetflowError naming the object.
- *
- * @example await applyBundle(creds, [ns, cm], { fieldManager: 'fleetflow', bundle: 'team-a' });
+ * Resolves where each manifest goes: its resource (discovery, one request per group-version)
+ * and namespace ("default" for a namespaced kind without one; none for a cluster-scoped kind).
+ * Custom resources of the bundle's own CRDs take their scope from the CRD manifest, since the
+ * server does not know them yet. Adds the Fleetflow and ApplySet labels.
  */
+export async function planObjects(discovery: Discovery, bundle: Bundle, setId: string): Promise<PlannedObject[][]> {
+  const crdScopes = new Map<string, boolean>();
+  for (const m of bundle.manifests.filter(isCrd)) {
+    const gk = definedGroupKind(m as { spec?: unknown });
+    if (gk) crdScopes.set(groupKindString(gk), (m as { spec?: { scope?: string } }).spec?.scope !== 'Cluster');
+  }
+  const indexOf = new Map(bundle.manifests.map((m, i) => [m, i]));
+  const tiers = applyTiers(bundle.manifests);
+  const planned = await Promise.all(
+    tiers.map((tier, t) =>
+      Promise.all(
+        tier.map(async (m): Promise<PlannedObject> => {
+          const manifest = structuredClone(m);
+          const group = m.apiVersion.includes('/') ? m.apiVersion.slice(0, m.apiVersion.indexOf('/')) : '';
+          let info: ResourceInfo | undefined;
+          let namespaced: boolean;
+          if (t === 2) namespaced = crdScopes.get(groupKindString({ group, kind: m.kind })) ?? true;
+          else {
+            info = await discovery.lookup(m.apiVersion, m.kind);
+            if (!info) {
+              const what = describeObject({ group, kind: m.kind, name: m.metadata.name, ...(m.metadata.namespace ? { namespace: m.metadata.namespace } : {}) });
+              throw new PermanentError(`manifest ${what}: the server does not serve kind ${m.kind} of ${m.apiVersion}`, 'UnknownKind');
+            }
+            namespaced = info.namespaced;
+          }
+          if (namespaced) manifest.metadata.namespace = m.metadata.namespace ?? 'default';
+          else delete manifest.metadata.namespace;
+          manifest.metadata.labels = {
+            ...m.metadata.labels,
+            [MANAGED_BY_LABEL]: MANAGED_BY_VALUE,
+            [BUNDLE_LABEL]: bundle.name,
+            [APPLYSET_PART_OF_LABEL]: setId,
+          };
+          for (const k of ['resourceVersion', 'uid', 'creationTimestamp', 'managedFields', 'generation'] as const) delete manifest.metadata[k];
+          const id: ObjectIdentity = { group, kind: m.kind, name: m.metadata.name, ...(namespaced ? { namespace: manifest.metadata.namespace! } : {}) };
+          return { manifest, id, index: indexOf.get(m)!, ...(info ? { info } : {}) };
+        }),
+      ),
+    ),
+  );
+  const seen = new Set<string>();
+  for (const p of planned.flat()) {
+    const key = objectKey(p.id);
+    if (seen.has(key)) throw new PermanentError(`invalid bundle: ${describeObject(p.id)} appears twice once its namespace is defaulted`, 'InvalidBundle');
+    seen.add(key);
+  }
+  return planned;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Same kinds and namespaces (order aside). */
+function sameScope(a: ApplySetScope, b: ApplySetScope): boolean {
+  const set = (xs: string[]) => [...new Set(xs)].sort().join(',');
+  return set(a.groupKinds) === set(b.groupKinds) && set(a.namespaces) === set(b.namespaces);
+}
+
+/** Resolves the custom resources of freshly established CRDs; discovery may lag a moment behind. */
+async function resolveLate(discovery: Discovery, objects: PlannedObject[], deadline: number): Promise<void> {
+  for (const p of objects) {
+    for (let delay = 50; !p.info; delay = Math.min(delay * 2, 500)) {
+      discovery.forget(p.manifest.apiVersion);
+      p.info = await discovery.lookup(p.manifest.apiVersion, p.manifest.kind);
+      if (p.info) break;
+      if (Date.now() > deadline) throw new PermanentError(`manifest ${describeObject(p.id)}: kind ${p.manifest.kind} of ${p.manifest.apiVersion} is not served once its CRD is Established`, 'UnknownKind');
+      await sleep(delay);
+    }
+  }
+}
+
+/** What applyTier needs besides the objects. */
+interface TierContext {
+  fieldManager: string;
+  force: boolean;
+  concurrency: number;
+  /** Members as listed before the apply, by objectKey. */
+  members: Map<string, Member>;
+  /** Member records from the parent (last apply), and the ones this apply leaves. */
+  records: Record<string, string>;
+  newRecords: Record<string, string>;
+  retryNotFoundUntil?: number;
+  progress: () => void;
+}
+
+/**
+ * Server-side applies each object, one request each and no read before: the response status
+ * tells created (201); the resourceVersion listed before tells unchanged from configured,
+ * since a no-op apply does not write.
+ *
+ * An object is not sent at all when the parent's record shows it was last applied from the
+ * same manifest and the fields our manager owns are still exactly the fields it owned then.
+ * Sound because of how server-side apply tracks ownership: anyone who changes or removes a
+ * field we own (an Update, or a forced Apply) takes the field out of our set, so the owned
+ * fields digest changes; deleting the object drops it from the listing. Re-applying would
+ * then be a no-op, and skipping it saves the server the work (a re-apply of 200 objects
+ * becomes a handful of requests).
+ */
+async function applyTier(rest: KubeRest, objects: PlannedObject[], ctx: TierContext): Promise<AppliedObject[]> {
+  const settled = await mapSettled(objects, ctx.concurrency, async (p) => {
+    const key = objectKey(p.id);
+    const result = (action: ApplyAction): AppliedObject => ({ kind: p.id.kind, ...(p.id.namespace ? { namespace: p.id.namespace } : {}), name: p.id.name, action });
+    const manifestDigest = digest(JSON.stringify(p.manifest));
+    const listed = ctx.members.get(key);
+    if (listed?.fieldsDigest && ctx.records[key] === `${manifestDigest}.${listed.fieldsDigest}`) {
+      ctx.newRecords[key] = ctx.records[key]!;
+      ctx.progress();
+      return result('unchanged');
+    }
+    const path = resourcePath(p.info!, p.id.namespace, p.id.name);
+    for (let delay = 50; ; delay = Math.min(delay * 2, 500)) {
+      try {
+        const res = await rest.request<{ metadata?: { resourceVersion?: string; managedFields?: ManagedFieldsEntry[] } }>('PATCH', path, {
+          query: { fieldManager: ctx.fieldManager, force: ctx.force, fieldValidation: 'Strict' },
+          contentType: 'application/apply-patch+yaml',
+          accept: METADATA_ONLY, // the answer's metadata is all we read
+          body: p.manifest,
+        });
+        ctx.newRecords[key] = `${manifestDigest}.${ownedFieldsDigest(res.body.metadata, ctx.fieldManager)}`;
+        ctx.progress();
+        return result(res.status === 201 ? 'created' : listed?.resourceVersion === res.body.metadata?.resourceVersion ? 'unchanged' : 'configured');
+      } catch (e) {
+        // A custom resource right after its CRD is Established can meet a 404 for a moment.
+        if (isNotFound(e) && ctx.retryNotFoundUntil && Date.now() < ctx.retryNotFoundUntil) {
+          await sleep(delay);
+          continue;
+        }
+        throw kubeError(e, `apply ${describeObject(p.id)}`);
+      }
+    }
+  });
+  const failed = settled.flatMap((s) => (s.status === 'rejected' ? [s.reason as FleetflowError] : []));
+  if (failed.length > 0) throw combineFailures(failed, 'apply');
+  return settled.map((s) => (s as PromiseFulfilledResult<AppliedObject>).value);
+}
+
+/**
+ * What prune may delete: members the new revision does not contain. Refuses (KEP-3659) a
+ * member that another object owns, and never deletes the namespace holding the parents.
+ */
+function pruneCandidates(members: readonly Member[], desired: Set<string>): { prune: Member[]; keep: Member[] } {
+  const prune: Member[] = [];
+  const keep: Member[] = [];
+  for (const m of members) {
+    if (desired.has(objectKey(m))) continue;
+    if (m.group === '' && m.kind === 'Namespace' && m.name === APPLYSET_NAMESPACE) {
+      keep.push(m);
+      continue;
+    }
+    if (m.ownerReferences && m.ownerReferences.length > 0) {
+      const owners = m.ownerReferences.map((o) => `${o.kind ?? '?'} ${o.name ?? '?'}`).join(', ');
+      throw new PermanentError(`prune ${describeObject(m)}: it is owned by ${owners}, not by the bundle; remove the owner or the applyset label`, 'PruneOwnershipConflict');
+    }
+    prune.push(m);
+  }
+  return { prune, keep };
+}
+
+/**
+ * Server-side applies a bundle and prunes what its earlier revisions applied and this one
+ * no longer contains, keeping an ApplySet inventory (KEP-3659) on the cluster:
+ * 1. the parent (ConfigMap fleetflow-system/applyset-<bundle>) is widened to the union of
+ *    the old and new scope first, so an apply cut short never leaks objects;
+ * 2. tiers in order (Namespaces and CRDs; the rest; custom resources once their CRDs are
+ *    Established), each concurrently up to `options.concurrency`;
+ * 3. prune: members listed by the part-of label within that scope, not in the bundle;
+ * 4. the parent is narrowed to the new scope and records the revision.
+ * Conflicts with other field managers fail with FieldManagerConflict listing every (object,
+ * field, manager), unless `options.force`. Safe to repeat: a second run changes nothing and
+ * reports every object `unchanged`. Results: tier order, bundle order within a tier, then
+ * pruned objects.
+ *
+ * @example await applyBundle(creds, { name: 'team-a', revision: 'abc123', manifests }, { fieldManager: 'fleetflow' });
+ */
+export async function applyBundle(creds: ClusterCredentials, bundle: BundleInput, opts: ApplyOptions): Promise<AppliedObject[]>;
+/** The original form: a list of manifests under a bundle name, applied without pruning. */
+export async function applyBundle(creds: ClusterCredentials, objects: readonly KubernetesObject[], opts: LegacyApplyOptions): Promise<AppliedObject[]>;
 export async function applyBundle(
   creds: ClusterCredentials,
-  objects: readonly KubernetesObject[],
-  opts: ApplyOptions,
+  input: BundleInput | readonly KubernetesObject[],
+  opts: ApplyOptions | LegacyApplyOptions,
 ): Promise<AppliedObject[]> {
-  if (!isLabelValue(opts.bundle) || opts.bundle === '') {
-    throw new PermanentError(`bundle name "${opts.bundle}" is not a valid label value`, 'InvalidBundle');
+  const bundle = Array.isArray(input)
+    ? parseBundle({ name: (opts as LegacyApplyOptions).bundle, revision: 'unversioned', manifests: input, options: { prune: false } })
+    : parseBundle(input);
+  return withRest(creds, (rest) => applyWith(rest, bundle, opts as ApplyOptions), bundle.options.concurrency + 2);
+}
+
+/** applyBundle over an open client. */
+export async function applyWith(rest: KubeRest, bundle: Bundle, opts: ApplyOptions): Promise<AppliedObject[]> {
+  const discovery = new Discovery(rest);
+  const parent = parentRefFor(bundle.name);
+  const setId = applySetId(parent);
+  const tiers = await planObjects(discovery, bundle, setId);
+  const all = tiers.flat();
+  const desired = new Set(all.map((p) => objectKey(p.id)));
+  const desiredScope = scopeOf(all.map((p) => p.id));
+
+  const state = await readParent(rest, parent, setId);
+  const withParentNs = (scope: ApplySetScope) => ({ ...scope, namespaces: [...scope.namespaces, parent.namespace] });
+  const superset = unionScope(state.scope, withParentNs(desiredScope));
+  // Widen the parent first (KEP-3659), unless it already covers this revision: a re-apply writes nothing.
+  if (!state.exists || !sameScope(superset, state.scope) || state.revision !== bundle.revision) {
+    await writeParent(rest, parent, setId, { bundle: bundle.name, scope: superset, ...(state.revision ? { revision: state.revision } : {}), applyingRevision: bundle.revision, fieldManager: opts.fieldManager, records: state.records }, !state.exists);
   }
-  const manifests = orderForApply(objects.map((o) => prepareManifest(o, opts.bundle)));
-  const api = objectApi(creds);
+  // A parent that did not exist records no members (as in kubectl): nothing to list yet.
+  const members = state.exists ? await listMembers(rest, discovery, setId, superset, opts.fieldManager) : [];
+
+  let done = 0;
+  const progress = () => opts.onProgress?.(++done, all.length);
+  const ctx: TierContext = {
+    fieldManager: opts.fieldManager,
+    force: bundle.options.force,
+    concurrency: bundle.options.concurrency,
+    members: new Map(members.map((m) => [objectKey(m), m])),
+    records: state.records,
+    newRecords: {},
+    progress,
+  };
+  const deadline = Date.now() + (opts.crdTimeoutMs ?? 60_000);
+  const [first, second, third] = tiers as [PlannedObject[], PlannedObject[], PlannedObject[]];
   const results: AppliedObject[] = [];
-  for (const manifest of manifests) {
-    const meta = manifest.metadata!;
-    const what = `apply ${describeRef({ kind: manifest.kind, namespace: meta.namespace, name: meta.name })}`;
-    // Read first: the resourceVersion before and after tells created / configured / unchanged
-    // (a no-op apply does not write, so the resourceVersion stays).
-    const before = await readWith(api, {
-      apiVersion: manifest.apiVersion!,
-      kind: manifest.kind!,
-      name: meta.name!,
-      ...(meta.namespace ? { namespace: meta.namespace } : {}),
-    });
-    let after: KubernetesObject;
-    try {
-      after = await api.patch(manifest, undefined, undefined, opts.fieldManager, false, PatchStrategy.ServerSideApply);
-    } catch (e) {
-      throw kubeError(e, what);
-    }
-    const action: ApplyAction = !before
-      ? 'created'
-      : before.metadata?.resourceVersion === after.metadata?.resourceVersion
-        ? 'unchanged'
-        : 'configured';
-    const namespace = after.metadata?.namespace;
-    results.push({ kind: manifest.kind!, ...(namespace ? { namespace } : {}), name: meta.name!, action });
+  results.push(...(await applyTier(rest, first, ctx)));
+  const crdNames = first.filter((p) => isCrd(p.manifest)).map((p) => p.id.name);
+  // Custom resources wait for their CRDs; everything else need not, so both run together.
+  const established = third.length > 0 ? waitForCrdsEstablished(rest, crdNames, deadline, () => opts.onProgress?.(done, all.length)) : Promise.resolve();
+  established.catch(() => undefined); // observed below; avoids an unhandled rejection meanwhile
+  const secondResults = await applyTier(rest, second, ctx);
+  await established;
+  await resolveLate(discovery, third, deadline);
+  const thirdResults = await applyTier(rest, third, { ...ctx, retryNotFoundUntil: deadline });
+  results.push(...secondResults, ...thirdResults);
+
+  let finalScope = superset;
+  if (bundle.options.prune) {
+    const { prune, keep } = pruneCandidates(members, desired);
+    const errors = await deleteMembers(rest, prune, bundle.options.concurrency);
+    if (errors.length > 0) throw combineFailures(errors, 'prune');
+    for (const m of prune) results.push({ kind: m.kind, ...(m.namespace ? { namespace: m.namespace } : {}), name: m.name, action: 'pruned' });
+    finalScope = unionScope(withParentNs(desiredScope), scopeOf(keep));
+  }
+  const unchanged = state.exists && sameScope(finalScope, state.scope) && state.revision === bundle.revision && jsonEqual(ctx.newRecords, state.records);
+  if (!unchanged) {
+    await writeParent(rest, parent, setId, { bundle: bundle.name, scope: finalScope, revision: bundle.revision, fieldManager: opts.fieldManager, records: ctx.newRecords }, false);
   }
   return results;
 }

@@ -8,6 +8,27 @@ import { FleetflowError, PermanentError, TransientError, messageOf } from '../er
  * says (bad input, permission, missing object) is permanent.
  */
 
+/** A field of `object` that another field manager owns (from a 409 FieldManagerConflict). */
+export interface FieldConflict {
+  /** "ConfigMap team-a/settings" */
+  object: string;
+  /** ".data.tier" */
+  field: string;
+  /** The field manager that owns it, e.g. "kubectl-edit". */
+  manager: string;
+}
+
+/** Server-side apply refused to take fields other managers own (not retried; force takes them). */
+export class FieldConflictError extends PermanentError {
+  constructor(
+    message: string,
+    readonly conflicts: FieldConflict[],
+    options?: { cause?: unknown },
+  ) {
+    super(message, 'FieldManagerConflict', options);
+  }
+}
+
 /** Node/socket error codes that mean "the server could not be reached right now". */
 const NETWORK_CODES = new Set([
   'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN',
@@ -77,10 +98,18 @@ export function kubeError(e: unknown, what: string): FleetflowError {
     if (code === 409) {
       // A server-side-apply conflict means another field manager owns the field: retrying
       // without force gives the same answer, so it is permanent, unlike a resourceVersion race.
-      const fieldConflict = status?.details?.causes?.some((c) => c.reason === 'FieldManagerConflict');
-      return fieldConflict
-        ? new PermanentError(message, 'FieldManagerConflict', { cause: e })
-        : new TransientError(message, 'Conflict', { cause: e });
+      const causes = status?.details?.causes?.filter((c) => c.reason === 'FieldManagerConflict') ?? [];
+      if (causes.length > 0) {
+        const object = what.replace(/^[a-z-]+ /, '');
+        const conflicts = causes.map((c) => ({
+          object,
+          field: c.field ?? '?',
+          manager: /conflict with "([^"]*)"/.exec(c.message ?? '')?.[1] ?? '?',
+        }));
+        const listed = conflicts.map((c) => `${c.field} is owned by "${c.manager}"`).join(', ');
+        return new FieldConflictError(`${what}: conflict: ${listed} (HTTP 409)`, conflicts, { cause: e });
+      }
+      return new TransientError(message, 'Conflict', { cause: e });
     }
     if (code === 429) return new TransientError(message, 'Throttled', { cause: e });
     if (code === 408 || code === 410 || code >= 500) return new TransientError(message, 'ServerError', { cause: e });
@@ -105,4 +134,23 @@ export function kubeError(e: unknown, what: string): FleetflowError {
 export function isNotFound(e: unknown): boolean {
   if (e instanceof ApiException) return e.code === 404;
   return e instanceof FleetflowError && e.type === 'NotFound';
+}
+
+/**
+ * One error for the failures of a batch (the objects of one tier): a single failure as is;
+ * several field conflicts as one FieldConflictError listing them all; otherwise the first
+ * permanent failure's type (a retry cannot fix that one) with every message, abridged.
+ */
+export function combineFailures(errors: readonly FleetflowError[], what: string): FleetflowError {
+  if (errors.length === 1) return errors[0]!;
+  if (errors.every((e) => e instanceof FieldConflictError)) {
+    const conflicts = errors.flatMap((e) => (e as FieldConflictError).conflicts);
+    const listed = conflicts.slice(0, 10).map((c) => `${c.object} ${c.field} (owned by "${c.manager}")`).join(', ');
+    const more = conflicts.length > 10 ? ` and ${conflicts.length - 10} more` : '';
+    return new FieldConflictError(`${what}: ${conflicts.length} field conflicts: ${listed}${more}`, conflicts, { cause: errors[0] });
+  }
+  const lead = errors.find((e) => !e.retryable) ?? errors[0]!;
+  const shown = errors.slice(0, 5).map((e) => e.message).join('; ');
+  const more = errors.length > 5 ? `; and ${errors.length - 5} more` : '';
+  return new FleetflowError(`${what}: ${errors.length} objects failed: ${shown}${more}`, lead.type, lead.retryable, { cause: lead });
 }

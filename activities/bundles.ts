@@ -1,0 +1,80 @@
+import { Context } from '@temporalio/activity';
+import type { BundleInput } from '../src/domain/bundle.js';
+import { applyBundle, parseBundle, type AppliedObject } from '../src/kube/apply.js';
+import { diffBundle, type BundleDiff } from '../src/kube/diff.js';
+import { rolloutRefs, waitForRollout, type RolloutReport } from '../src/kube/rollout.js';
+import type { ProviderRegistry } from '../src/providers/registry.js';
+import { FIELD_MANAGER } from './bootstrap.js';
+import type { ClusterTarget } from './cluster-lifecycle.js';
+import { credentialsFor } from './cluster-access.js';
+import { step } from './errors.js';
+
+/** Input of the bundle activities: which cluster, which bundle. Holds no secret. */
+export interface BundleActivityInput {
+  target: ClusterTarget;
+  bundle: BundleInput;
+}
+
+/** Input of waitForRollout: the bundle's Deployments, StatefulSets and DaemonSets are waited on. */
+export interface RolloutActivityInput extends BundleActivityInput {
+  /** Give up after this long; keep it below the activity's start-to-close timeout. Default 600. */
+  deadlineSeconds?: number;
+}
+
+/** What applyBundle reports: every object and its action, and the counts. */
+export interface BundleApplyResult {
+  bundle: string;
+  revision: string;
+  objects: AppliedObject[];
+  counts: Record<AppliedObject['action'], number>;
+}
+
+/**
+ * Activities over bundles: apply (with prune), diff and rollout wait. Credentials are
+ * resolved here from the provider and never returned; long calls heartbeat their progress.
+ */
+export function bundleActivities(providers: ProviderRegistry) {
+  const credentialsOf = (t: ClusterTarget) => credentialsFor(providers, t);
+
+  return {
+    /** Server-side applies a bundle and prunes what left it. Profile: long (heartbeats). */
+    async applyBundle({ target, bundle: input }: BundleActivityInput): Promise<BundleApplyResult> {
+      return step(target.name, `applying bundle ${input?.name ?? '?'}`, async () => {
+        const bundle = parseBundle(input);
+        const ctx = Context.current();
+        ctx.heartbeat({ done: 0, total: bundle.manifests.length });
+        const creds = await credentialsOf(target);
+        const objects = await applyBundle(creds, bundle, {
+          fieldManager: FIELD_MANAGER,
+          onProgress: (done, total) => ctx.heartbeat({ done, total }),
+        });
+        const counts = { created: 0, configured: 0, unchanged: 0, pruned: 0 };
+        for (const o of objects) counts[o.action]++;
+        return { bundle: bundle.name, revision: bundle.revision, objects, counts };
+      });
+    },
+
+    /** What differs between a bundle and a cluster (dry run, changes nothing). Profile: long. */
+    async diffBundle({ target, bundle: input }: BundleActivityInput): Promise<BundleDiff> {
+      return step(target.name, `diffing bundle ${input?.name ?? '?'}`, async () => {
+        const bundle = parseBundle(input);
+        Context.current().heartbeat();
+        return diffBundle(await credentialsOf(target), bundle, { fieldManager: FIELD_MANAGER });
+      });
+    },
+
+    /** Waits for the bundle's workloads to roll out; reports Ready, Stuck or TimedOut. Profile: long. */
+    async waitForRollout({ target, bundle: input, deadlineSeconds }: RolloutActivityInput): Promise<RolloutReport> {
+      return step(target.name, `waiting for the rollout of bundle ${input?.name ?? '?'}`, async () => {
+        const bundle = parseBundle(input);
+        const ctx = Context.current();
+        ctx.heartbeat();
+        return waitForRollout(await credentialsOf(target), rolloutRefs(bundle.manifests), {
+          deadlineMs: (deadlineSeconds ?? 600) * 1000,
+          onProgress: (r) =>
+            ctx.heartbeat({ waitingFor: r.workloads.filter((w) => w.state !== 'Ready').map((w) => `${w.ref.kind} ${w.ref.namespace}/${w.ref.name}: ${w.message}`).slice(0, 5) }),
+        });
+      });
+    },
+  };
+}

@@ -1,0 +1,39 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LocalProvider } from '../../src/providers/local/index.js';
+import { Toolchain } from '../../src/toolchain.js';
+import { applyBench } from './apply-bench.js';
+
+/**
+ * `npm run bench`: starts one local control plane, runs every benchmark case against it and
+ * prints one line per case; the cluster is deleted whatever happens. BENCH_ROUNDS (default 5)
+ * sets the rounds per case.
+ */
+const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
+const toolchain = new Toolchain();
+const dataDir = mkdtempSync(join(tmpdir(), 'fleetflow-bench-'));
+const provider = new LocalProvider({ dataDir, toolchain });
+const cluster = 'bench';
+const log = (s: string) => process.stderr.write(`${s}\n`);
+
+let cleaned = false;
+async function cleanup() {
+  if (cleaned) return;
+  cleaned = true;
+  await provider.delete({ name: cluster, region: 'local' }).catch((e: unknown) => log(`could not delete the bench cluster: ${String(e)}`));
+  rmSync(dataDir, { recursive: true, force: true });
+}
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void cleanup().then(() => process.exit(130)));
+
+try {
+  log(`starting a local cluster (Kubernetes ${toolchain.defaultKubeVersion}) ...`);
+  await provider.create({ name: cluster, region: 'local', labels: {}, idempotencyKey: 'bench' });
+  await provider.waitUntilRunning({ name: cluster, region: 'local' });
+  for (const line of await applyBench(provider, toolchain, cluster, rounds, log)) console.log(line);
+} catch (e) {
+  log(`bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+  process.exitCode = 1;
+} finally {
+  await cleanup();
+}
