@@ -4,8 +4,10 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { ClusterSpec } from '../src/domain/cluster-spec.js';
 import type { OperationRequest } from '../src/domain/cluster-lifecycle.js';
 import type { ClusterState } from '../src/domain/cluster-state.js';
+import { clusterSummaryFrom, FleetSelectorSchema, toVisibilityQuery, type ClusterSummary, type FleetSelectorInput } from '../src/domain/fleet-selector.js';
 import { clusterEntityId, entitySummary } from '../src/domain/inventory.js';
-import { claimOperation } from '../workflows/cluster-messages.js';
+import { describeProblems, parseWith } from '../src/domain/validation.js';
+import { claimOperation, getClusterState } from '../workflows/cluster-messages.js';
 import type { clusterEntity } from '../workflows/cluster-entity.js';
 import { step } from './errors.js';
 
@@ -23,6 +25,36 @@ export interface ClaimInput {
  */
 export function inventoryActivities(client: Client) {
   return {
+    /**
+     * The fleet as placement sees it: every registered cluster the selector may match (a
+     * visibility query narrows it, `selectClusters` decides), each from its entity's own
+     * state, so busy and protected are exact. Sorted by name.
+     */
+    async listFleet(selector: FleetSelectorInput): Promise<ClusterSummary[]> {
+      const parsed = parseWith(FleetSelectorSchema, selector, 'selector');
+      if (!parsed.ok) throw ApplicationFailure.nonRetryable(`invalid selector: ${describeProblems(parsed.problems)}`, 'InvalidInput');
+      const ids: string[] = [];
+      for await (const wf of client.workflow.list({ query: toVisibilityQuery(parsed.value).query })) ids.push(wf.workflowId);
+      const summaries: ClusterSummary[] = [];
+      // Bounded fan-out: a thousand entity queries in ~16 lanes, heartbeating as they go.
+      for (let i = 0; i < ids.length; i += 16) {
+        const batch = await Promise.all(
+          ids.slice(i, i + 16).map((id) =>
+            client.workflow.getHandle(id).query(getClusterState).then(
+              (state) => clusterSummaryFrom(state),
+              (err: unknown) => {
+                if (err instanceof WorkflowNotFoundError) return undefined; // completed between list and query
+                throw err;
+              },
+            ),
+          ),
+        );
+        for (const s of batch) if (s) summaries.push(s);
+        Context.current().heartbeat({ listed: summaries.length, of: ids.length });
+      }
+      return summaries.sort((a, b) => a.name.localeCompare(b.name));
+    },
+
     /** Execution status of an operation workflow, e.g. RUNNING, TERMINATED; NOT_FOUND when unknown. */
     async operationStatus(workflowId: string): Promise<string> {
       try {

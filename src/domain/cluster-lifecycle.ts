@@ -21,7 +21,7 @@ export interface OperationRequest {
 
 /** Why an operation was refused: a failure type name and a sentence for the user. */
 export interface Refusal {
-  type: 'ClusterBusy' | 'ClusterProtected' | 'ClusterDeleted' | 'InvalidClusterSpec';
+  type: 'ClusterBusy' | 'ClusterProtected' | 'ClusterDeleted' | 'ClusterNotReady' | 'InvalidClusterSpec';
   message: string;
 }
 
@@ -36,10 +36,15 @@ export function newClusterState(spec: ClusterSpec, now: string): ClusterState {
   };
 }
 
-const PHASE_DURING: Record<OperationType, ClusterPhase> = {
+/** The phase while an operation runs; applying or reconciling a bundle leaves the phase as it is. */
+const PHASE_DURING: Partial<Record<OperationType, ClusterPhase>> = {
   provision: 'Provisioning',
   decommission: 'Decommissioning',
+  upgrade: 'Upgrading',
 };
+
+/** Operations that need a provisioned cluster (Active or Degraded). */
+const NEEDS_RUNNING_CLUSTER: readonly OperationType[] = ['upgrade', 'apply', 'reconcile'];
 
 /**
  * Why an operation may not start now, or undefined when it may.
@@ -60,6 +65,9 @@ export function refuseOperation(state: ClusterState, req: OperationRequest): Ref
   if (state.phase === 'Deleted') return { type: 'ClusterDeleted', message: `cluster ${name} has been decommissioned` };
   if (req.type === 'provision' && state.phase === 'Decommissioning') {
     return { type: 'ClusterBusy', message: `cluster ${name} is being decommissioned and cannot be provisioned` };
+  }
+  if (NEEDS_RUNNING_CLUSTER.includes(req.type) && state.phase !== 'Active' && state.phase !== 'Degraded') {
+    return { type: 'ClusterNotReady', message: `cluster ${name} is ${state.phase}: ${req.type} needs an Active or Degraded cluster` };
   }
   if (req.type === 'decommission' && state.spec.protected) {
     if (!req.force) {
@@ -88,7 +96,7 @@ export function beginOperation(state: ClusterState, req: OperationRequest, now: 
     ...(req.requestedBy ? { requestedBy: req.requestedBy } : {}),
     ...(req.reason ? { reason: req.reason } : {}),
   };
-  return { ...state, current, phase: PHASE_DURING[req.type], updatedAt: now };
+  return { ...state, current, phase: PHASE_DURING[req.type] ?? state.phase, updatedAt: now };
 }
 
 /** Merges what a running operation reports; reports from any other operation are ignored. */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseDuration } from './durations.js';
 import { LabelsSchema, LabelValueSchema } from './labels.js';
+import { MaintenancePolicySchema } from './maintenance-window.js';
 
 /**
  * Providers a cluster can name. `external` is a cluster Fleetflow did not create and never
@@ -69,6 +70,8 @@ export const ClusterSpecSchema = z
     nodePools: z.array(NodePoolSpecSchema).max(50, 'must have at most 50 node pools').default([]),
     /** Health and drift are checked this often while the cluster is Active or Degraded. */
     healthCheckInterval: CheckIntervalSchema.default(DEFAULT_CHECK_INTERVAL),
+    /** When upgrade waves may touch this cluster; any time when absent. */
+    maintenance: MaintenancePolicySchema.optional(),
   })
   .strict()
   .superRefine((spec, ctx) => {

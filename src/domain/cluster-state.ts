@@ -14,7 +14,7 @@ export const CLUSTER_PHASES = [
 export type ClusterPhase = (typeof CLUSTER_PHASES)[number];
 
 /** Operations that change a cluster; at most one runs per cluster at a time. */
-export const OPERATION_TYPES = ['provision', 'decommission'] as const;
+export const OPERATION_TYPES = ['provision', 'decommission', 'upgrade', 'apply', 'reconcile'] as const;
 export type OperationType = (typeof OPERATION_TYPES)[number];
 
 export type OperationStatus = 'Running' | 'Succeeded' | 'Failed';

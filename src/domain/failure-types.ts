@@ -10,6 +10,7 @@ export const NON_RETRYABLE_TYPES = [
   'ClusterNotFound',
   'ClusterProtected',
   'ClusterDeleted',
+  'ClusterNotReady',
   'PermissionDenied',
   'KubeRequestRejected',
   'ProviderFailed',

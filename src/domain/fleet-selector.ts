@@ -135,7 +135,7 @@ export interface ClusterSummary {
 }
 
 /** The summary of a cluster entity's state, as placement reads it. */
-export function clusterSummaryFrom(state: ClusterState, maintenance?: MaintenancePolicy): ClusterSummary {
+export function clusterSummaryFrom(state: ClusterState, maintenance: MaintenancePolicy | undefined = state.spec.maintenance): ClusterSummary {
   const version = state.version ?? state.spec.kubernetesVersion;
   return {
     name: state.spec.name,
