@@ -2,3 +2,5 @@
 export { clusterEntity } from './cluster-entity.js';
 export { provisionCluster } from './provision-cluster.js';
 export { decommissionCluster } from './decommission-cluster.js';
+export { upgradeCluster } from './upgrade-cluster.js';
+export { upgradeWave } from './upgrade-wave.js';
