@@ -68,6 +68,7 @@ export async function upgradeCluster(input: UpgradeClusterInput): Promise<Upgrad
   let stage: Stage = 'preflight';
   let from = claimed.version ?? '';
   let reached: string | undefined; // the version the control plane reported after its upgrade
+  let healthAfter: ClusterHealth | undefined;
   try {
     await report.step(`preflight for ${req.version}: version skew, removed APIs, health`);
     const described = await quick.describeCluster(target);
@@ -115,6 +116,7 @@ export async function upgradeCluster(input: UpgradeClusterInput): Promise<Upgrad
 
     await report.step('post-upgrade health check');
     const after = await quick.checkClusterHealth({ target, expectedVersion: req.version });
+    healthAfter = { status: after.status, reasons: after.reasons, ...(after.checkedAt ? { checkedAt: after.checkedAt } : {}) };
     const version = after.version ?? moved.version ?? req.version;
     const post = postUpgradeVerdict(health, after);
     if (!post.ok) throw ApplicationFailure.nonRetryable(`post-upgrade health: ${post.problems.join('; ')}`, 'PostUpgradeUnhealthy');
@@ -139,7 +141,7 @@ export async function upgradeCluster(input: UpgradeClusterInput): Promise<Upgrad
         `upgrade of ${name} failed after its control plane moved to ${at}: ${root.message}. ` +
         `The control plane stays at ${at}: it cannot be downgraded and nothing was rolled back. ` +
         'Repair the cluster, then retry the upgrade: it resumes with whatever is not yet upgraded';
-      await report.finish(false, message, { phase: 'Degraded', version: at });
+      await report.finish(false, message, { phase: 'Degraded', version: at, ...(healthAfter ? { health: healthAfter } : {}) });
       throw ApplicationFailure.create({ message, type: POST_UPGRADE_FAILURE, nonRetryable: true, cause: err as Error });
     }
     // Nothing changed: the cluster stays where it was (a provider that failed an upgrade keeps the old version).
