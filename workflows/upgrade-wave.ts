@@ -61,7 +61,8 @@ export async function upgradeWave(input: UpgradeWaveInput, carried?: WaveState):
   setHandler(getWaveProgress, () => {
     const state = (runner?.state ?? carried ?? emptyWave()) as WaveState;
     const now = Date.now();
-    return waveProgress(state, decideRollout({ stages: state.stages, runs: state.runs, operator: state.operator, now }), now);
+    const progress = waveProgress(state, decideRollout({ stages: state.stages, runs: state.runs, operator: state.operator, now }), now);
+    return runner || carried ? progress : { ...progress, outcome: 'InProgress', summary: 'planning: reading the fleet' };
   }, { description: 'Per-stage and per-cluster status, what the wave waits for, and the audit log' });
 
   setCurrentDetails(carried ? `continuing (generation ${carried.generation})` : 'planning: reading the fleet');
@@ -93,7 +94,10 @@ export async function upgradeWave(input: UpgradeWaveInput, carried?: WaveState):
     }
   }
 
-  const end = await r.run();
+  // Nothing to do is said plainly, with what was left out and why (see the progress query).
+  const total = countRuns(initial.runs).total;
+  if (!total) r.state.final = { outcome: 'Succeeded', message: nothingToDo(initial), at: new Date().toISOString() };
+  const end = r.state.final ?? (await r.run());
   await condition(allHandlersFinished);
   const state = r.state as WaveState;
   if (end.outcome === 'ContinueAsNew') return continueAsNew<typeof upgradeWave>(input, { ...state, generation: state.generation + 1 });
@@ -130,6 +134,17 @@ function childFailure(name: string, err: unknown): RunOutcome {
   }
   const message = top instanceof ApplicationFailure ? top.message : `upgrade/${name} ended: ${rootFailure(err).message}`;
   return { succeeded: false, message, ...(halts ? { halts } : {}) };
+}
+
+function nothingToDo(w: WaveState): string {
+  const { upToDate, refused, excluded, unassigned } = w.leftOut;
+  const parts = [
+    upToDate.length && `${upToDate.length} up to date`,
+    refused.length && `${refused.length} refused by the skew rules`,
+    excluded.length && `${excluded.length} left out`,
+    unassigned.length && `${unassigned.length} in no stage`,
+  ].filter(Boolean);
+  return `nothing to upgrade${parts.length ? `: ${parts.join(', ')}` : ': no cluster selected'}`;
 }
 
 function emptyWave(): WaveState {

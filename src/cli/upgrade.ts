@@ -98,12 +98,16 @@ async function follow(ctx: CliContext, client: Client, id: string, intervalMs = 
   const tty = process.stdout.isTTY === true;
   const handle = client.workflow.getHandle(id);
   let last = '';
+  let drawn = 0; // lines of the last screen, to redraw it in place (what scrolled by stays)
   for (;;) {
     const running = (await describe(client, id)).status.name === 'RUNNING';
     const p = await handle.query(getWaveProgress).catch(() => undefined);
     if (p) {
-      const shown = tty ? `\x1b[H\x1b[2J${renderWave(id, p, { now: Date.now(), clusterLimit: (process.stdout.rows ?? 40) - 16 }).join('\n')}` : plainLine(p);
-      if (shown !== last) ctx.out(shown);
+      const shown = tty ? renderWave(id, p, { now: Date.now(), clusterLimit: Math.max(5, (process.stdout.rows ?? 40) - 20) }).join('\n') : plainLine(p);
+      if (shown !== last) {
+        ctx.out(tty && drawn ? `\x1b[${drawn}F\x1b[0J${shown}` : shown);
+        drawn = shown.split('\n').length;
+      }
       last = shown;
     }
     if (!running) break;
@@ -157,7 +161,10 @@ async function steer(ctx: CliContext, sub: 'approve' | 'pause' | 'resume' | 'abo
   const needReason = () => {
     if (!values.reason?.trim()) throw new UsageError(`${command}: --reason TEXT is required`);
   };
-  const handle = client(await ctx.temporal(), id);
+  const c = await ctx.temporal();
+  const status = (await describe(c, id)).status.name;
+  if (status !== 'RUNNING') throw new CommandError(`upgrade wave ${id} has ended (${status}): nothing to ${sub}`);
+  const handle = client(c, id);
   switch (sub) {
     case 'approve':
       await run(() => handle.executeUpdate(approveGate, { args: [{ gate: one('GATE such as prod:before'), by, ...reason }] }));
