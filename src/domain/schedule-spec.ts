@@ -35,10 +35,27 @@ function named<T extends string>(names: readonly T[], what: string, numberBase?:
   });
 }
 
+/** Runs `schema` on a value and reports its issues under this path (so a choice of forms keeps exact messages). */
+function delegate(schema: z.ZodType, v: unknown, ctx: z.RefinementCtx, at: PropertyKey[] = []): unknown {
+  const r = schema.safeParse(v);
+  if (r.success) return r.data;
+  for (const issue of r.error.issues) ctx.addIssue({ code: 'custom', message: issue.message, path: [...at, ...issue.path] });
+  return z.NEVER;
+}
+
+/** "*", a value, a range {start, end?, step?}, or a list of values and ranges, as Temporal's LooseRange. */
 function rangeField<T extends z.ZodType>(unit: T) {
   const range = z.object({ start: unit, end: unit.optional(), step: z.number().int().min(1, 'must be at least 1').optional() }).strict();
-  const one = z.union([unit, range]);
-  return z.union([z.literal('*'), one, z.array(one).min(1, 'must not be empty')]).optional();
+  const one = (v: unknown) => (v !== null && typeof v === 'object' ? range : unit);
+  return z
+    .unknown()
+    .transform((v, ctx) => {
+      if (v === '*') return v;
+      if (!Array.isArray(v)) return delegate(one(v), v, ctx);
+      if (!v.length) ctx.addIssue({ code: 'custom', message: 'must not be empty' });
+      return v.map((x, i) => delegate(one(x), x, ctx, [i]));
+    })
+    .optional();
 }
 
 const int = (min: number, max: number) => z.number().int('must be a whole number').min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
@@ -62,10 +79,20 @@ export type Calendar = z.output<typeof CalendarSchema>;
 const CronSchema = z
   .string()
   .trim()
-  .refine((c) => /^@(yearly|annually|monthly|weekly|daily|hourly)$/.test(c) || c.split(/\s+/).length === 5, 'must be five cron fields ("0 2 * * SAT") or @daily, @weekly...')
-  .refine((c) => !/^(CRON_)?TZ=/.test(c), 'must not name a time zone: use timeZone');
+  .superRefine((c, ctx) => {
+    if (/^(CRON_)?TZ=/.test(c)) ctx.addIssue({ code: 'custom', message: 'must not name a time zone: use timeZone' });
+    else if (!/^@(yearly|annually|monthly|weekly|daily|hourly)$/.test(c) && c.split(/\s+/).length !== 5) {
+      ctx.addIssue({ code: 'custom', message: 'must be five cron fields ("0 2 * * SAT") or @daily, @weekly...' });
+    }
+  });
 
-const oneOrMore = <T extends z.ZodType>(item: T) => z.union([item, z.array(item).min(1, 'must not be empty')]).transform((v) => (Array.isArray(v) ? v : [v]) as z.output<T>[]);
+/** One item or a list of them; always a list after parsing (a single item's problems keep its own path). */
+const oneOrMore = <T extends z.ZodType>(item: T) =>
+  z.unknown().transform((v, ctx) => {
+    if (!Array.isArray(v)) return [delegate(item, v, ctx)] as z.output<T>[];
+    if (!v.length) ctx.addIssue({ code: 'custom', message: 'must not be empty' });
+    return v.map((x, i) => delegate(item, x, ctx, [i])) as z.output<T>[];
+  });
 
 /** Jitter: at most a day, so a wave still starts on the day it was scheduled for. */
 const JitterSchema = durationSchema(24 * 3_600_000, '1d');
@@ -87,7 +114,9 @@ export const ScheduleFileSchema = z
     input: z.unknown(),
   })
   .strict()
+  // Runs even when fields have problems of their own, so that every problem is listed at once.
   .superRefine((s, ctx) => {
+    if (!s || typeof s !== 'object') return;
     if ((s.cron === undefined) === (s.calendar === undefined)) ctx.addIssue({ code: 'custom', path: [], message: 'must have either cron or calendar, not both or neither' });
     if (s.input === undefined) ctx.addIssue({ code: 'custom', path: ['input'], message: `must be the ${s.workflow ?? 'workflow'} input` });
     // The wave's own schema, so a bad plan is refused now and not at 2 am on Saturday.
@@ -95,7 +124,7 @@ export const ScheduleFileSchema = z
       const r = UpgradeWaveInputSchema.safeParse(s.input);
       if (!r.success) for (const issue of r.error.issues) ctx.addIssue({ code: 'custom', path: ['input', ...issue.path], message: issue.message });
     }
-  });
+  }, { when: () => true });
 export type ScheduleFile = z.output<typeof ScheduleFileSchema>;
 
 /** The workflow id prefix of runs a schedule starts (Temporal appends the scheduled time). */
