@@ -1,4 +1,5 @@
 import type { FleetflowConfig } from '../src/config.js';
+import { EksProvider } from '../src/providers/eks/index.js';
 import { LocalProvider } from '../src/providers/local/index.js';
 import { ProviderRegistry, type ProviderFactory } from '../src/providers/registry.js';
 import type { ProviderName } from '../src/domain/cluster-spec.js';
@@ -8,6 +9,8 @@ import type { ProviderName } from '../src/domain/cluster-spec.js';
  * configured account (built on first use, so a worker without AWS or Google settings starts).
  */
 export function buildProviders(config: FleetflowConfig): ProviderRegistry {
-  const factories: Partial<Record<ProviderName, ProviderFactory>> = {};
+  const factories: Partial<Record<ProviderName, ProviderFactory>> = {
+    eks: (account) => new EksProvider(account?.provider === 'eks' ? { account } : {}),
+  };
   return new ProviderRegistry([new LocalProvider({ dataDir: config.dataDir })], { accounts: config.accounts, factories });
 }

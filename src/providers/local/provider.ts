@@ -31,6 +31,12 @@ export interface LocalProviderOptions {
   dataDir: string;
   /** Where etcd and kube-apiserver come from; defaults to the shared tools cache. */
   toolchain?: Toolchain;
+  /**
+   * Flags added to every kube-apiserver this provider starts, e.g. a token-review webhook
+   * (`--authentication-token-webhook-config-file=...`) so bearer tokens are checked the way a
+   * cloud's authenticator checks them. Applied when a process is (re)started.
+   */
+  extraApiserverArgs?: readonly string[];
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -55,10 +61,12 @@ export class LocalProvider implements ClusterProvider {
   readonly name = 'local' as const;
   readonly dataDir: string;
   readonly toolchain: Toolchain;
+  private readonly extraApiserverArgs: readonly string[];
 
   constructor(opts: LocalProviderOptions) {
     this.dataDir = resolve(opts.dataDir);
     this.toolchain = opts.toolchain ?? new Toolchain();
+    this.extraApiserverArgs = opts.extraApiserverArgs ?? [];
   }
 
   /** The admin kubeconfig written for users and kubectl, e.g. `kubectl --kubeconfig <it> get ns`. */
@@ -262,7 +270,7 @@ export class LocalProvider implements ClusterProvider {
 
   private binaries(name: string, version: string): ControlPlaneBinaries {
     try {
-      return { etcd: this.toolchain.etcd, apiserver: this.toolchain.kubeApiserver(version) };
+      return { etcd: this.toolchain.etcd, apiserver: this.toolchain.kubeApiserver(version), apiserverExtraArgs: this.extraApiserverArgs };
     } catch (e) {
       throw new PermanentError(`cluster ${name}: ${messageOf(e)}`, 'ToolchainMissing', { cause: e });
     }
