@@ -34,9 +34,10 @@ export interface LocalProviderOptions {
   /**
    * Flags added to every kube-apiserver this provider starts, e.g. a token-review webhook
    * (`--authentication-token-webhook-config-file=...`) so bearer tokens are checked the way a
-   * cloud's authenticator checks them. Applied when a process is (re)started.
+   * cloud's authenticator checks them. Applied when a process is (re)started. A function gets
+   * the cluster's name, for flags that differ per cluster (each cluster's own webhook URL).
    */
-  extraApiserverArgs?: readonly string[];
+  extraApiserverArgs?: readonly string[] | ((cluster: string) => readonly string[]);
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -61,12 +62,13 @@ export class LocalProvider implements ClusterProvider {
   readonly name = 'local' as const;
   readonly dataDir: string;
   readonly toolchain: Toolchain;
-  private readonly extraApiserverArgs: readonly string[];
+  private readonly extraApiserverArgs: (cluster: string) => readonly string[];
 
   constructor(opts: LocalProviderOptions) {
     this.dataDir = resolve(opts.dataDir);
     this.toolchain = opts.toolchain ?? new Toolchain();
-    this.extraApiserverArgs = opts.extraApiserverArgs ?? [];
+    const extra = opts.extraApiserverArgs ?? [];
+    this.extraApiserverArgs = typeof extra === 'function' ? extra : () => extra;
   }
 
   /** The admin kubeconfig written for users and kubectl, e.g. `kubectl --kubeconfig <it> get ns`. */
@@ -270,7 +272,7 @@ export class LocalProvider implements ClusterProvider {
 
   private binaries(name: string, version: string): ControlPlaneBinaries {
     try {
-      return { etcd: this.toolchain.etcd, apiserver: this.toolchain.kubeApiserver(version), apiserverExtraArgs: this.extraApiserverArgs };
+      return { etcd: this.toolchain.etcd, apiserver: this.toolchain.kubeApiserver(version), apiserverExtraArgs: this.extraApiserverArgs(name) };
     } catch (e) {
       throw new PermanentError(`cluster ${name}: ${messageOf(e)}`, 'ToolchainMissing', { cause: e });
     }
