@@ -53,6 +53,8 @@ export function eksClient(region: string, credentials: AwsCredentials, tuning: E
     credentials,
     maxAttempts: tuning.maxAttempts,
     ...(endpoint ? { endpoint } : {}),
-    requestHandler: new NodeHttpHandler({ connectionTimeout: tuning.connectionTimeoutMs, requestTimeout: tuning.requestTimeoutMs }),
+    // Without throwOnRequestTimeout, smithy only logs a warning when requestTimeout passes and
+    // keeps waiting, so a lost answer would hold the activity until its own timeout.
+    requestHandler: new NodeHttpHandler({ connectionTimeout: tuning.connectionTimeoutMs, requestTimeout: tuning.requestTimeoutMs, throwOnRequestTimeout: true }),
   });
 }
