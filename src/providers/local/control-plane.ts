@@ -61,6 +61,7 @@ export async function startControlPlane(
   paths: ClusterPaths,
   state: LocalClusterState,
   bins: ControlPlaneBinaries,
+  extraApiserverArgs: readonly string[] = [],
 ): Promise<LocalClusterState> {
   const live = await liveProcesses(paths, state);
   let next: LocalClusterState = { ...state, pids: { ...live } };
@@ -93,7 +94,7 @@ export async function startControlPlane(
     next.pids.apiserver = spawnDetached({
       name: 'kube-apiserver',
       command: bins.apiserver,
-      args: apiserverArgs(paths, next.ports),
+      args: apiserverArgs(paths, next.ports, extraApiserverArgs),
       logFile: paths.apiserverLog,
       cwd: paths.dir,
     });

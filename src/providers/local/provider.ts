@@ -31,6 +31,8 @@ export interface LocalProviderOptions {
   dataDir: string;
   /** Where etcd and kube-apiserver come from; defaults to the shared tools cache. */
   toolchain?: Toolchain;
+  /** Appended to every kube-apiserver's flags, e.g. `--token-auth-file=...` for bearer-token tests. */
+  extraApiserverArgs?: string[];
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -55,10 +57,12 @@ export class LocalProvider implements ClusterProvider {
   readonly name = 'local' as const;
   readonly dataDir: string;
   readonly toolchain: Toolchain;
+  private readonly extraApiserverArgs: readonly string[];
 
   constructor(opts: LocalProviderOptions) {
     this.dataDir = resolve(opts.dataDir);
     this.toolchain = opts.toolchain ?? new Toolchain();
+    this.extraApiserverArgs = opts.extraApiserverArgs ?? [];
   }
 
   /** The admin kubeconfig written for users and kubectl, e.g. `kubectl --kubeconfig <it> get ns`. */
@@ -78,11 +82,11 @@ export class LocalProvider implements ClusterProvider {
     const state = await withLock(paths.lock, `create cluster ${req.name}`, async () => {
       await this.removeLeftovers(req.name);
       const existing = await readState(paths.state);
-      if (existing) return startControlPlane(paths, existing, this.binaries(req.name, existing.kubernetesVersion));
+      if (existing) return startControlPlane(paths, existing, this.binaries(req.name, existing.kubernetesVersion), this.extraApiserverArgs);
       // A folder without state.json is not a cluster (creation renames a complete folder in).
       if (existsSync(paths.dir)) await rm(paths.dir, { recursive: true, force: true });
       const fresh = await this.build(req, version, paths);
-      return startControlPlane(paths, fresh, bins);
+      return startControlPlane(paths, fresh, bins, this.extraApiserverArgs);
     });
     return this.describeState(paths, state);
   }
@@ -149,7 +153,7 @@ export class LocalProvider implements ClusterProvider {
       await stopControlPlane(paths, state);
       const next = { ...state, kubernetesVersion: target, pids: {} };
       await writeState(paths.state, next);
-      await startControlPlane(paths, next, bins);
+      await startControlPlane(paths, next, bins, this.extraApiserverArgs);
     });
     return this.describeChange(ref, id);
   }
@@ -179,7 +183,7 @@ export class LocalProvider implements ClusterProvider {
     const state = await withLock(paths.lock, `start cluster ${ref.name}`, async () => {
       const current = await this.stateFor(ref, paths);
       if (!current) throw new PermanentError(`cluster ${ref.name}: not found`, 'ClusterNotFound');
-      return startControlPlane(paths, current, this.binaries(ref.name, current.kubernetesVersion));
+      return startControlPlane(paths, current, this.binaries(ref.name, current.kubernetesVersion), this.extraApiserverArgs);
     });
     return this.describeState(paths, state);
   }
