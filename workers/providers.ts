@@ -1,4 +1,5 @@
 import type { FleetflowConfig } from '../src/config.js';
+import { GkeProvider } from '../src/providers/gke/index.js';
 import { LocalProvider } from '../src/providers/local/index.js';
 import { ProviderRegistry, type ProviderFactory } from '../src/providers/registry.js';
 import type { ProviderName } from '../src/domain/cluster-spec.js';
@@ -9,5 +10,6 @@ import type { ProviderName } from '../src/domain/cluster-spec.js';
  */
 export function buildProviders(config: FleetflowConfig): ProviderRegistry {
   const factories: Partial<Record<ProviderName, ProviderFactory>> = {};
+  factories.gke = (account) => GkeProvider.fromAccount(account?.provider === 'gke' ? account : undefined);
   return new ProviderRegistry([new LocalProvider({ dataDir: config.dataDir })], { accounts: config.accounts, factories });
 }
