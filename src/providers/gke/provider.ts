@@ -162,19 +162,26 @@ export class GkeProvider implements ClusterProvider {
     return cluster ? toProviderCluster(cluster, this.clusterPath(ref)) : { name: ref.name, status: 'NotFound' };
   }
 
-  /** Starts DeleteCluster (node pools go with it); a missing or already-deleting cluster is fine. */
+  /**
+   * Starts DeleteCluster (node pools go with it); a missing or already-deleting cluster is
+   * fine. While another operation runs (GKE refuses then), waits up to busyWaitMs for it.
+   */
   async delete(ref: ClusterRef): Promise<ProviderCluster> {
     const ctx = { cluster: ref.name, step: 'deleting the cluster' };
-    try {
-      await this.client.deleteCluster({ name: this.clusterPath(ref) }, this.callOptions);
-      return { name: ref.name, providerId: this.clusterPath(ref), status: 'Deleting' };
-    } catch (e) {
-      if (isNotFound(e)) return { name: ref.name, status: 'NotFound' };
-      if (!isOperationInProgress(e)) throw gkeError(e, ctx);
-      // Refused while another operation runs, which may be our own earlier delete.
-      const now = await this.describe(ref);
-      if (now.status === 'Deleting' || now.status === 'NotFound') return now;
-      throw gkeError(e, ctx);
+    const deadline = Date.now() + this.busyWaitMs;
+    for (;;) {
+      try {
+        await this.client.deleteCluster({ name: this.clusterPath(ref) }, this.callOptions);
+        return { name: ref.name, providerId: this.clusterPath(ref), status: 'Deleting' };
+      } catch (e) {
+        if (isNotFound(e)) return { name: ref.name, status: 'NotFound' };
+        if (!isOperationInProgress(e)) throw gkeError(e, ctx);
+        // Refused while an operation runs, which may be our own earlier delete.
+        const now = await this.describe(ref);
+        if (now.status === 'Deleting' || now.status === 'NotFound') return now;
+        if (Date.now() + this.busyPollMs > deadline) throw gkeError(e, ctx);
+        await sleep(this.busyPollMs);
+      }
     }
   }
 
