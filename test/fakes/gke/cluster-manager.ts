@@ -169,10 +169,14 @@ export class ClusterManager {
     };
     this.clusters.set(key, cluster);
     this.creations.set(key, (this.creations.get(key) ?? 0) + 1);
-    return this.operate(cluster, 'CREATE_CLUSTER', selfLink, async () => {
-      const { endpoint, caPem } = await this.backing.create(name, version.split('-')[0]!);
-      Object.assign(cluster, { endpoint, caPem, status: 'RUNNING' });
-    }, (message) => Object.assign(cluster, { status: 'ERROR', statusMessage: message }));
+    let made = { endpoint: '', caPem: '' };
+    return this.operate(cluster, 'CREATE_CLUSTER', selfLink, {
+      work: async () => {
+        made = await this.backing.create(name, version.split('-')[0]!);
+      },
+      done: () => Object.assign(cluster, { ...made, status: 'RUNNING' }),
+      failed: (message) => Object.assign(cluster, { status: 'ERROR', statusMessage: message }),
+    });
   }
 
   deleteCluster(name: string): FakeOperation {
@@ -180,9 +184,10 @@ export class ClusterManager {
     this.refuseWhileBusy(cluster);
     cluster.status = 'STOPPING';
     for (const pool of cluster.nodePools) pool.status = 'STOPPING';
-    return this.operate(cluster, 'DELETE_CLUSTER', cluster.selfLink, async () => {
-      await this.backing.delete(cluster.name);
-      this.clusters.delete(this.key(cluster.location, cluster.name));
+    return this.operate(cluster, 'DELETE_CLUSTER', cluster.selfLink, {
+      work: () => this.backing.delete(cluster.name),
+      done: () => this.clusters.delete(this.key(cluster.location, cluster.name)),
+      failed: (message) => Object.assign(cluster, { status: 'ERROR', statusMessage: message }),
     });
   }
 
@@ -194,10 +199,11 @@ export class ClusterManager {
       throw new RpcError(status.INVALID_ARGUMENT, `Master version "${masterVersion}" is older than the current version ${cluster.currentMasterVersion}: downgrades are not supported.`);
     }
     cluster.status = 'RECONCILING';
-    return this.operate(cluster, 'UPGRADE_MASTER', cluster.selfLink, async () => {
-      await this.backing.upgrade(cluster.name, version.split('-')[0]!);
-      Object.assign(cluster, { currentMasterVersion: version, status: 'RUNNING' });
-    }, () => (cluster.status = 'RUNNING'));
+    return this.operate(cluster, 'UPGRADE_MASTER', cluster.selfLink, {
+      work: () => this.backing.upgrade(cluster.name, version.split('-')[0]!),
+      done: () => Object.assign(cluster, { currentMasterVersion: version, status: 'RUNNING' }),
+      failed: () => (cluster.status = 'RUNNING'),
+    });
   }
 
   createNodePool(parent: string, spec: { name?: string; initialNodeCount?: number; config?: { machineType?: string; imageType?: string; labels?: Record<string, string> } }): FakeOperation {
@@ -215,9 +221,10 @@ export class ClusterManager {
       selfLink: `${cluster.selfLink}/nodePools/${name}`,
     };
     cluster.nodePools.push(pool);
-    return this.operate(cluster, 'CREATE_NODE_POOL', pool.selfLink, async () => {
-      pool.status = 'RUNNING';
-    }, () => (pool.status = 'ERROR'));
+    return this.operate(cluster, 'CREATE_NODE_POOL', pool.selfLink, {
+      done: () => (pool.status = 'RUNNING'),
+      failed: () => (pool.status = 'ERROR'),
+    });
   }
 
   updateNodePool(name: string, nodeVersion: string | undefined, imageType: string | undefined): FakeOperation {
@@ -232,9 +239,10 @@ export class ClusterManager {
       throw new RpcError(status.INVALID_ARGUMENT, `Node version "${nodeVersion}" must not be newer than the master version ${cluster.currentMasterVersion}.`);
     }
     pool.status = 'RECONCILING';
-    return this.operate(cluster, 'UPGRADE_NODES', pool.selfLink, async () => {
-      Object.assign(pool, { version, status: 'RUNNING', config: { ...pool.config, imageType } });
-    }, () => (pool.status = 'RUNNING'));
+    return this.operate(cluster, 'UPGRADE_NODES', pool.selfLink, {
+      done: () => Object.assign(pool, { version, status: 'RUNNING', config: { ...pool.config, imageType } }),
+      failed: () => (pool.status = 'RUNNING'),
+    });
   }
 
   /** Resolves once every operation has finished (teardown). */
@@ -254,13 +262,16 @@ export class ClusterManager {
     }
   }
 
-  /** Records an operation, runs `work` beside a minimum duration, then marks it DONE (with error on failure). */
+  /**
+   * Records an operation, runs `work` (the backing's part) beside a minimum duration, then
+   * applies `done` and marks it DONE in one step, as GKE shows the result and the finished
+   * operation together; on failure applies `failed` and marks it DONE with the error.
+   */
   private operate(
     cluster: FakeCluster,
     type: FakeOperation['operationType'],
     targetLink: string,
-    work: () => Promise<void>,
-    onError?: (message: string) => void,
+    steps: { work?: () => Promise<void>; done: () => void; failed?: (message: string) => void },
   ): FakeOperation {
     const name = `operation-${Date.now()}-${randomBytes(4).toString('hex')}`;
     const op: FakeOperation = {
@@ -281,11 +292,12 @@ export class ClusterManager {
       await sleep(Math.min(100, this.operationMs));
       op.status = 'RUNNING';
       try {
-        await Promise.all([work(), sleep(this.operationMs)]);
+        await Promise.all([steps.work?.(), sleep(this.operationMs)]);
+        steps.done();
       } catch (e) {
         const message = e instanceof Error ? e.message : String(e);
         op.error = { code: status.INTERNAL, message: `${type} failed: ${message}` };
-        onError?.(message);
+        steps.failed?.(message);
       } finally {
         op.status = 'DONE';
         op.endTime = now();
