@@ -39,6 +39,18 @@ const create = (p: GkeProvider, name: string, key = `provision/${name}/create`, 
 const running = (p: GkeProvider, name: string) => eventually(() => p.describe(ref(name)), (c) => c.status === 'Running', 10_000);
 const errorOf = (promise: Promise<unknown>) => promise.then(() => undefined, (e: unknown) => e as FleetflowError);
 
+/** Retries retryable errors the way an activity's retry policy would (short waits here); a permanent one ends it. */
+async function retrying<T>(fn: () => Promise<T>, attempts = 12): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (!(e instanceof FleetflowError) || !e.retryable || i >= attempts) throw e;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
 beforeAll(async () => {
   await fake.start();
 });
@@ -167,5 +179,35 @@ describe('the GKE provider against a misbehaving GKE', () => {
     expect(err).toMatchObject({ type: 'CredentialsUnavailable', retryable: false });
     expect(err?.message).toMatch(/^cluster creds: getting credentials: getting an access token: Could not load the default credentials/);
     expect(await errorOf(p.credentials(ref('missing')))).toMatchObject({ type: 'ClusterNotFound', retryable: false });
+  });
+
+  it('upgrades the control plane and a node pool through 30% faults, starting one operation for each', async () => {
+    const p = provider();
+    const name = 'faulty-upgrade';
+    await create(p, name);
+    await running(p, name);
+    await p.createNodePools(ref(name), [{ name: 'pool', nodeCount: 1 }], 'pools');
+    await eventually(() => p.describe(ref(name)), (c) => c.nodePools?.[0]?.status === 'Running', 10_000);
+
+    fake.faults.set({ rate: 0.3, slowMs: 1_500, seed: 42 });
+    const untilDone = async (id: string) => {
+      for (;;) {
+        const c = await retrying(() => p.describeChange(ref(name), id));
+        if (c.status !== 'InProgress') return c;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    };
+    const master = await retrying(() => p.upgradeControlPlane(ref(name), { version: '1.36', idempotencyKey: 'upgrade/master' }));
+    expect(await untilDone(master.id)).toMatchObject({ status: 'Succeeded' });
+    const pool = await retrying(() => p.upgradeNodePool(ref(name), 'pool', { version: '1.36', idempotencyKey: 'upgrade/pool' }));
+    expect(await untilDone(pool.id)).toMatchObject({ status: 'Succeeded' });
+    fake.faults.set({ rate: 0 });
+
+    const c = await p.describe(ref(name));
+    expect(c.version).toBe('1.36.3');
+    expect(c.nodePools).toEqual([{ name: 'pool', status: 'Running', version: '1.36.3' }]);
+    const ops = fake.api.listOperations(`projects/fleetflow-test/locations/${REGION}`).filter((op) => op.targetLink.includes(`/clusters/${name}`));
+    expect(ops.filter((op) => op.operationType === 'UPGRADE_MASTER')).toHaveLength(1);
+    expect(ops.filter((op) => op.operationType === 'UPGRADE_NODES')).toHaveLength(1);
   });
 });
