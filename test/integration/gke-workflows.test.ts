@@ -116,7 +116,8 @@ describe('GKE clusters through the workflows', () => {
   });
 
   it('completes every workflow with 30% of GKE calls faulted, and the fake holds exactly one cluster per name', async () => {
-    fake.faults.set({ rate: 0.3, slowMs: 2_500, seed: 20_240_613 });
+    // 30% of calls faulted, and 2% of client chunks reset the connection under every call on it.
+    fake.faults.set({ rate: 0.3, slowMs: 2_500, seed: 20_240_613, resetRate: 0.02 });
     // Besides the random faults: the first create is made but its answer comes too late, so the
     // retried create must adopt the cluster instead of making a second one.
     fake.faults.once('CreateCluster', 'slow');
@@ -133,7 +134,7 @@ describe('GKE clusters through the workflows', () => {
       expect(fake.api.list(REGION)).toEqual([]);
     });
     // The run really was faulty (numbers vary with timing; printed for the record).
-    console.info(`faults injected: ${JSON.stringify(fake.faults.injected)} over ${fake.calls.length - callsBefore} calls`);
+    console.info(`faults injected: ${JSON.stringify(fake.faults.injected)} over ${fake.calls.length - callsBefore} calls; connections reset: ${fake.connectionsDropped}`);
     expect(fake.faults.total).toBeGreaterThan(5);
   });
 

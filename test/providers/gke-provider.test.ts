@@ -104,6 +104,19 @@ describe('the GKE provider against a misbehaving GKE', () => {
     expect((await p.describe(ref('any'))).status).toBe('NotFound');
   });
 
+  it('survives connections reset under it: the call fails retryably and a later one reconnects', async () => {
+    const p = provider();
+    expect((await p.describe(ref('any'))).status).toBe('NotFound'); // connected
+    const before = fake.connectionsDropped;
+    fake.faults.set({ rate: 0, resetRate: 1 });
+    const err = await errorOf(p.describe(ref('any')));
+    expect(err).toMatchObject({ retryable: true });
+    expect(err?.message).toMatch(/^cluster any: describing the cluster: /);
+    expect(fake.connectionsDropped).toBeGreaterThan(before);
+    fake.faults.set({ rate: 0 });
+    expect((await retrying(() => p.describe(ref('any')))).status).toBe('NotFound');
+  });
+
   it('refuses an unsupported release at create and at upgrade, and a node version newer than the control plane', async () => {
     const p = provider();
     expect(await errorOf(create(p, 'too-old', undefined, '1.20'))).toMatchObject({ type: 'UnsupportedVersion', retryable: false, message: expect.stringContaining('cluster too-old') });

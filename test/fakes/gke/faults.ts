@@ -6,6 +6,7 @@ import { status } from '@grpc/grpc-js';
  * - `slow`: the request IS processed, but the answer comes after `slowMs` (beyond the client's
  *   deadline), so the caller sees DEADLINE_EXCEEDED for a change that happened;
  * - `drop`: the request is not processed and never answered (a call lost on the way).
+ * Connection resets are drawn separately (`resetRate`, applied by the ConnectionDropper).
  */
 export type FaultKind = 'unavailable' | 'throttled' | 'internal' | 'slow' | 'drop';
 export const FAULT_KINDS: readonly FaultKind[] = ['unavailable', 'throttled', 'internal', 'slow', 'drop'];
@@ -21,6 +22,11 @@ export interface FaultPlan {
   methods?: readonly string[];
   /** Seed of the random draws, so a failing run can be repeated. */
   seed?: number;
+  /**
+   * Share of the chunks a client sends that reset its TCP connection (ConnectionDropper):
+   * every call in flight on it fails with UNAVAILABLE. Default 0.
+   */
+  resetRate?: number;
 }
 
 /** The error a status fault answers with, in GKE's words. */
@@ -62,6 +68,10 @@ export class FaultInjector {
   /** Forces `kind` on the next call of `method`, whatever the plan says. */
   once(method: string, kind: FaultKind): void {
     this.scripted.push({ method, kind });
+  }
+
+  get resetRate(): number {
+    return this.plan.resetRate ?? 0;
   }
 
   get slowMs(): number {

@@ -3,3 +3,4 @@ export { GkeFake, type GkeFakeOptions } from './server.js';
 export { LocalControlPlanes, type ControlPlaneBacking } from './backing.js';
 export { FaultInjector, FAULT_KINDS, type FaultKind, type FaultPlan } from './faults.js';
 export type { FakeCluster, FakeOperation } from './cluster-manager.js';
+export { ConnectionDropper } from './connection-dropper.js';

@@ -4,6 +4,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import type { ControlPlaneBacking } from './backing.js';
 import { ClusterManager, RpcError, type FakeCluster, type FakeNodePool, type FakeOperation } from './cluster-manager.js';
+import { ConnectionDropper } from './connection-dropper.js';
 import { FAULT_ERRORS, FaultInjector } from './faults.js';
 
 const require = createRequire(import.meta.url);
@@ -41,7 +42,8 @@ type Req = Record<string, unknown> & { name?: string; parent?: string; projectId
  * talks to (plaintext, 127.0.0.1, a free port). RPCs served: CreateCluster, GetCluster,
  * ListClusters, DeleteCluster, CreateNodePool, GetNodePool, UpdateMaster, UpdateNodePool,
  * GetOperation, ListOperations, GetServerConfig; every other RPC answers UNIMPLEMENTED.
- * A FaultInjector (`faults`) sits in front of every RPC.
+ * A FaultInjector (`faults`) sits in front of every RPC, and clients connect through a
+ * ConnectionDropper that resets connections at `faults` resetRate.
  */
 export class GkeFake {
   readonly faults = new FaultInjector();
@@ -49,10 +51,16 @@ export class GkeFake {
   /** RPC names in the order they arrived (faulted ones included). */
   readonly calls: string[] = [];
   private server?: grpc.Server;
+  private dropper?: ConnectionDropper;
   private port = 0;
 
   constructor(opts: GkeFakeOptions) {
     this.api = new ClusterManager({ project: opts.project ?? 'fleetflow-test', backing: opts.backing, ...(opts.operationMs ? { operationMs: opts.operationMs } : {}) });
+  }
+
+  /** Client connections reset so far (resetRate). */
+  get connectionsDropped(): number {
+    return this.dropper?.dropped ?? 0;
   }
 
   /** host:port the client connects to (GkeAccount.endpoint). */
@@ -89,15 +97,18 @@ export class GkeFake {
         validImageTypes: ['COS_CONTAINERD', 'UBUNTU_CONTAINERD'],
       })),
     });
-    this.port = await new Promise<number>((resolve, reject) =>
+    const grpcPort = await new Promise<number>((resolve, reject) =>
       server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port))),
     );
     this.server = server;
+    this.dropper = new ConnectionDropper(grpcPort, () => this.faults.resetRate);
+    this.port = await this.dropper.start();
     return this.endpoint;
   }
 
   /** Stops serving (in-flight calls are cut) and waits for running operations to finish. */
   async stop(): Promise<void> {
+    await this.dropper?.stop();
     this.server?.forceShutdown();
     this.server = undefined;
     await this.api.settle();
