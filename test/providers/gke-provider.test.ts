@@ -163,6 +163,8 @@ describe('the GKE provider against a misbehaving GKE', () => {
     // Two pools: the second waits for the first one's operation (GKE runs one at a time).
     const pools = await p.createNodePools(ref('busy'), [{ name: 'one', nodeCount: 1 }, { name: 'two', nodeCount: 1 }], 'pools');
     expect(pools.map((x) => x.name)).toEqual(['one', 'two']);
+    const made = fake.api.getCluster(`projects/fleetflow-test/locations/${REGION}/clusters/busy`).nodePools;
+    expect(made.map((x) => x.config.resourceLabels['fleetflow-key'])).toEqual([expect.stringMatching(/^[0-9a-f]{40}$/), expect.stringMatching(/^[0-9a-f]{40}$/)]);
     expect(fake.calls.filter((c) => c === 'CreateNodePool').length).toBeGreaterThanOrEqual(3); // the second was refused at least once
 
     const impatient = provider({ busyWaitMs: 0 });

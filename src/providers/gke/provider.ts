@@ -219,7 +219,8 @@ export class GkeProvider implements ClusterProvider {
       const nodePool = {
         name: pool.name,
         initialNodeCount: pool.nodeCount,
-        config: { ...(pool.machineType ? { machineType: pool.machineType } : {}), labels: { [KEY_LABEL]: keyLabelValue(idempotencyKey) } },
+        // Pools are adopted by name; the key marks the pool's cloud resources for whoever looks.
+        config: { ...(pool.machineType ? { machineType: pool.machineType } : {}), resourceLabels: { [KEY_LABEL]: keyLabelValue(idempotencyKey) } },
       };
       await this.whenFree({ ...ctx, step: `creating node pool ${pool.name}` }, () =>
         this.client.createNodePool({ parent: this.clusterPath(ref), nodePool }, this.callOptions).then(

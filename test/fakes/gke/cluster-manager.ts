@@ -25,7 +25,7 @@ export interface FakeNodePool {
   status: 'PROVISIONING' | 'RUNNING' | 'RECONCILING' | 'STOPPING' | 'ERROR';
   version: string;
   initialNodeCount: number;
-  config: { machineType: string; imageType: string; labels: Record<string, string> };
+  config: { machineType: string; imageType: string; resourceLabels: Record<string, string> };
   selfLink: string;
 }
 
@@ -206,7 +206,7 @@ export class ClusterManager {
     });
   }
 
-  createNodePool(parent: string, spec: { name?: string; initialNodeCount?: number; config?: { machineType?: string; imageType?: string; labels?: Record<string, string> } }): FakeOperation {
+  createNodePool(parent: string, spec: { name?: string; initialNodeCount?: number; config?: { machineType?: string; imageType?: string; resourceLabels?: Record<string, string> } }): FakeOperation {
     const cluster = this.getCluster(parent);
     const name = spec.name ?? '';
     if (!NAME_RE.test(name)) throw new RpcError(status.INVALID_ARGUMENT, `Invalid value for field "node_pool.name": "${name}".`);
@@ -217,7 +217,7 @@ export class ClusterManager {
       status: 'PROVISIONING',
       version: cluster.currentMasterVersion,
       initialNodeCount: spec.initialNodeCount ?? 3,
-      config: { machineType: spec.config?.machineType || 'e2-medium', imageType: spec.config?.imageType || 'COS_CONTAINERD', labels: spec.config?.labels ?? {} },
+      config: { machineType: spec.config?.machineType || 'e2-medium', imageType: spec.config?.imageType || 'COS_CONTAINERD', resourceLabels: spec.config?.resourceLabels ?? {} },
       selfLink: `${cluster.selfLink}/nodePools/${name}`,
     };
     cluster.nodePools.push(pool);
