@@ -29,6 +29,8 @@ export interface StoredRevisionInput {
   target: ClusterTarget;
   bundle: string;
   revision?: string;
+  /** Take fields other managers changed (auto-reconcile, rollback). */
+  force?: boolean;
 }
 
 /** The revision name recorded when a bundle is removed by a rollback. */
@@ -77,7 +79,7 @@ export function bundleActivities(providers: ProviderRegistry) {
      * Re-applies a revision kept on the cluster (auto-reconcile, rollback). Without a
      * revision the bundle is removed: everything in its inventory is pruned. Profile: long.
      */
-    async applyStoredRevision({ target, bundle: name, revision }: StoredRevisionInput): Promise<BundleApplyResult> {
+    async applyStoredRevision({ target, bundle: name, revision, force }: StoredRevisionInput): Promise<BundleApplyResult> {
       return step(target.name, revision ? `re-applying bundle ${name} revision ${revision}` : `removing bundle ${name}`, async () => {
         const ctx = Context.current();
         ctx.heartbeat();
@@ -86,6 +88,7 @@ export function bundleActivities(providers: ProviderRegistry) {
           ? await loadRevision(creds, name, revision)
           : parseBundle({ name, revision: REMOVED_REVISION, manifests: [], options: { prune: true } });
         if (!bundle) throw new PermanentError(`bundle ${name} revision ${revision} is not kept on the cluster (only the last ${REVISIONS_KEPT} are)`, 'RevisionNotFound');
+        if (force) bundle.options = { ...bundle.options, force: true };
         const objects = await applyBundle(creds, bundle, { fieldManager: FIELD_MANAGER, onProgress: (done, total) => ctx.heartbeat({ done, total }) });
         return resultOf(bundle, objects);
       });

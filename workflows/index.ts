@@ -2,3 +2,4 @@
 export { clusterEntity } from './cluster-entity.js';
 export { provisionCluster } from './provision-cluster.js';
 export { decommissionCluster } from './decommission-cluster.js';
+export { applyBundleToCluster } from './apply-bundle.js';

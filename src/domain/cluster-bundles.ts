@@ -21,6 +21,11 @@ export interface AppliedBundleRecord {
   /** Earlier revisions, newest first: what a rollback goes back to. */
   previous: string[];
   drift?: BundleDrift;
+  /**
+   * Why the last auto-reconcile failed. Auto-reconcile stays off for this revision until the
+   * bundle is applied again, so a broken reconcile is not retried every interval.
+   */
+  reconcileError?: string;
 }
 
 /** Earlier revisions remembered per bundle (the cluster itself keeps five). */
@@ -59,5 +64,15 @@ export function recordDrift(state: ClusterState, name: string, drift: BundleDrif
 
 /** Bundles whose last check found drift and that re-apply themselves. */
 export function bundlesToReconcile(state: ClusterState): AppliedBundleRecord[] {
-  return (state.bundles ?? []).filter((b) => b.autoReconcile && b.drift?.status === 'Drifted');
+  return (state.bundles ?? []).filter((b) => b.autoReconcile && !b.reconcileError && b.drift?.status === 'Drifted');
+}
+
+/** The bundle list after an auto-reconcile: in sync again, or suspended with the reason. */
+export function withReconcileOutcome(bundles: readonly AppliedBundleRecord[] | undefined, name: string, error: string | undefined, now: string): AppliedBundleRecord[] {
+  return (bundles ?? []).map((b) => {
+    if (b.name !== name) return b;
+    if (error) return { ...b, reconcileError: error };
+    const { reconcileError: _cleared, ...rest } = b;
+    return { ...rest, drift: { checkedAt: now, status: 'InSync', missing: 0, drifted: 0, toPrune: 0, details: [] } };
+  });
 }
