@@ -2,6 +2,8 @@ import { CliContext } from './context.js';
 import { clustersCommand } from './clusters.js';
 import { devCommand } from './dev.js';
 import { CommandError, UsageError } from './errors.js';
+import { schedulesCommand } from './schedules.js';
+import { upgradeCommand } from './upgrade.js';
 
 const USAGE = `fleetflow: one control plane above a fleet of Kubernetes clusters
 
@@ -12,6 +14,11 @@ const USAGE = `fleetflow: one control plane above a fleet of Kubernetes clusters
   fleetflow clusters get NAME [-o json]
   fleetflow clusters kubeconfig NAME      admin kubeconfig of a local cluster
   fleetflow clusters decommission NAME [--force --reason TEXT] [--no-wait]
+  fleetflow upgrade start -f PLAN [--dry-run] [--id ID] [--no-wait]   an upgrade wave
+  fleetflow upgrade status|watch ID [-o json]
+  fleetflow upgrade approve ID GATE | pause ID | resume ID | abort ID --reason TEXT
+  fleetflow upgrade retry ID [CLUSTER...] | skip ID CLUSTER --reason TEXT
+  fleetflow schedules create -f FILE | list | describe ID | pause ID | unpause ID | trigger ID | delete ID
 
 Temporal connection: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE (default fleetflow), TEMPORAL_API_KEY,
 TEMPORAL_TLS_*; task queue: FLEETFLOW_TASK_QUEUE; local data: FLEETFLOW_DATA.`;
@@ -27,6 +34,14 @@ export async function run(argv: string[], ctx = new CliContext()): Promise<numbe
       case 'clusters':
       case 'cluster':
         await clustersCommand(ctx, rest);
+        break;
+      case 'upgrade':
+      case 'upgrades':
+        await upgradeCommand(ctx, rest);
+        break;
+      case 'schedules':
+      case 'schedule':
+        await schedulesCommand(ctx, rest);
         break;
       case undefined:
       case 'help':

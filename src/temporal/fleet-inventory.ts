@@ -1,0 +1,29 @@
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { clusterSummaryFrom, toVisibilityQuery, type ClusterSummary, type FleetSelector } from '../domain/fleet-selector.js';
+import { getClusterState } from '../../workflows/cluster-messages.js';
+
+/**
+ * The fleet as placement sees it, read from a client (the CLI's dry runs): the visibility query
+ * narrows the entities, each entity's own state decides (busy and protected are exact). Sorted
+ * by name. The listFleet activity does the same inside a worker, heartbeating as it goes.
+ */
+export async function readFleet(client: Client, selector: FleetSelector, lanes = 16): Promise<ClusterSummary[]> {
+  const ids: string[] = [];
+  for await (const wf of client.workflow.list({ query: toVisibilityQuery(selector).query })) ids.push(wf.workflowId);
+  const out: ClusterSummary[] = [];
+  for (let i = 0; i < ids.length; i += lanes) {
+    const batch = await Promise.all(
+      ids.slice(i, i + lanes).map((id) =>
+        client.workflow.getHandle(id).query(getClusterState).then(
+          (state) => clusterSummaryFrom(state),
+          (err: unknown) => {
+            if (err instanceof WorkflowNotFoundError) return undefined; // completed between list and query
+            throw err;
+          },
+        ),
+      ),
+    );
+    for (const s of batch) if (s) out.push(s);
+  }
+  return out.sort((a, b) => a.name.localeCompare(b.name));
+}

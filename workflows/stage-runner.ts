@@ -1,0 +1,212 @@
+import type { UpdateDefinition } from '@temporalio/common';
+import { ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
+import type { z } from 'zod';
+import { formatDuration } from '../src/domain/durations.js';
+import { decideRollout, type Decision } from '../src/domain/rollout-engine.js';
+import {
+  AbortSchema,
+  applyAction,
+  ApproveSchema,
+  countRuns,
+  haltOf,
+  PauseSchema,
+  refuseAction,
+  RetrySchema,
+  SkipSchema,
+  type Admission,
+  type FinalOutcome,
+  type OperatorAction,
+  type StagedState,
+} from '../src/domain/stage-operator.js';
+import { parseInput } from './operation-steps.js';
+
+export type { Admission };
+import { abortOperation, approveGate, pauseOperation, resumeOperation, retryFailed, skipCluster } from './stage-messages.js';
+
+/**
+ * A generic runner for staged fleet operations (upgradeWave; fleetRollout can reuse it): it
+ * asks the decision engine (src/domain/rollout-engine.ts) what to do, starts clusters through
+ * a hook, sleeps on durable timers until something changes (a cluster ends, an operator acts,
+ * a soak ends, a window opens), and ends when the engine says so. It decides nothing itself.
+ *
+ * Beyond the engine it adds: a cluster the hook refuses to admit waits (its window) or is
+ * skipped; a failure marked `halts` stops starting clusters whatever the budget; after a breach
+ * or a halt, and at an approval gate, it waits for the operator at most `operatorTimeoutMs`,
+ * then fails. Abort and breaches never interrupt running clusters: the runner waits for them.
+ */
+
+/** How one cluster's part ended. */
+export interface RunOutcome {
+  succeeded: boolean;
+  message: string;
+  /** A failure that cannot be undone: the operation halts until the operator decides. */
+  halts?: boolean;
+}
+
+/** What the runner needs from the workflow that uses it. */
+export interface StageRunnerHooks {
+  /** Default: start at once. */
+  admit?(name: string, now: number): Admission;
+  /** Runs one cluster's part (usually a child workflow) to its end. A throw counts as a failure. */
+  run(name: string, attempt: number): Promise<RunOutcome>;
+  /** After each look: keep the UI's current details up to date. */
+  onProgress?(decision: Decision, now: number): void;
+  /** True when the history is long: no cluster starts, and the runner ends with ContinueAsNew once none runs. */
+  shouldContinueAsNew?(): boolean;
+  /** How long a gate or a halted operation waits for the operator. */
+  operatorTimeoutMs: number;
+}
+
+/** How the runner ended: a final outcome, or "continue as new with my state". */
+export type RunnerEnd = FinalOutcome | { outcome: 'ContinueAsNew' };
+
+const iso = () => new Date().toISOString();
+
+/** Runs a staged operation over `state` (mutated in place as `runner.state`). */
+export class StageRunner {
+  /** Bumped on every change; waits end when it moves. */
+  private changes = 0;
+  private ended = false;
+
+  constructor(
+    public state: StagedState,
+    private readonly hooks: StageRunnerHooks,
+  ) {}
+
+  /** The engine's answer for `now`. */
+  decide(now = Date.now()): Decision {
+    const { stages, runs, operator } = this.state;
+    return decideRollout({ stages, runs, operator, now });
+  }
+
+  /** Registers the operator updates (approve, pause, resume, abort, retryFailed, skipCluster) with validators. */
+  installOperatorHandlers(onChange?: () => void): void {
+    const wire = <A>(def: UpdateDefinition<void, [A]>, schema: z.ZodType, action: OperatorAction['action'], description: string) => {
+      const parse = (input: A) => ({ action, ...(parseInput(schema, input, `${action} request`) as object) }) as OperatorAction;
+      setHandler(def, (input: A) => {
+        this.act(parse(input));
+        onChange?.();
+      }, {
+        description,
+        validator: (input: A) => {
+          const refusal = refuseAction(this.state, parse(input), this.ended);
+          if (refusal) throw ApplicationFailure.nonRetryable(`${action} refused: ${refusal}`, 'OperatorActionRefused');
+        },
+      });
+    };
+    wire(approveGate, ApproveSchema, 'approve', 'Approve a gate: {"gate": "prod:before", "by": "alice", "reason": "CHG-42"}');
+    wire(pauseOperation, PauseSchema, 'pause', 'Stop starting clusters (running ones finish): {"by": "alice", "reason": "..."}');
+    wire(resumeOperation, PauseSchema, 'resume', 'Start clusters again: {"by": "alice"}');
+    wire(abortOperation, AbortSchema, 'abort', 'Stop for good; running clusters finish, nothing is rolled back: {"by": "alice", "reason": "..."}');
+    wire(retryFailed, RetrySchema, 'retryFailed', 'Run failed clusters again: {"by": "alice", "clusters": ["web-1"]} (all failed ones without clusters)');
+    wire(skipCluster, SkipSchema, 'skipCluster', 'Leave out a pending, waiting or failed cluster: {"by": "alice", "cluster": "web-1", "reason": "..."}');
+  }
+
+  /** Applies an accepted operator action. */
+  act(action: OperatorAction): void {
+    this.state = applyAction(this.state, action, iso());
+    this.changes++;
+  }
+
+  /** Runs until the operation ends (or should continue as new). */
+  async run(): Promise<RunnerEnd> {
+    for (;;) {
+      const now = Date.now();
+      const d = this.decide(now);
+      this.hooks.onProgress?.(d, now);
+      const seen = this.changes;
+      const changed = () => this.changes !== seen;
+      const running = countRuns(this.state.runs).Running;
+      const halt = haltOf(this.state);
+
+      if (d.outcome === 'Succeeded') return this.end({ outcome: 'Succeeded', message: this.doneMessage() });
+      if (d.outcome === 'Aborted' || d.outcome === 'Failed' || halt) {
+        // Nothing new starts; running clusters are never interrupted, so wait for them first.
+        if (running > 0) {
+          await condition(changed);
+          continue;
+        }
+        if (d.outcome === 'Aborted') {
+          const by = [...this.state.audit].reverse().find((e) => e.action === 'abort');
+          return this.end({ outcome: 'Aborted', message: `aborted by ${by?.by ?? 'the operator'}${by?.reason ? `: ${by.reason}` : ''}; ${this.doneMessage()}` });
+        }
+        const what = halt
+          ? `halted: ${halt.cluster} failed after its control plane was upgraded: ${halt.message}`
+          : `halted: stage ${d.breach!.stage} has ${d.breach!.failed} failed clusters, over its budget of ${d.breach!.budget}`;
+        const deadline = this.waitingSince(halt ? `halt:${halt.cluster}` : `breach:${d.breach!.stage}`, now) + this.hooks.operatorTimeoutMs;
+        if (now < deadline && (await condition(changed, deadline - now))) continue;
+        return this.end({ outcome: 'Failed', type: halt ? 'Halted' : 'FailureBudgetExceeded', message: `${what}; no retry, skip or abort within ${this.timeoutText()}` });
+      }
+
+      let approvalDeadline: number | undefined;
+      if (d.waitingFor === 'approval' && d.gate) {
+        approvalDeadline = this.waitingSince(`gate:${d.gate}`, now) + this.hooks.operatorTimeoutMs;
+        if (now >= approvalDeadline) {
+          return this.end({ outcome: 'Failed', type: 'ApprovalTimedOut', message: `gate ${d.gate} was not approved within ${this.timeoutText()}; ${this.doneMessage()}` });
+        }
+      }
+      if (this.hooks.shouldContinueAsNew?.()) {
+        if (running === 0) return { outcome: 'ContinueAsNew' };
+        await condition(changed);
+        continue;
+      }
+      if (d.start.length) {
+        for (const name of d.start) this.begin(name, now);
+        continue;
+      }
+      const wakeAt = Math.min(d.wakeAt ?? Infinity, approvalDeadline ?? Infinity);
+      if (wakeAt === Infinity) await condition(changed);
+      else await condition(changed, Math.max(1, wakeAt - now));
+    }
+  }
+
+  private begin(name: string, now: number): void {
+    const prev = this.state.runs[name] ?? { status: 'Pending', attempts: 0 };
+    const admission = this.hooks.admit?.(name, now) ?? { start: true };
+    if (!admission.start) {
+      this.state.runs[name] =
+        admission.status === 'WaitingWindow'
+          ? { status: 'WaitingWindow', attempts: prev.attempts, wakeAt: admission.wakeAt, message: admission.message }
+          : { status: 'Skipped', attempts: prev.attempts, message: admission.message, endedAt: now };
+      this.changes++;
+      return;
+    }
+    const attempt = prev.attempts + 1;
+    this.state.runs[name] = { status: 'Running', attempts: attempt, startedAt: now, message: attempt > 1 ? `attempt ${attempt}` : 'started' };
+    this.changes++;
+    const settle = (outcome: RunOutcome) => {
+      this.state.runs[name] = {
+        status: outcome.succeeded ? 'Succeeded' : 'Failed',
+        attempts: attempt,
+        startedAt: now,
+        endedAt: Date.now(),
+        message: outcome.message,
+        ...(outcome.halts ? { halts: true } : {}),
+      };
+      this.changes++;
+    };
+    this.hooks.run(name, attempt).then(settle, (err: unknown) => settle({ succeeded: false, message: err instanceof Error ? err.message : String(err) }));
+  }
+
+  /** When the wait on `key` began; a new key (or any operator action, which clears it) starts the clock again. */
+  private waitingSince(key: string, now: number): number {
+    if (this.state.waiting?.on !== key) this.state.waiting = { on: key, since: now };
+    return this.state.waiting.since;
+  }
+
+  private end(final: Omit<FinalOutcome, 'at'>): FinalOutcome {
+    this.ended = true;
+    this.state.final = { ...final, at: iso() };
+    this.hooks.onProgress?.(this.decide(), Date.now());
+    return this.state.final;
+  }
+
+  private doneMessage(): string {
+    const c = countRuns(this.state.runs);
+    return `${c.Succeeded} of ${c.total} clusters done, ${c.Failed} failed, ${c.Skipped} skipped`;
+  }
+
+  private timeoutText(): string {
+    return formatDuration(this.hooks.operatorTimeoutMs);
+  }
+}

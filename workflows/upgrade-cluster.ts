@@ -1,0 +1,185 @@
+import { ApplicationFailure, isCancellation, setCurrentDetails, sleep } from '@temporalio/workflow';
+import type { ClusterHealth, ClusterPhase, ClusterState } from '../src/domain/cluster-state.js';
+import { nextPollDelay, pollPlan } from '../src/domain/operations.js';
+import {
+  behind,
+  POST_UPGRADE_FAILURE,
+  PREFLIGHT_REFUSED,
+  postUpgradeVerdict,
+  preflight,
+  UpgradeClusterInputSchema,
+  upgradeTimeoutMs,
+  type UpgradeClusterInput,
+} from '../src/domain/upgrade-preflight.js';
+import type { ProviderChange } from '../src/providers/types.js';
+import type { ClusterTarget } from '../activities/index.js';
+import { quick } from './activity-profiles.js';
+import { OperationReporter, operationFailure, parseInput, rootFailure } from './operation-steps.js';
+
+/** What upgradeCluster did. */
+export interface UpgradeClusterResult {
+  name: string;
+  from: string;
+  /** The version the control plane reports now. */
+  version: string;
+  noop: boolean;
+  /** Node pools upgraded, in order. */
+  nodePools: string[];
+  health: ClusterHealth['status'];
+  warnings: string[];
+}
+
+/** Where the upgrade is: a failure before the control plane moved changed nothing; after, nothing can be undone. */
+type Stage = 'preflight' | 'control-plane' | 'after';
+
+/**
+ * Upgrades one cluster (id `upgrade/<name>`): claim the entity -> preflight (version skew with
+ * the provider's node pool versions, removed-API scan, health; every refusal listed) -> the
+ * control plane through the provider, polled on durable timers -> node pools one at a time ->
+ * post-upgrade health. A control plane cannot be downgraded: a failure after it moved fails
+ * with type PostUpgradeFailure and says the control plane stays at the new version; the
+ * cluster is left Degraded (not Failed) so that a retry, which resumes with the node pools,
+ * is accepted. Node pools are drained by the provider (managed node groups and GKE surge
+ * upgrades replace nodes themselves), so this workflow does not call drainNode.
+ */
+export async function upgradeCluster(input: UpgradeClusterInput): Promise<UpgradeClusterResult> {
+  const req = parseInput(UpgradeClusterInputSchema, input, 'upgrade request');
+  const name = req.name;
+  setCurrentDetails(`upgrade ${name} to ${req.version}: claiming the cluster`);
+  const report = new OperationReporter(name, 'upgrade');
+  const claimed = await quick
+    .claimClusterOperation({
+      name,
+      request: {
+        id: report.operationId,
+        type: 'upgrade',
+        ...(req.requestedBy ? { requestedBy: req.requestedBy } : {}),
+        ...(req.wave ? { reason: `upgrade wave ${req.wave}` } : {}),
+      },
+    })
+    .catch((err: unknown) => {
+      throw operationFailure('upgrade', err); // refused: the entity was not changed
+    });
+  const target = targetOf(claimed);
+  // The claim moved the phase to Upgrading; this is where to return when nothing changed.
+  const before: ClusterPhase = claimed.health.status === 'Degraded' || claimed.health.status === 'Unreachable' ? 'Degraded' : 'Active';
+  const plan = pollPlan(target.provider);
+  const timeoutMs = upgradeTimeoutMs(target.provider);
+  let stage: Stage = 'preflight';
+  let from = claimed.version ?? '';
+  let reached: string | undefined; // the version the control plane reported after its upgrade
+  let healthAfter: ClusterHealth | undefined;
+  try {
+    await report.step(`preflight for ${req.version}: version skew, removed APIs, health`);
+    const described = await quick.describeCluster(target);
+    const current = described.version ?? claimed.version;
+    from = current ?? '';
+    const health = await quick.checkClusterHealth({ target });
+    const scan = req.skipApiScan || health.status === 'Unreachable' ? undefined : await quick.scanRemovedApis({ target, targetVersion: req.version });
+    const verdict = preflight({
+      name,
+      target: req.version,
+      ...(current ? { current } : {}),
+      nodePools: (described.nodePools ?? []).map((p) => ({ name: p.name, version: p.version ?? 'unknown' })),
+      health,
+      requireHealthy: req.requireHealthy,
+      ...(scan ? { removedApis: scan.cluster } : {}),
+    });
+    if (!verdict.ok) {
+      throw ApplicationFailure.nonRetryable(`cluster ${name}: the upgrade to ${req.version} is refused: ${verdict.refusals.join('; ')}`, PREFLIGHT_REFUSED, { refusals: verdict.refusals });
+    }
+    if (verdict.noop) {
+      await report.finish(true, `already at ${from}: nothing to upgrade`, { version: from, phase: before, health });
+      return { name, from, version: from, noop: true, nodePools: [], health: health.status, warnings: verdict.warnings };
+    }
+
+    if (verdict.upgradeControlPlane) {
+      stage = 'control-plane';
+      await report.step(`upgrading the control plane ${verdict.from} -> ${verdict.to}`);
+      const change = await quick.upgradeControlPlane({ target, request: { version: req.version, idempotencyKey: `${report.operationId}/control-plane/${req.version}` } });
+      await waitForChange(target, change, `upgrading the control plane to ${req.version}`, { plan, timeoutMs });
+      stage = 'after';
+    } else {
+      stage = 'after'; // resumed: the control plane is at the target already
+    }
+    const moved = await quick.describeCluster(target);
+    reached = moved.version;
+    await report.step(`control plane at ${moved.version ?? req.version}`, { ...(moved.version ? { version: moved.version } : {}) });
+
+    const upgraded: string[] = [];
+    for (const [i, pool] of verdict.pools.entries()) {
+      await report.step(`upgrading node pool ${pool.name} ${pool.version} -> ${req.version} (${i + 1} of ${verdict.pools.length})`);
+      const change = await quick.upgradeNodePool({ target, pool: pool.name, request: { version: req.version, idempotencyKey: `${report.operationId}/pool/${pool.name}/${req.version}` } });
+      await waitForChange(target, change, `upgrading node pool ${pool.name} to ${req.version}`, { plan, timeoutMs });
+      upgraded.push(pool.name);
+    }
+
+    await report.step('post-upgrade health check');
+    const after = await quick.checkClusterHealth({ target, expectedVersion: req.version });
+    healthAfter = { status: after.status, reasons: after.reasons, ...(after.checkedAt ? { checkedAt: after.checkedAt } : {}) };
+    const version = after.version ?? moved.version ?? req.version;
+    const post = postUpgradeVerdict(health, after);
+    if (!post.ok) throw ApplicationFailure.nonRetryable(`post-upgrade health: ${post.problems.join('; ')}`, 'PostUpgradeUnhealthy');
+    const still = post.phase === 'Degraded' ? ` (still Degraded as before: ${after.reasons.join('; ')})` : '';
+    await report.finish(true, `upgraded ${from} -> ${version}${upgraded.length ? `, node pools ${upgraded.join(', ')}` : ''}; ${after.status}${still}`, {
+      version,
+      phase: post.phase,
+      health: after,
+    });
+    return { name, from, version, noop: false, nodePools: upgraded, health: after.status, warnings: verdict.warnings };
+  } catch (err) {
+    if (isCancellation(err)) throw await report.fail('upgrade', err);
+    let now: string | undefined;
+    if (stage === 'control-plane') {
+      now = await controlPlaneVersion(target);
+      if (now && now !== from && !behind(now, req.version)) [stage, reached] = ['after', now];
+    }
+    const root = rootFailure(err);
+    if (stage === 'after') {
+      const at = reached ?? req.version;
+      const message =
+        `upgrade of ${name} failed after its control plane moved to ${at}: ${root.message}. ` +
+        `The control plane stays at ${at}: it cannot be downgraded and nothing was rolled back. ` +
+        'Repair the cluster, then retry the upgrade: it resumes with whatever is not yet upgraded';
+      await report.finish(false, message, { phase: 'Degraded', version: at, ...(healthAfter ? { health: healthAfter } : {}) });
+      throw ApplicationFailure.create({ message, type: POST_UPGRADE_FAILURE, nonRetryable: true, cause: err as Error });
+    }
+    // Nothing changed: the cluster stays where it was (a provider that failed an upgrade keeps the old version).
+    const failure = operationFailure('upgrade', err);
+    const note = stage !== 'control-plane' ? '' : now ? `; the control plane is still at ${now}` : "; the control plane's version could not be read";
+    await report.finish(false, `${(failure as Error).message}${note}`, { phase: before });
+    throw failure;
+  }
+}
+
+/** Polls a provider change on durable timers until it is not InProgress; Failed and the deadline fail the upgrade. */
+async function waitForChange(target: ClusterTarget, first: ProviderChange, step: string, opts: { plan: ReturnType<typeof pollPlan>; timeoutMs: number }): Promise<void> {
+  // Date.now() is workflow time: deterministic on replay.
+  const deadline = Date.now() + opts.timeoutMs;
+  let change = first;
+  for (let attempt = 0; change.status === 'InProgress'; attempt++) {
+    if (Date.now() >= deadline) {
+      throw ApplicationFailure.nonRetryable(`cluster ${target.name}: ${step}: still in progress after ${Math.round(opts.timeoutMs / 1000)} s${change.message ? `: ${change.message}` : ''}`, 'Timeout');
+    }
+    await sleep(Math.min(nextPollDelay(opts.plan, attempt), Math.max(1, deadline - Date.now())));
+    change = await quick.describeChange({ target, changeId: change.id });
+  }
+  if (change.status === 'Failed') {
+    throw ApplicationFailure.nonRetryable(`cluster ${target.name}: ${step}: the provider reports Failed: ${change.message ?? 'no reason given'}`, 'ProviderFailed');
+  }
+}
+
+/** After a failed control-plane change: the version the provider reports now, if it answers. */
+async function controlPlaneVersion(target: ClusterTarget): Promise<string | undefined> {
+  try {
+    return (await quick.describeCluster(target)).version;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Where the cluster is, for activities; holds no secret. */
+function targetOf(state: ClusterState): ClusterTarget {
+  const { name, provider, region, account } = state.spec;
+  return { name, provider, region, ...(account ? { account } : {}), ...(state.providerId ? { providerId: state.providerId } : {}) };
+}
