@@ -5,6 +5,7 @@ import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities/index.js';
 import { clusterEntityId } from '../../src/domain/inventory.js';
+import { serverVersion } from '../../src/kube/health.js';
 import { readObject } from '../../src/kube/read.js';
 import { EksProvider, type EksTuning } from '../../src/providers/eks/index.js';
 import { ProviderRegistry } from '../../src/providers/registry.js';
@@ -54,11 +55,13 @@ const eksSpec = (name: string, extra: object = {}) => ({
 
 const provision = (taskQueue: string, spec: object) =>
   fleet.client.workflow.execute('provisionCluster', { workflowId: `provision/${(spec as { name: string }).name}`, taskQueue, args: [{ spec }] });
+const upgrade = (taskQueue: string, name: string, version: string) =>
+  fleet.client.workflow.execute('upgradeCluster', { workflowId: `upgrade/${name}`, taskQueue, args: [{ name, version }] });
 const decommission = (taskQueue: string, name: string) =>
   fleet.client.workflow.execute('decommissionCluster', { workflowId: `decommission/${name}`, taskQueue, args: [{ name }] });
 
 describe('EKS clusters through the workflows', () => {
-  it('provisions a cluster with node groups, bootstraps it with a bearer token, and decommissions it', async () => {
+  it('provisions a cluster with node groups, bootstraps it with a bearer token, upgrades it one minor and decommissions it', async () => {
     await withEksWorker(async (taskQueue) => {
       const result = await provision(taskQueue, eksSpec('eks-web'));
       expect(result).toMatchObject({ name: 'eks-web', providerId: 'arn:aws:eks:eu-west-1:123456789012:cluster/eks-web', version: '1.35.4', objectsApplied: 5 });
@@ -72,13 +75,20 @@ describe('EKS clusters through the workflows', () => {
       const described = await stack.provider().describe({ name: 'eks-web', region: 'eu-west-1' });
       expect(described.nodePools).toEqual([{ name: 'general', status: 'Running', version: '1.35' }]);
 
+      // One minor up through upgradeCluster: the control plane, then the node group.
+      await upgrade(taskQueue, 'eks-web', '1.36');
+      expect(await serverVersion(admin)).toBe('1.36.3');
+      const upgraded = await stack.provider().describe({ name: 'eks-web', region: 'eu-west-1' });
+      expect(upgraded.version).toMatch(/^1\.36/);
+      expect(upgraded.nodePools).toEqual([{ name: 'general', status: 'Running', version: '1.36' }]);
+
       await decommission(taskQueue, 'eks-web');
       expect((await fleet.client.workflow.getHandle(clusterEntityId('eks-web')).result()).phase).toBe('Deleted');
       expect(stack.fake!.liveClusters()).not.toContain('eks-web');
       expect((await stack.fake!.planes.local.describe({ name: 'eks-web', region: 'local' })).status).toBe('NotFound');
 
       // No token, secret key, CA or private key in any exported history.
-      for (const id of ['provision/eks-web', 'decommission/eks-web', clusterEntityId('eks-web')]) {
+      for (const id of ['provision/eks-web', 'upgrade/eks-web', 'decommission/eks-web', clusterEntityId('eks-web')]) {
         const history = await fleet.client.workflow.getHandle(id).fetchHistory();
         const text = `${historyToJSON(history)}\n${decodedText(history)}`;
         expect(text).toContain('"team":"web"'); // payloads were decoded, so the search means something
@@ -91,7 +101,7 @@ describe('EKS clusters through the workflows', () => {
     });
   });
 
-  it('with 30% of EKS calls failing, two clusters are provisioned and decommissioned, one cluster per name', async () => {
+  it('with 30% of EKS calls failing, two clusters are provisioned, upgraded and decommissioned, one cluster per name', async () => {
     stack.proxy.plan.rate = 0.3;
     const injectedBefore = stack.proxy.plan.injected;
     try {
@@ -99,6 +109,7 @@ describe('EKS clusters through the workflows', () => {
         const names = ['eks-f1', 'eks-f2'];
         const results = await Promise.all(names.map((n) => provision(taskQueue, eksSpec(n))));
         expect(results.map((r) => r.version)).toEqual(['1.35.4', '1.35.4']);
+        await Promise.all(names.map((n) => upgrade(taskQueue, n, '1.36')));
         await Promise.all(names.map((n) => decommission(taskQueue, n)));
         for (const n of names) expect(stack.fake!.model.created.get(n)).toBe(1);
         expect(stack.fake!.liveClusters().filter((n) => names.includes(n))).toEqual([]);

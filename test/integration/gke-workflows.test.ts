@@ -6,6 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities/index.js';
 import type { GkeAccount } from '../../src/domain/accounts.js';
 import { clusterEntityId } from '../../src/domain/inventory.js';
+import { serverVersion } from '../../src/kube/health.js';
 import { readObject } from '../../src/kube/read.js';
 import { GkeProvider } from '../../src/providers/gke/index.js';
 import { ProviderRegistry } from '../../src/providers/registry.js';
@@ -74,11 +75,13 @@ const gkeSpec = (name: string, extra: object = {}) => ({
 
 const provision = (taskQueue: string, spec: { name: string }) =>
   fleet.client.workflow.execute('provisionCluster', { workflowId: `provision/${spec.name}`, taskQueue, args: [{ spec }] });
+const upgrade = (taskQueue: string, name: string, version: string) =>
+  fleet.client.workflow.execute('upgradeCluster', { workflowId: `upgrade/${name}`, taskQueue, args: [{ name, version }] });
 const decommission = (taskQueue: string, name: string) =>
   fleet.client.workflow.execute('decommissionCluster', { workflowId: `decommission/${name}`, taskQueue, args: [{ name }] });
 
 describe('GKE clusters through the workflows', () => {
-  it('provisions a cluster with node pools, bootstraps it through a bearer token, and decommissions it', async () => {
+  it('provisions a cluster with node pools, bootstraps it through a bearer token, upgrades it one minor and decommissions it', async () => {
     await withGkeWorker(async (taskQueue) => {
       const result = await provision(taskQueue, gkeSpec('gke-web'));
       expect(result).toMatchObject({ name: 'gke-web', version: '1.35.4', objectsApplied: 5, providerId: `projects/fleetflow-test/locations/${REGION}/clusters/gke-web` });
@@ -97,13 +100,20 @@ describe('GKE clusters through the workflows', () => {
       const info = await readObject(creds, { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'fleetflow-system', name: 'cluster-info' });
       expect((info as { data?: Record<string, string> })?.data).toMatchObject({ name: 'gke-web', provider: 'gke' });
 
+      // One minor up through upgradeCluster: the control plane, then each pool, on the real API server.
+      await upgrade(taskQueue, 'gke-web', '1.36');
+      expect(await serverVersion(creds)).toBe('1.36.3');
+      const [upgraded] = fake.api.list(REGION);
+      expect(upgraded!.currentMasterVersion).toMatch(/^1\.36\./);
+      expect(upgraded!.nodePools.map((p) => p.version)).toEqual([expect.stringMatching(/^1\.36\./), expect.stringMatching(/^1\.36\./)]);
+
       await decommission(taskQueue, 'gke-web');
       expect(fake.api.list(REGION)).toEqual([]);
       expect((await backing.local.list()).map((c) => c.name)).not.toContain('gke-web');
       expect((await fleet.client.workflow.getHandle(clusterEntityId('gke-web')).result()).phase).toBe('Deleted');
 
       // No access token, CA or key material in any history the operation wrote.
-      for (const id of ['provision/gke-web', 'decommission/gke-web', clusterEntityId('gke-web')]) {
+      for (const id of ['provision/gke-web', 'upgrade/gke-web', 'decommission/gke-web', clusterEntityId('gke-web')]) {
         const text = historyText(await fleet.client.workflow.getHandle(id).fetchHistory());
         expect(text).toContain('"team":"web"'); // payloads were decoded, so the search means something
         expect(text).not.toContain(backing.accessToken);
@@ -129,6 +139,9 @@ describe('GKE clusters through the workflows', () => {
       expect(fake.api.list(REGION).map((c) => c.name).sort()).toEqual(names);
       for (const n of names) expect(fake.api.creations.get(`${REGION}/${n}`)).toBe(1);
       for (const c of fake.api.list(REGION)) expect(c.nodePools.map((p) => p.name)).toEqual(['general', 'batch']);
+
+      await Promise.all(names.map((n) => upgrade(taskQueue, n, '1.36')));
+      for (const c of fake.api.list(REGION)) expect(c.currentMasterVersion).toMatch(/^1\.36\./);
 
       await Promise.all(names.map((n) => decommission(taskQueue, n)));
       expect(fake.api.list(REGION)).toEqual([]);
