@@ -1,5 +1,8 @@
 import { Context } from '@temporalio/activity';
-import type { BundleInput } from '../src/domain/bundle.js';
+import { describeObject, type BundleInput } from '../src/domain/bundle.js';
+import type { BundleDrift } from '../src/domain/cluster-bundles.js';
+import { PermanentError } from '../src/errors.js';
+import { loadRevision, REVISIONS_KEPT, saveRevision } from '../src/kube/bundle-store.js';
 import { applyBundle, parseBundle, type AppliedObject } from '../src/kube/apply.js';
 import { diffBundle, type BundleDiff } from '../src/kube/diff.js';
 import { rolloutRefs, waitForRollout, type RolloutReport } from '../src/kube/rollout.js';
@@ -19,6 +22,24 @@ export interface BundleActivityInput {
 export interface RolloutActivityInput extends BundleActivityInput {
   /** Give up after this long; keep it below the activity's start-to-close timeout. Default 600. */
   deadlineSeconds?: number;
+}
+
+/** A revision of a bundle kept on the cluster; no revision means "no revision" (removal). */
+export interface StoredRevisionInput {
+  target: ClusterTarget;
+  bundle: string;
+  revision?: string;
+  /** Take fields other managers changed (auto-reconcile, rollback). */
+  force?: boolean;
+}
+
+/** The revision name recorded when a bundle is removed by a rollback. */
+export const REMOVED_REVISION = 'removed';
+
+function resultOf(bundle: { name: string; revision: string }, objects: AppliedObject[]): BundleApplyResult {
+  const counts = { created: 0, configured: 0, unchanged: 0, pruned: 0 };
+  for (const o of objects) counts[o.action]++;
+  return { bundle: bundle.name, revision: bundle.revision, objects, counts };
 }
 
 /** What applyBundle reports: every object and its action, and the counts. */
@@ -48,9 +69,46 @@ export function bundleActivities(providers: ProviderRegistry) {
           fieldManager: FIELD_MANAGER,
           onProgress: (done, total) => ctx.heartbeat({ done, total }),
         });
-        const counts = { created: 0, configured: 0, unchanged: 0, pruned: 0 };
-        for (const o of objects) counts[o.action]++;
-        return { bundle: bundle.name, revision: bundle.revision, objects, counts };
+        // Kept on the cluster after a complete apply: drift checks and rollbacks read it back.
+        await saveRevision(creds, bundle);
+        return resultOf(bundle, objects);
+      });
+    },
+
+    /**
+     * Re-applies a revision kept on the cluster (auto-reconcile, rollback). Without a
+     * revision the bundle is removed: everything in its inventory is pruned. Profile: long.
+     */
+    async applyStoredRevision({ target, bundle: name, revision, force }: StoredRevisionInput): Promise<BundleApplyResult> {
+      return step(target.name, revision ? `re-applying bundle ${name} revision ${revision}` : `removing bundle ${name}`, async () => {
+        const ctx = Context.current();
+        ctx.heartbeat();
+        const creds = await credentialsOf(target);
+        const bundle = revision
+          ? await loadRevision(creds, name, revision)
+          : parseBundle({ name, revision: REMOVED_REVISION, manifests: [], options: { prune: true } });
+        if (!bundle) throw new PermanentError(`bundle ${name} revision ${revision} is not kept on the cluster (only the last ${REVISIONS_KEPT} are)`, 'RevisionNotFound');
+        if (force) bundle.options = { ...bundle.options, force: true };
+        const objects = await applyBundle(creds, bundle, { fieldManager: FIELD_MANAGER, onProgress: (done, total) => ctx.heartbeat({ done, total }) });
+        return resultOf(bundle, objects);
+      });
+    },
+
+    /** Compares the cluster with the revision kept for it; Unknown when none is kept. Profile: probe. */
+    async checkBundleDrift({ target, bundle: name, revision }: StoredRevisionInput): Promise<BundleDrift> {
+      return step(target.name, `checking drift of bundle ${name}`, async () => {
+        const checkedAt = new Date().toISOString();
+        const creds = await credentialsOf(target);
+        const bundle = revision ? await loadRevision(creds, name, revision) : undefined;
+        if (!bundle) return { checkedAt, status: 'Unknown', missing: 0, drifted: 0, toPrune: 0, details: [`revision ${revision ?? '?'} is not kept on the cluster`] };
+        const diff = await diffBundle(creds, bundle, { fieldManager: FIELD_MANAGER });
+        const details = [
+          ...diff.missing.map((r) => `${describeObject(r)}: missing`),
+          ...diff.drifted.map((d) => `${describeObject(d.ref)}: ${d.fields.slice(0, 3).join(', ')}`),
+          ...diff.toPrune.map((r) => `${describeObject(r)}: not in the revision`),
+        ];
+        const drifted = details.length > 0;
+        return { checkedAt, status: drifted ? 'Drifted' : 'InSync', missing: diff.missing.length, drifted: diff.drifted.length, toPrune: diff.toPrune.length, details: details.slice(0, 10) };
       });
     },
 

@@ -21,12 +21,13 @@ import {
   refuseOperation,
   refuseSpecChange,
 } from '../src/domain/cluster-lifecycle.js';
+import { bundlesToReconcile, recordDrift, withReconcileOutcome } from '../src/domain/cluster-bundles.js';
 import { nextCheckDelay, recordHealth } from '../src/domain/cluster-checks.js';
 import type { ClusterState } from '../src/domain/cluster-state.js';
 import { inventoryValues } from '../src/domain/inventory.js';
 import { OperationRequestSchema } from '../src/domain/operations.js';
 import { SA } from '../src/temporal/search-attributes.js';
-import { probe, quick } from './activity-profiles.js';
+import { long, probe, quick } from './activity-profiles.js';
 import { parseInput, rootFailure } from './operation-steps.js';
 import {
   claimOperation,
@@ -118,14 +119,46 @@ export async function clusterEntity(input: ClusterEntityInput): Promise<ClusterS
     const scope = new CancellationScope();
     checking = scope;
     try {
-      const report = await scope.run(() => probe.checkClusterHealth({ target: targetOf(state) }));
-      if (!state.current) update(recordHealth(state, report, now()));
+      await scope.run(async () => {
+        const report = await probe.checkClusterHealth({ target: targetOf(state) });
+        if (state.current) return;
+        update(recordHealth(state, report, now()));
+        if (report.status === 'Unreachable') return;
+        for (const b of state.bundles ?? []) {
+          const drift = await probe.checkBundleDrift({ target: targetOf(state), bundle: b.name, revision: b.revision });
+          if (state.current) return;
+          update(recordDrift(state, b.name, drift, now()));
+        }
+      });
     } catch (err) {
       if (!isCancellation(err) && !state.current) {
         update(recordHealth(state, { status: 'Unknown', reasons: [`health check failed: ${rootFailure(err).message}`], checkedAt: now() }, now()));
       }
     } finally {
       checking = undefined;
+    }
+    for (const b of bundlesToReconcile(state)) {
+      if (!state.current) await reconcile(b.name, b.revision);
+    }
+  };
+
+  /**
+   * Re-applies a drifted bundle's revision as an operation of the entity itself, so it holds
+   * the cluster like any other (a claim meanwhile is refused as busy, never interleaved).
+   */
+  const reconcile = async (bundle: string, revision: string) => {
+    const id = `${workflowInfo().workflowId}/reconcile/${bundle}/${now()}`;
+    update(beginOperation(state, { id, type: 'reconcile', requestedBy: 'fleetflow auto-reconcile' }, now()));
+    try {
+      // Force: the point is to take back the fields someone else changed.
+      const r = await long.applyStoredRevision({ target: targetOf(state), bundle, revision, force: true });
+      const repaired = r.counts.created + r.counts.configured;
+      const bundles = withReconcileOutcome(state.bundles, bundle, undefined, now());
+      update(finishOperation(state, { operationId: id, succeeded: true, message: `re-applied ${bundle}@${revision}: ${repaired} objects repaired, ${r.counts.pruned} pruned`, patch: { bundles } }, now()));
+    } catch (err) {
+      const message = `auto-reconcile of ${bundle}@${revision} failed (suspended until the bundle is applied again): ${rootFailure(err).message}`;
+      const bundles = withReconcileOutcome(state.bundles, bundle, message, now());
+      update(finishOperation(state, { operationId: id, succeeded: false, message, patch: { bundles } }, now()));
     }
   };
 

@@ -2,5 +2,8 @@
 export { clusterEntity } from './cluster-entity.js';
 export { provisionCluster } from './provision-cluster.js';
 export { decommissionCluster } from './decommission-cluster.js';
+export { applyBundleToCluster } from './apply-bundle.js';
 export { upgradeCluster } from './upgrade-cluster.js';
 export { upgradeWave } from './upgrade-wave.js';
+export { rollbackBundle } from './rollback-bundle.js';
+export { fleetRollout } from './fleet-rollout.js';

@@ -30,6 +30,14 @@ export const EksAccountSchema = z
     endpoint: EndpointSchema.optional(),
     /** STS endpoint override, for the bearer tokens of EKS API servers. */
     stsEndpoint: EndpointSchema.optional(),
+    /** IAM role the EKS control plane assumes (CreateCluster roleArn); needed to create clusters. */
+    clusterRoleArn: z.string().startsWith('arn:', 'must be an IAM role ARN').optional(),
+    /** IAM role of managed node groups' instances (CreateNodegroup nodeRole); needed for node pools. */
+    nodeRoleArn: z.string().startsWith('arn:', 'must be an IAM role ARN').optional(),
+    /** Subnets of the cluster's control-plane ENIs and of its node groups (at least two AZs in AWS). */
+    subnetIds: z.array(z.string().startsWith('subnet-', 'must be a subnet id such as subnet-0abc')).min(1, 'must name at least one subnet').optional(),
+    /** Extra security groups for the control-plane ENIs. */
+    securityGroupIds: z.array(z.string().startsWith('sg-', 'must be a security group id such as sg-0abc')).optional(),
   })
   .strict();
 

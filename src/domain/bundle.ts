@@ -59,6 +59,10 @@ export const BundleSchema = z
       if (first !== undefined) {
         ctx.addIssue({ code: 'custom', path: ['manifests', i], message: `duplicates manifests[${first}] (${describeObject(identityOf(m))})` });
       } else seen.set(key, i);
+      if (m.kind === 'Secret' && (m.apiVersion === 'v1')) {
+        // Bundles travel in workflow inputs and are kept on clusters in ConfigMaps.
+        ctx.addIssue({ code: 'custom', path: ['manifests', i], message: `is a Secret (${m.metadata.name}): bundles are stored in workflow history, so secrets must come from a secret manager, not a bundle` });
+      }
       if (m.metadata.labels && APPLYSET_PART_OF_LABEL in m.metadata.labels) {
         // KEP-3659: membership is the tool's to set; a manifest claiming it is invalid.
         ctx.addIssue({ code: 'custom', path: ['manifests', i, 'metadata', 'labels', APPLYSET_PART_OF_LABEL], message: 'is set by Fleetflow and must not be in a manifest' });

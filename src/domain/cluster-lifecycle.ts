@@ -132,12 +132,28 @@ export function finishOperation(state: ClusterState, outcome: OperationOutcome, 
   return {
     ...rest,
     ...outcome.patch,
-    // A failed operation leaves the cluster in an unknown middle state: Failed until retried.
-    phase: outcome.patch?.phase ?? (outcome.succeeded ? state.phase : 'Failed'),
+    phase: outcome.patch?.phase ?? (outcome.succeeded ? state.phase : phaseAfterFailure(state)),
     history: [done, ...state.history].slice(0, HISTORY_LIMIT),
     ...(outcome.succeeded ? {} : { lastError: outcome.message }),
     updatedAt: now,
   };
+}
+
+/**
+ * Where a failed operation leaves the cluster. A failed provision or decommission leaves it in
+ * an unknown middle state (Failed until retried); a failed upgrade leaves a running cluster
+ * that needs a look (Degraded, so it can be retried); a failed apply changes no phase.
+ */
+function phaseAfterFailure(state: ClusterState): ClusterPhase {
+  switch (state.current?.type) {
+    case 'upgrade':
+      return 'Degraded';
+    case 'apply':
+    case 'reconcile':
+      return state.phase;
+    default:
+      return 'Failed';
+  }
 }
 
 /** Spec fields that may change by re-registering; the rest need an operation. */

@@ -1,3 +1,4 @@
+import type { AppliedBundleRecord } from './cluster-bundles.js';
 import type { ClusterSpec } from './cluster-spec.js';
 
 /** Lifecycle phases of a cluster entity. */
@@ -60,6 +61,8 @@ export interface ClusterState {
   /** Health verdict changes, newest first, bounded (absent in states saved before it existed). */
   healthLog?: HealthTransition[];
   current?: OperationRecord;
+  /** Bundles applied to the cluster, with their drift (absent before the first apply). */
+  bundles?: AppliedBundleRecord[];
   /** The last operations, newest first, bounded so the state stays small. */
   history: OperationRecord[];
   lastError?: string;
@@ -68,7 +71,7 @@ export interface ClusterState {
 }
 
 /** Fields an operation may report about the cluster as it goes. */
-export type ClusterPatch = Partial<Pick<ClusterState, 'providerId' | 'endpoint' | 'version' | 'health' | 'phase'>>;
+export type ClusterPatch = Partial<Pick<ClusterState, 'providerId' | 'endpoint' | 'version' | 'health' | 'phase' | 'bundles'>>;
 
 export const HISTORY_LIMIT = 20;
 export const HEALTH_LOG_LIMIT = 20;

@@ -21,6 +21,16 @@ export const NON_RETRYABLE_TYPES = [
   'NotSupported',
   'DrainTimedOut',
   'FieldManagerConflict',
+  'RolloutStuck',
+  'ClusterUnhealthy',
+  'RevisionNotFound',
+  'BundleTooLarge',
+  'InvalidBundle',
+  'ClusterNameTaken',
+  'ClusterAlreadyExists',
+  'AccessDenied',
+  'QuotaExceeded',
+  'InvalidParameter',
 ] as const;
 
 export type NonRetryableType = (typeof NON_RETRYABLE_TYPES)[number];

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ClusterNameSchema, ClusterSpecSchema, type ProviderName } from './cluster-spec.js';
+import { BundleSchema } from './bundle.js';
 import { OPERATION_TYPES } from './cluster-state.js';
 
 /** Input of provisionCluster, as started from the UI, the CLI or the API. */
@@ -64,3 +65,17 @@ export const OperationRequestSchema = z
     spec: ClusterSpecSchema.optional(),
   })
   .strict();
+
+/** Input of applyBundleToCluster: one bundle revision onto one cluster. */
+export const ApplyBundleInputSchema = z
+  .object({
+    cluster: ClusterNameSchema,
+    bundle: BundleSchema,
+    /** Re-apply the revision whenever the entity's periodic check finds drift. */
+    autoReconcile: z.boolean().default(false),
+    /** How long the bundle's workloads may take to become available. */
+    rolloutDeadlineSeconds: z.number().int().min(10, 'must be at least 10').max(3_600, 'must be at most 3600').default(600),
+    requestedBy: z.string().max(200).optional(),
+  })
+  .strict();
+export type ApplyBundleInput = z.input<typeof ApplyBundleInputSchema>;

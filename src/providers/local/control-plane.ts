@@ -12,6 +12,8 @@ import { readCredentials } from './credentials.js';
 export interface ControlPlaneBinaries {
   etcd: string;
   apiserver: string;
+  /** Flags appended to kube-apiserver's own (LocalProviderOptions.extraApiserverArgs). */
+  apiserverExtraArgs?: readonly string[];
 }
 
 /** Pids of the cluster's live processes; a missing entry means that process is not running. */
@@ -93,7 +95,7 @@ export async function startControlPlane(
     next.pids.apiserver = spawnDetached({
       name: 'kube-apiserver',
       command: bins.apiserver,
-      args: apiserverArgs(paths, next.ports),
+      args: [...apiserverArgs(paths, next.ports), ...(bins.apiserverExtraArgs ?? [])],
       logFile: paths.apiserverLog,
       cwd: paths.dir,
     });

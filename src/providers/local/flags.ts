@@ -42,8 +42,9 @@ export function etcdArgs(paths: ClusterPaths, ports: LocalClusterState['ports'])
  *   visible cost for a handful of clients.
  * - --profiling=false: no pprof handlers.
  * Measured but not used: GOMEMLIMIT=128MiB cut RSS to ~200 MB but cost a third more CPU in GC.
+ * `extra` comes last (LocalProviderOptions.extraApiserverArgs), e.g. a token file for tests.
  */
-export function apiserverArgs(paths: ClusterPaths, ports: LocalClusterState['ports']): string[] {
+export function apiserverArgs(paths: ClusterPaths, ports: LocalClusterState['ports'], extra: readonly string[] = []): string[] {
   const f = certFiles(paths.certs);
   return [
     `--etcd-servers=${url(ports.etcdClient)}`,
@@ -65,6 +66,7 @@ export function apiserverArgs(paths: ClusterPaths, ports: LocalClusterState['por
     '--enable-priority-and-fairness=false',
     '--watch-cache=false',
     '--profiling=false',
+    ...extra,
   ];
 }
 

@@ -31,6 +31,13 @@ export interface LocalProviderOptions {
   dataDir: string;
   /** Where etcd and kube-apiserver come from; defaults to the shared tools cache. */
   toolchain?: Toolchain;
+  /**
+   * Flags added to every kube-apiserver this provider starts, e.g. a token-review webhook
+   * (`--authentication-token-webhook-config-file=...`) so bearer tokens are checked the way a
+   * cloud's authenticator checks them. Applied when a process is (re)started. A function gets
+   * the cluster's name, for flags that differ per cluster (each cluster's own webhook URL).
+   */
+  extraApiserverArgs?: readonly string[] | ((cluster: string) => readonly string[]);
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -55,10 +62,13 @@ export class LocalProvider implements ClusterProvider {
   readonly name = 'local' as const;
   readonly dataDir: string;
   readonly toolchain: Toolchain;
+  private readonly extraApiserverArgs: (cluster: string) => readonly string[];
 
   constructor(opts: LocalProviderOptions) {
     this.dataDir = resolve(opts.dataDir);
     this.toolchain = opts.toolchain ?? new Toolchain();
+    const extra = opts.extraApiserverArgs ?? [];
+    this.extraApiserverArgs = typeof extra === 'function' ? extra : () => extra;
   }
 
   /** The admin kubeconfig written for users and kubectl, e.g. `kubectl --kubeconfig <it> get ns`. */
@@ -262,7 +272,7 @@ export class LocalProvider implements ClusterProvider {
 
   private binaries(name: string, version: string): ControlPlaneBinaries {
     try {
-      return { etcd: this.toolchain.etcd, apiserver: this.toolchain.kubeApiserver(version) };
+      return { etcd: this.toolchain.etcd, apiserver: this.toolchain.kubeApiserver(version), apiserverExtraArgs: this.extraApiserverArgs(name) };
     } catch (e) {
       throw new PermanentError(`cluster ${name}: ${messageOf(e)}`, 'ToolchainMissing', { cause: e });
     }
