@@ -5,3 +5,4 @@ export { decommissionCluster } from './decommission-cluster.js';
 export { applyBundleToCluster } from './apply-bundle.js';
 export { upgradeCluster } from './upgrade-cluster.js';
 export { upgradeWave } from './upgrade-wave.js';
+export { fleetDecommission } from './fleet-decommission.js';

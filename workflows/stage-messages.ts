@@ -1,5 +1,6 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { AbortInput, ApproveInput, PauseInput, RetryInput, SkipInput } from '../src/domain/stage-operator.js';
+import type { DecommissionProgress } from '../src/domain/fleet-decommission-progress.js';
 import type { WaveProgress } from '../src/domain/upgrade-wave.js';
 
 // Operator controls of a staged fleet operation (upgradeWave; fleetRollout may register the same
@@ -21,3 +22,6 @@ export const skipCluster = defineUpdate<void, [SkipInput]>('skipCluster');
 
 /** An upgrade wave's progress: per stage and per cluster, what it waits for, the audit log. */
 export const getWaveProgress = defineQuery<WaveProgress>('getWaveProgress');
+
+/** A fleet decommission's progress: the gate and why, per cluster, refused and excluded ones, the audit log. */
+export const getDecommissionProgress = defineQuery<DecommissionProgress>('getDecommissionProgress');
