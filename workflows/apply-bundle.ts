@@ -37,15 +37,18 @@ export async function applyBundleToCluster(input: ApplyBundleInput): Promise<App
     const applied = await long.applyBundle({ target, bundle });
     const c = applied.counts;
     await report.step(`waiting for the rollout (${c.created} created, ${c.configured} configured, ${c.unchanged} unchanged, ${c.pruned} pruned)`);
+    // The revision is on the cluster from here on, whatever follows: it is recorded even when
+    // the operation fails, so a rollback and the drift check know what is there.
+    const bundles = withBundleApplied(state.bundles, { name: bundle.name, revision: bundle.revision, autoReconcile }, new Date().toISOString());
     const rollout = await long.waitForRollout({ target, bundle, deadlineSeconds: rolloutDeadlineSeconds });
     if (rollout.status !== 'Ready') {
       const stuck = rollout.workloads.filter((w) => w.state !== 'Ready').map((w) => `${w.ref.kind} ${w.ref.namespace}/${w.ref.name}: ${w.reason}: ${w.message}`);
-      throw ApplicationFailure.nonRetryable(`cluster ${cluster}: rollout of ${bundle.name}@${bundle.revision} ${rollout.status}: ${stuck.slice(0, 3).join('; ')}`, 'RolloutStuck');
+      const message = `cluster ${cluster}: rollout of ${bundle.name}@${bundle.revision} ${rollout.status}: ${stuck.slice(0, 3).join('; ')}`;
+      await report.finish(false, message, { bundles });
+      throw ApplicationFailure.nonRetryable(message, 'RolloutStuck');
     }
     await report.step('checking health');
     const health = await probe.checkClusterHealth({ target });
-    // The revision is on the cluster now, whatever the verdict: record it so rollback and drift know.
-    const bundles = withBundleApplied(state.bundles, { name: bundle.name, revision: bundle.revision, autoReconcile }, new Date().toISOString());
     const { version: _v, nodes: _n, ...verdict } = health;
     if (health.status !== 'Healthy') {
       await report.finish(false, `applied ${bundle.name}@${bundle.revision}, but the cluster is ${health.status}: ${health.reasons.join('; ')}`, { bundles, health: verdict });
@@ -54,7 +57,8 @@ export async function applyBundleToCluster(input: ApplyBundleInput): Promise<App
     await report.finish(true, `applied ${bundle.name}@${bundle.revision}`, { bundles, health: verdict });
     return { cluster, bundle: bundle.name, revision: bundle.revision, counts: c, health: health.status };
   } catch (err) {
-    if (err instanceof ApplicationFailure && err.type === 'ClusterUnhealthy') throw operationFailure('apply', err);
+    // Already reported to the entity (with the revision recorded): only the failure is left.
+    if (err instanceof ApplicationFailure && (err.type === 'ClusterUnhealthy' || err.type === 'RolloutStuck')) throw operationFailure('apply', err);
     throw await report.fail('apply', err);
   }
 }

@@ -5,4 +5,6 @@ export { decommissionCluster } from './decommission-cluster.js';
 export { applyBundleToCluster } from './apply-bundle.js';
 export { upgradeCluster } from './upgrade-cluster.js';
 export { upgradeWave } from './upgrade-wave.js';
+export { rollbackBundle } from './rollback-bundle.js';
+export { fleetRollout } from './fleet-rollout.js';
 export { fleetDecommission } from './fleet-decommission.js';

@@ -1,5 +1,6 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { AbortInput, ApproveInput, PauseInput, RetryInput, SkipInput } from '../src/domain/stage-operator.js';
+import type { AbortRolloutInput, RolloutProgress } from '../src/domain/fleet-rollout.js';
 import type { DecommissionProgress } from '../src/domain/fleet-decommission-progress.js';
 import type { WaveProgress } from '../src/domain/upgrade-wave.js';
 
@@ -22,6 +23,12 @@ export const skipCluster = defineUpdate<void, [SkipInput]>('skipCluster');
 
 /** An upgrade wave's progress: per stage and per cluster, what it waits for, the audit log. */
 export const getWaveProgress = defineQuery<WaveProgress>('getWaveProgress');
+
+/** A rollout's progress: the wave's shape plus the bundle and any rollback. */
+export const getRolloutProgress = defineQuery<RolloutProgress>('getRolloutProgress');
+
+/** Stops a rollout for good and, with `rollback: true`, returns the clusters it changed to their previous revision. */
+export const abortRollout = defineUpdate<void, [AbortRolloutInput]>('abortRollout');
 
 /** A fleet decommission's progress: the gate and why, per cluster, refused and excluded ones, the audit log. */
 export const getDecommissionProgress = defineQuery<DecommissionProgress>('getDecommissionProgress');

@@ -55,6 +55,8 @@ export interface StageRunnerHooks {
   shouldContinueAsNew?(): boolean;
   /** How long a gate or a halted operation waits for the operator. */
   operatorTimeoutMs: number;
+  /** On a failure-budget breach: wait for the operator (default), or end at once (to roll back). */
+  onBreach?: 'wait' | 'end';
 }
 
 /** How the runner ended: a final outcome, or "continue as new with my state". */
@@ -129,6 +131,10 @@ export class StageRunner {
         if (d.outcome === 'Aborted') {
           const by = [...this.state.audit].reverse().find((e) => e.action === 'abort');
           return this.end({ outcome: 'Aborted', message: `aborted by ${by?.by ?? 'the operator'}${by?.reason ? `: ${by.reason}` : ''}; ${this.doneMessage()}` });
+        }
+        if (!halt && this.hooks.onBreach === 'end') {
+          const b = d.breach!;
+          return this.end({ outcome: 'Failed', type: 'FailureBudgetExceeded', message: `stage ${b.stage} has ${b.failed} failed clusters, over its budget of ${b.budget}` });
         }
         const what = halt
           ? `halted: ${halt.cluster} failed after its control plane was upgraded: ${halt.message}`

@@ -1,0 +1,157 @@
+import { fileURLToPath } from 'node:url';
+import { WorkflowFailedError, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ClusterSummary } from '../../src/domain/fleet-selector.js';
+import type { FleetRolloutInput, RolloutProgress } from '../../src/domain/fleet-rollout.js';
+import { Toolchain } from '../../src/toolchain.js';
+import type { FleetRolloutResult } from '../../workflows/fleet-rollout.js';
+import { abortRollout, approveGate, getRolloutProgress, retryFailed } from '../../workflows/stage-messages.js';
+import { cluster } from '../helpers/cluster-summaries.js';
+import type { FakeApply } from './fleet-rollout-workflows.js';
+
+// fleetRollout on the time-skipping test server: soaks and approval timeouts pass in seconds;
+// each cluster's apply is a stub whose outcome the test picks.
+let env: TestWorkflowEnvironment;
+let workflowBundle: WorkflowBundle;
+beforeAll(async () => {
+  Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } } });
+  env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: new Toolchain().temporalTestServer } } });
+  workflowBundle = await bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('./fleet-rollout-workflows.ts', import.meta.url)), logger: new DefaultLogger('ERROR') });
+});
+afterAll(async () => {
+  await env?.teardown();
+});
+
+const HOUR = 3_600_000;
+type Handle = WorkflowHandleWithFirstExecutionRunId<(input: FleetRolloutInput) => Promise<FleetRolloutResult>>;
+const inventory: ClusterSummary[] = ['c1', 'c2', 'c3', 'c4', 'c5'].map((name) => cluster(name, { environment: 'dev', region: name === 'c5' ? 'eu-west-1' : 'us-east-1' }));
+const bundle = {
+  name: 'shop',
+  revision: 'v2',
+  manifests: [{ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'shop' }, spec: { replicas: 2, template: { spec: { containers: [{ name: 'web', image: 'docker.io/acme/web:2' }] } } } }],
+};
+const twoStages = (extra: object = {}) => ({
+  stages: [
+    { name: 'canary', selector: { include: ['c1'] }, maxFailures: 0, soak: '1h', ...extra },
+    { name: 'rest', maxConcurrency: '100%', maxFailures: 0 },
+  ],
+});
+
+function fleet(behaviour: (name: string, attempt: number) => FakeApply = () => ({ ok: true, minutes: 5 })) {
+  const applies: { cluster: string; at: number; manifests: unknown[] }[] = [];
+  const rollbacks: string[] = [];
+  const attempts = new Map<string, number>();
+  const activities = {
+    listFleet: async () => inventory,
+    fakeApply: async (c: { cluster: string; at: number; manifests: unknown[] }) => {
+      const n = (attempts.get(c.cluster) ?? 0) + 1;
+      attempts.set(c.cluster, n);
+      applies.push(c);
+      return behaviour(c.cluster, n);
+    },
+    fakeRollback: async (c: { cluster: string }) => {
+      rollbacks.push(c.cluster);
+    },
+  };
+  return { activities, applies, rollbacks };
+}
+
+async function withRollout<T>(input: FleetRolloutInput, activities: object, fn: (h: Handle) => Promise<T>): Promise<T> {
+  const taskQueue = `rollout-${Math.random().toString(36).slice(2)}`;
+  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle, activities });
+  return worker.runUntil(async () => fn((await env.client.workflow.start('fleetRollout', { workflowId: taskQueue, taskQueue, args: [input] })) as Handle));
+}
+
+async function until(h: Handle, ok: (p: RolloutProgress) => boolean, what: string): Promise<RolloutProgress> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const p = await h.query(getRolloutProgress);
+    if (ok(p)) return p;
+    if (Date.now() > deadline) throw new Error(`not reached: ${what}; progress: ${p.summary}`);
+    // Time skips only while the client waits on the server: let a minute of workflow time pass.
+    await env.sleep(60_000);
+  }
+}
+
+const failureOf = async (h: Handle) => {
+  const e = await h.result().then(() => undefined, (err: unknown) => err);
+  return e instanceof WorkflowFailedError && e.cause instanceof ApplicationFailure ? e.cause : e;
+};
+
+describe('fleetRollout', () => {
+  it('soaks the canary before the rest, applies per-region overrides, and succeeds', async () => {
+    const f = fleet();
+    const input = { selector: { environments: ['dev'] }, plan: twoStages(), bundle, overrides: [{ selector: { regions: ['eu-west-1'] }, imageRegistry: 'eu.registry.example.com/acme', merge: { spec: { replicas: 5 } } }] };
+    const result = await withRollout(input, f.activities, (h) => h.result());
+    expect(result).toMatchObject({ outcome: 'Succeeded', applied: ['c1', 'c2', 'c3', 'c4', 'c5'], rolledBack: [] });
+    const canaryDone = f.applies[0]!.at + 5 * 60_000;
+    for (const a of f.applies.slice(1)) expect(a.at - canaryDone).toBeGreaterThanOrEqual(HOUR);
+    const eu = f.applies.find((a) => a.cluster === 'c5')!.manifests[0] as { spec: { replicas: number; template: { spec: { containers: { image: string }[] } } } };
+    expect(eu.spec.replicas).toBe(5);
+    expect(eu.spec.template.spec.containers[0]!.image).toBe('eu.registry.example.com/acme/web:2');
+    expect((f.applies.find((a) => a.cluster === 'c2')!.manifests[0] as { spec: { replicas: number } }).spec.replicas).toBe(2);
+  });
+
+  it('rolls back the changes of stage 1 and 2 when stage 2 breaches its failure budget', async () => {
+    const f = fleet((name) => (name === 'c3' ? { ok: false, minutes: 2, message: 'c3: Degraded after applying shop@v2' } : { ok: true, minutes: 5 }));
+    const input = { selector: { environments: ['dev'] }, plan: twoStages(), bundle };
+    const err = await withRollout(input, f.activities, failureOf);
+    expect(err).toBeInstanceOf(ApplicationFailure);
+    expect((err as ApplicationFailure).type).toBe('FailureBudgetExceeded');
+    expect((err as ApplicationFailure).message).toBe('stage rest has 1 failed clusters, over its budget of 0; rolled back 5 of 5 changed clusters');
+    expect(f.rollbacks.sort()).toEqual(['c1', 'c2', 'c3', 'c4', 'c5']);
+  });
+
+  it('fails a gate nobody approves in time without undoing the canary', async () => {
+    const f = fleet();
+    const input = { selector: { environments: ['dev'] }, plan: twoStages({ approval: 'after' }), bundle, approvalTimeout: '2h' };
+    const err = await withRollout(input, f.activities, failureOf);
+    expect((err as ApplicationFailure).type).toBe('ApprovalTimedOut');
+    expect(f.applies.map((a) => a.cluster)).toEqual(['c1']);
+    expect(f.rollbacks).toEqual([]);
+  });
+
+  it('retries a failed cluster when the operator asks, after waiting on a breach', async () => {
+    const f = fleet((name, attempt) => (name === 'c1' && attempt === 1 ? { ok: false, minutes: 1 } : { ok: true, minutes: 1 }));
+    const input = { selector: { environments: ['dev'] }, plan: twoStages({ soak: '0s' }), bundle, onBreach: 'wait' as const };
+    const result = await withRollout(input, f.activities, async (h) => {
+      await until(h, (p) => p.waitingFor === 'operator', 'the breach waits for the operator');
+      await h.executeUpdate(retryFailed, { args: [{ by: 'alice', reason: 'flaky registry' }] });
+      return h.result();
+    });
+    expect(result.outcome).toBe('Succeeded');
+    expect(f.applies.filter((a) => a.cluster === 'c1')).toHaveLength(2);
+  });
+
+  it('aborts with rollback: clusters it changed go back, the rest are never touched, and who and why are recorded', async () => {
+    const f = fleet();
+    const input = { selector: { environments: ['dev'] }, plan: twoStages({ approval: 'after' }), bundle };
+    const { result, progress } = await withRollout(input, f.activities, async (h) => {
+      await until(h, (p) => p.gate === 'canary:after', 'the canary gate');
+      await h.executeUpdate(abortRollout, { args: [{ by: 'bob', reason: 'CHG-7 cancelled', rollback: true }] });
+      const result = await h.result();
+      return { result, progress: await h.query(getRolloutProgress) };
+    });
+    expect(result).toMatchObject({ outcome: 'Aborted', rolledBack: ['c1'], applied: [] });
+    expect(f.rollbacks).toEqual(['c1']);
+    expect(progress.audit).toEqual([expect.objectContaining({ action: 'abort', by: 'bob', reason: 'CHG-7 cancelled (with rollback)' })]);
+    expect(progress.rollback).toEqual({ c1: { status: 'Succeeded', to: 'v1', message: 'back to v1' } });
+  });
+
+  it('waits for an approval and records who gave it', async () => {
+    const f = fleet();
+    const input = { selector: { environments: ['dev'] }, plan: twoStages({ approval: 'after' }), bundle };
+    const progress = await withRollout(input, f.activities, async (h) => {
+      await until(h, (p) => p.gate === 'canary:after', 'the canary gate');
+      expect(f.applies).toHaveLength(1);
+      await h.executeUpdate(approveGate, { args: [{ gate: 'canary:after', by: 'carol', reason: 'canary looks good' }] });
+      await h.result();
+      return h.query(getRolloutProgress);
+    });
+    expect(progress.outcome).toBe('Succeeded');
+    expect(progress.audit).toEqual([expect.objectContaining({ action: 'approve', by: 'carol', detail: 'canary:after' })]);
+  });
+});

@@ -1,0 +1,56 @@
+import { setCurrentDetails } from '@temporalio/workflow';
+import { z } from 'zod';
+import { BundleNameSchema } from '../src/domain/bundle.js';
+import { withBundleRolledBack } from '../src/domain/cluster-bundles.js';
+import { ClusterNameSchema } from '../src/domain/cluster-spec.js';
+import { rollbackTarget } from '../src/domain/fleet-rollout.js';
+import type { ClusterTarget } from '../activities/index.js';
+import { long, quick } from './activity-profiles.js';
+import { OperationReporter, operationFailure, parseInput } from './operation-steps.js';
+
+const RollbackInputSchema = z
+  .object({
+    cluster: ClusterNameSchema,
+    bundle: BundleNameSchema,
+    /** The revision being undone. */
+    revision: z.string().min(1),
+    requestedBy: z.string().max(200).optional(),
+    reason: z.string().max(500).optional(),
+  })
+  .strict();
+export type RollbackBundleInput = z.input<typeof RollbackInputSchema>;
+
+export interface RollbackBundleResult {
+  cluster: string;
+  /** The revision now on the cluster; undefined when the bundle was removed. */
+  to?: string;
+}
+
+/**
+ * Undoes one revision of a bundle on one cluster (id `<rollout>/rollback/<cluster>`): the
+ * revision before it, kept on the cluster, is re-applied with force (taking back what the
+ * failed revision changed, pruning what it added); a bundle the cluster never had before is
+ * removed. The cluster entity records the outcome.
+ */
+export async function rollbackBundle(input: RollbackBundleInput): Promise<RollbackBundleResult> {
+  const { cluster, bundle, revision, requestedBy, reason } = parseInput(RollbackInputSchema, input, 'rollback request');
+  setCurrentDetails(`roll back ${bundle}@${revision} on ${cluster}: claiming the cluster`);
+  const report = new OperationReporter(cluster, 'apply');
+  const state = await quick
+    .claimClusterOperation({ name: cluster, request: { id: report.operationId, type: 'apply', ...(requestedBy ? { requestedBy } : {}), ...(reason ? { reason } : {}) } })
+    .catch((err: unknown) => {
+      throw operationFailure('rollback', err);
+    });
+  const { provider, region, account } = state.spec;
+  const target: ClusterTarget = { provider, name: cluster, region, ...(account ? { account } : {}), ...(state.providerId ? { providerId: state.providerId } : {}) };
+  const to = rollbackTarget(state.bundles?.find((b) => b.name === bundle), revision);
+  try {
+    await report.step(to ? `rolling ${bundle} back from ${revision} to ${to}` : `removing ${bundle} (the cluster had no revision before ${revision})`);
+    await long.applyStoredRevision({ target, bundle, ...(to ? { revision: to } : {}), force: true });
+    const bundles = withBundleRolledBack(state.bundles, bundle, to, new Date().toISOString());
+    await report.finish(true, to ? `rolled ${bundle} back from ${revision} to ${to}` : `removed ${bundle} (rolled back ${revision})`, { bundles });
+    return { cluster, ...(to ? { to } : {}) };
+  } catch (err) {
+    throw await report.fail('rollback', err);
+  }
+}
