@@ -15,6 +15,10 @@ const USAGE = `fleetflow: one control plane above a fleet of Kubernetes clusters
   fleetflow clusters get NAME [-o json]
   fleetflow clusters kubeconfig NAME      admin kubeconfig of a local cluster
   fleetflow clusters decommission NAME [--force --reason TEXT] [--no-wait]
+  fleetflow clusters decommission --selector k=v,... --reason TEXT [--dry-run [-o json]] [--wait] [--id ID]
+                                  [--approval-timeout 24h] [--max-concurrency 5]
+  fleetflow clusters decommission --approve ID | --abort ID  --reason TEXT [--by NAME]
+  fleetflow clusters decommission --status ID [-o json] [--wait]
   fleetflow upgrade start -f PLAN [--dry-run] [--id ID] [--no-wait]   an upgrade wave
   fleetflow upgrade status|watch ID [-o json]
   fleetflow upgrade approve ID GATE | pause ID | resume ID | abort ID --reason TEXT
