@@ -7,3 +7,4 @@ export { upgradeCluster } from './upgrade-cluster.js';
 export { upgradeWave } from './upgrade-wave.js';
 export { rollbackBundle } from './rollback-bundle.js';
 export { fleetRollout } from './fleet-rollout.js';
+export { fleetDecommission } from './fleet-decommission.js';

@@ -1,6 +1,7 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { AbortInput, ApproveInput, PauseInput, RetryInput, SkipInput } from '../src/domain/stage-operator.js';
 import type { AbortRolloutInput, RolloutProgress } from '../src/domain/fleet-rollout.js';
+import type { DecommissionProgress } from '../src/domain/fleet-decommission-progress.js';
 import type { WaveProgress } from '../src/domain/upgrade-wave.js';
 
 // Operator controls of a staged fleet operation (upgradeWave; fleetRollout may register the same
@@ -28,3 +29,6 @@ export const getRolloutProgress = defineQuery<RolloutProgress>('getRolloutProgre
 
 /** Stops a rollout for good and, with `rollback: true`, returns the clusters it changed to their previous revision. */
 export const abortRollout = defineUpdate<void, [AbortRolloutInput]>('abortRollout');
+
+/** A fleet decommission's progress: the gate and why, per cluster, refused and excluded ones, the audit log. */
+export const getDecommissionProgress = defineQuery<DecommissionProgress>('getDecommissionProgress');

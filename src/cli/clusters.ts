@@ -9,6 +9,7 @@ import { getClusterState, registerCluster } from '../../workflows/cluster-messag
 import { onePositional, outputFormat, parse } from './args.js';
 import type { CliContext } from './context.js';
 import { CommandError, UsageError } from './errors.js';
+import { fleetDecommissionCommand, isFleetDecommission } from './fleet-decommission.js';
 import { readSpecFile } from './spec-file.js';
 import { table } from './table.js';
 import { runOperation } from './operation.js';
@@ -79,6 +80,7 @@ async function provision(ctx: CliContext, argv: string[]) {
 }
 
 async function decommission(ctx: CliContext, argv: string[]) {
+  if (isFleetDecommission(argv)) return fleetDecommissionCommand(ctx, argv);
   const { values, positionals } = parse('clusters decommission', argv, {
     force: { type: 'boolean' },
     reason: { type: 'string' },

@@ -3,6 +3,7 @@ import { clustersCommand } from './clusters.js';
 import { devCommand } from './dev.js';
 import { CommandError, UsageError } from './errors.js';
 import { schedulesCommand } from './schedules.js';
+import { rolloutCommand } from './rollout.js';
 import { upgradeCommand } from './upgrade.js';
 
 const USAGE = `fleetflow: one control plane above a fleet of Kubernetes clusters
@@ -14,10 +15,17 @@ const USAGE = `fleetflow: one control plane above a fleet of Kubernetes clusters
   fleetflow clusters get NAME [-o json]
   fleetflow clusters kubeconfig NAME      admin kubeconfig of a local cluster
   fleetflow clusters decommission NAME [--force --reason TEXT] [--no-wait]
+  fleetflow clusters decommission --selector k=v,... --reason TEXT [--dry-run [-o json]] [--wait] [--id ID]
+                                  [--approval-timeout 24h] [--max-concurrency 5]
+  fleetflow clusters decommission --approve ID | --abort ID  --reason TEXT [--by NAME]
+  fleetflow clusters decommission --status ID [-o json] [--wait]
   fleetflow upgrade start -f PLAN [--dry-run] [--id ID] [--no-wait]   an upgrade wave
   fleetflow upgrade status|watch ID [-o json]
   fleetflow upgrade approve ID GATE | pause ID | resume ID | abort ID --reason TEXT
   fleetflow upgrade retry ID [CLUSTER...] | skip ID CLUSTER --reason TEXT
+  fleetflow rollout start -f ROLLOUT [--dry-run] [--id ID] [--no-wait]  a staged bundle rollout
+  fleetflow rollout status|watch ID [-o json] | approve ID GATE | pause ID | resume ID
+  fleetflow rollout abort ID --reason TEXT [--rollback] | retry ID [CLUSTER...] | skip ID CLUSTER --reason TEXT
   fleetflow schedules create -f FILE | list | describe ID | pause ID | unpause ID | trigger ID | delete ID
 
 Temporal connection: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE (default fleetflow), TEMPORAL_API_KEY,
@@ -38,6 +46,10 @@ export async function run(argv: string[], ctx = new CliContext()): Promise<numbe
       case 'upgrade':
       case 'upgrades':
         await upgradeCommand(ctx, rest);
+        break;
+      case 'rollout':
+      case 'rollouts':
+        await rolloutCommand(ctx, rest);
         break;
       case 'schedules':
       case 'schedule':

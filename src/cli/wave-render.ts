@@ -7,6 +7,8 @@ export interface RenderOptions {
   now: number;
   /** Show every cluster (default), or only those not yet done when the wave is large. */
   clusterLimit?: number;
+  /** What the operation is called in the heading; default "upgrade wave". */
+  noun?: string;
 }
 
 const when = (iso: string | undefined, now: number) => (iso ? `in ${formatDuration(Date.parse(iso) - now)}` : '');
@@ -20,7 +22,7 @@ export function renderWave(id: string, p: WaveProgress, opts: RenderOptions): st
   const c = p.counts;
   const state = p.outcome === 'InProgress' ? (p.paused ? 'Paused' : 'Running') : p.outcome;
   const lines = [
-    `upgrade wave ${id}: ${state}: ${p.summary}`,
+    `${opts.noun ?? 'upgrade wave'} ${id}: ${state}: ${p.summary}`,
     `clusters: ${c.Succeeded}/${c.total} done, ${c.Failed} failed, ${c.Running} running, ${c.WaitingWindow} waiting for a window, ${c.Pending} pending, ${c.Skipped} skipped`,
     '',
     table(

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CLUSTER_PHASES } from './cluster-state.js';
+import { DurationSchema } from './durations.js';
 import { FleetSelectorSchema, isEmptySelector, selectClusters, type ClusterSummary, type ExcludedCluster } from './fleet-selector.js';
 
 /** Environments whose clusters make a fleet decommission wait for an approval. */
@@ -12,6 +13,12 @@ export const FleetDecommissionInputSchema = z
     reason: z.string().trim().min(1, 'must say why the clusters are retired').max(500, 'must be at most 500 characters'),
     requestedBy: z.string().max(200).optional(),
     prodEnvironments: z.array(z.string().min(1)).default([...DEFAULT_PROD_ENVIRONMENTS]),
+    /** How long the approval gate (or a stop after a failure) waits for the operator before the workflow fails. */
+    approvalTimeout: DurationSchema.prefault('24h'),
+    /** At most this many clusters are decommissioned at once. */
+    maxConcurrency: z.number().int('must be a whole number').min(1, 'must be at least 1').max(100, 'must be at most 100').default(5),
+    /** Failed clusters tolerated before nothing new starts and the operator must retry, skip or abort. */
+    maxFailures: z.number().int('must be a whole number').min(0, 'must be 0 or more').default(0),
   })
   .strict()
   .superRefine((input, ctx) => {

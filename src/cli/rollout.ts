@@ -1,0 +1,25 @@
+import { FleetRolloutInputSchema, type FleetRolloutOptions } from '../domain/fleet-rollout.js';
+import { formatPreview, previewRollout } from '../domain/rollout-preview.js';
+import { readFleet } from '../temporal/fleet-inventory.js';
+import { getRolloutProgress } from '../../workflows/stage-messages.js';
+import { stagedCommand } from './staged-command.js';
+
+/** "shop@v2 to app=shop": the line the Temporal UI lists the rollout by. */
+export function rolloutSummary(r: FleetRolloutOptions): string {
+  return `rollout ${r.bundle.name}@${r.bundle.revision} (${r.bundle.manifests.length} objects)`;
+}
+
+/** `fleetflow rollout ...`: start a fleet rollout (or preview its stages), follow it, and steer it. */
+export const rolloutCommand = stagedCommand({
+  command: 'rollout',
+  noun: 'rollout',
+  workflowType: 'fleetRollout',
+  idPrefix: 'rollout',
+  schema: FleetRolloutInputSchema,
+  query: getRolloutProgress,
+  summary: rolloutSummary,
+  abortWithRollback: true,
+  async dryRun(client, value) {
+    return formatPreview(previewRollout(value.selector, value.plan, await readFleet(client, value.selector)));
+  },
+});

@@ -1,0 +1,62 @@
+import { WorkflowFailedError } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clusterEntityId } from '../../src/domain/inventory.js';
+import { readObject } from '../../src/kube/read.js';
+import { getClusterState } from '../../workflows/cluster-messages.js';
+import { FleetTestEnv } from '../helpers/fleet-env.js';
+
+let fleet: FleetTestEnv;
+beforeAll(async () => {
+  fleet = await FleetTestEnv.create();
+});
+afterAll(async () => {
+  await fleet?.teardown();
+});
+
+const NAMES = ['r1', 'r2', 'r3', 'r4', 'r5'];
+const settings = (tier: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: 'shop' }, data: { tier } });
+const shop = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } };
+// No controller runs on these API servers: this Deployment never becomes available.
+const web = {
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: { name: 'web', namespace: 'shop' },
+  spec: { replicas: 1, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'registry.example.com/web:2' }] } } },
+};
+const plan = { stages: [{ name: 'canary', selector: { include: ['r1'] }, maxFailures: 0 }, { name: 'rest', maxConcurrency: '100%', maxFailures: 0 }] };
+
+describe('fleetRollout on five real clusters', () => {
+  it('rolls out v1, then halts v2 at a canary that does not become available and rolls it back', async () => {
+    const taskQueue = fleet.newTaskQueue();
+    await fleet.withWorker(taskQueue, async () => {
+      await Promise.all(NAMES.map((name) =>
+        fleet.client.workflow.execute('provisionCluster', { workflowId: `provision/${name}`, taskQueue, args: [{ spec: { name, provider: 'local', labels: { app: 'shop' } } }] })));
+      const rollout = (id: string, revision: string, manifests: object[]) =>
+        fleet.client.workflow.execute('fleetRollout', {
+          workflowId: id,
+          taskQueue,
+          args: [{ selector: { matchLabels: { app: 'shop' } }, plan, bundle: { name: 'shop', revision, manifests }, rolloutDeadline: '10s' }],
+        });
+
+      expect(await rollout('rollout/shop-v1', 'v1', [shop, settings('gold')])).toMatchObject({ outcome: 'Succeeded', applied: NAMES });
+
+      const err = await rollout('rollout/shop-v2', 'v2', [shop, settings('platinum'), web]).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(WorkflowFailedError);
+      expect((err as WorkflowFailedError).cause?.message).toBe('stage canary has 1 failed clusters, over its budget of 0; rolled back 1 of 1 changed clusters');
+
+      // Read back from every API server: the canary is at v1 again (its v2 Deployment pruned), the rest never saw v2.
+      for (const name of NAMES) {
+        const creds = await fleet.local.credentials({ name, region: 'local' });
+        const cm = (await readObject(creds, { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'shop', name: 'settings' })) as { data?: Record<string, string> };
+        expect(`${name}: ${cm.data?.tier}`).toBe(`${name}: gold`);
+        expect(await readObject(creds, { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'shop', name: 'web' })).toBeUndefined();
+      }
+      const canary = await fleet.client.workflow.getHandle(clusterEntityId('r1')).query(getClusterState);
+      expect(canary.bundles?.find((b) => b.name === 'shop')).toMatchObject({ revision: 'v1' });
+      expect(canary.history.slice(0, 2).map((op) => `${op.type} ${op.status}: ${op.message}`)).toEqual([
+        'apply Succeeded: rolled shop back from v2 to v1',
+        expect.stringMatching(/^apply Failed: .*rollout of shop@v2 (TimedOut|Stuck)/),
+      ]);
+    });
+  });
+});
