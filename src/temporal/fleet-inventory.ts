@@ -7,7 +7,7 @@ import { getClusterState } from '../../workflows/cluster-messages.js';
  * narrows the entities, each entity's own state decides (busy and protected are exact). Sorted
  * by name. The listFleet activity does the same inside a worker, heartbeating as it goes.
  */
-export async function readFleet(client: Client, selector: FleetSelector, lanes = 16): Promise<ClusterSummary[]> {
+export async function readFleet(client: Client, selector: FleetSelector, lanes = 16, onBatch?: (listed: number, of: number) => void): Promise<ClusterSummary[]> {
   const ids: string[] = [];
   for await (const wf of client.workflow.list({ query: toVisibilityQuery(selector).query })) ids.push(wf.workflowId);
   const out: ClusterSummary[] = [];
@@ -24,6 +24,7 @@ export async function readFleet(client: Client, selector: FleetSelector, lanes =
       ),
     );
     for (const s of batch) if (s) out.push(s);
+    onBatch?.(out.length, ids.length);
   }
   return out.sort((a, b) => a.name.localeCompare(b.name));
 }

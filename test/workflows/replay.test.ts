@@ -22,6 +22,8 @@ describe('recorded histories replay against the current workflow code', () => {
 
   it.each(histories)('%s', async (file) => {
     const history = historyFromJSON(JSON.parse(readFileSync(new URL(file, dir), 'utf8')));
-    await Worker.runReplayHistory({ workflowBundle, replayName: file }, history);
+    // The original workflow id (the file name, "/" written "__"): child ids are derived from it.
+    const workflowId = file.replace(/\.json$/, '').replaceAll('__', '/');
+    await Worker.runReplayHistory({ workflowBundle, replayName: file }, history, workflowId);
   });
 });
