@@ -40,6 +40,12 @@ export interface FleetRolloutResult {
   rolledBack: string[];
 }
 
+/**
+ * Continue as new past this much history: each child's start event carries its bundle, and a
+ * history well under the 4 MB gRPC message size stays easy to fetch, replay and export.
+ */
+const MAX_HISTORY_BYTES = 2 * 1024 * 1024;
+
 /** Rollbacks running at once. */
 const ROLLBACK_CONCURRENCY = 10;
 
@@ -52,7 +58,7 @@ const ROLLBACK_CONCURRENCY = 10;
  * had before (child rollbackBundle) and finishes with a report.
  *
  * History: each child's input carries its bundle, so the rollout continues as new (with its
- * state) past `maxHistoryEvents` or 10 MB of history, at a moment when no child runs.
+ * state) past `maxHistoryEvents` or 2 MB of history, at a moment when no child runs.
  */
 export async function fleetRollout(input: FleetRolloutInput, carried?: RolloutState): Promise<FleetRolloutResult> {
   const opts = parseInput(FleetRolloutInputSchema, input, 'fleet rollout');
@@ -87,7 +93,7 @@ export async function fleetRollout(input: FleetRolloutInput, carried?: RolloutSt
     run: (name) => applyOne(name),
     onProgress: (d, now) => setCurrentDetails(waveDetails(rolloutProgress(r.state as RolloutState, d, now), now)),
     shouldContinueAsNew: () =>
-      workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > opts.maxHistoryEvents || workflowInfo().historySize > 10 * 1024 * 1024,
+      workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > opts.maxHistoryEvents || workflowInfo().historySize > MAX_HISTORY_BYTES,
   });
   runner = r;
   r.installOperatorHandlers();

@@ -1,5 +1,5 @@
 import type { UpdateDefinition } from '@temporalio/common';
-import { ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, condition, setHandler, sleep } from '@temporalio/workflow';
 import type { z } from 'zod';
 import { formatDuration } from '../src/domain/durations.js';
 import { decideRollout, type Decision } from '../src/domain/rollout-engine.js';
@@ -63,6 +63,9 @@ export interface StageRunnerHooks {
 export type RunnerEnd = FinalOutcome | { outcome: 'ContinueAsNew' };
 
 const iso = () => new Date().toISOString();
+
+/** Children started in one workflow task, at most. */
+const MAX_STARTS_PER_TASK = 25;
 
 /** Runs a staged operation over `state` (mutated in place as `runner.state`). */
 export class StageRunner {
@@ -157,7 +160,11 @@ export class StageRunner {
         continue;
       }
       if (d.start.length) {
-        for (const name of d.start) this.begin(name, now);
+        // One workflow task carries every command it issues: starting hundreds of children
+        // (each with its input) at once would exceed the server's request size, so they go
+        // out in batches, a new task each (a 1 ms timer ends the task).
+        for (const name of d.start.slice(0, MAX_STARTS_PER_TASK)) this.begin(name, now);
+        if (d.start.length > MAX_STARTS_PER_TASK) await sleep(1);
         continue;
       }
       const wakeAt = Math.min(d.wakeAt ?? Infinity, approvalDeadline ?? Infinity);

@@ -1,0 +1,71 @@
+// Measures a fleet rollout over N clusters (default 1000) on the time-skipping test server,
+// with each cluster's apply stubbed (test/workflows/fleet-rollout-workflows.ts) and a bundle of
+// about 50 KB, so every child's input is realistic: how many runs the rollout continued
+// through, events and bytes of each run's history, the progress query's latency and size.
+//   node --import tsx test/bench/rollout-scale.ts [clusters] [bundleKiB]
+import { fileURLToPath } from 'node:url';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { Toolchain } from '../../src/toolchain.js';
+import { getRolloutProgress } from '../../workflows/stage-messages.js';
+import { cluster } from '../helpers/cluster-summaries.js';
+
+const n = Number(process.argv[2] ?? 1000);
+const kib = Number(process.argv[3] ?? 50);
+Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } } });
+const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: new Toolchain().temporalTestServer } } });
+try {
+  const workflowBundle = await bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('../workflows/fleet-rollout-workflows.ts', import.meta.url)), logger: new DefaultLogger('ERROR') });
+  const inventory = Array.from({ length: n }, (_, i) => cluster(`c${String(i).padStart(4, '0')}`, { environment: 'prod' }));
+  const manifests = Array.from({ length: Math.max(1, Math.round(kib / 2)) }, (_, i) => ({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: `cm-${i}`, namespace: 'shop' },
+    data: { blob: 'x'.repeat(2_000) },
+  }));
+  const activities = { listFleet: async () => inventory, fakeApply: async () => ({ ok: true, minutes: 5 }), fakeRollback: async () => undefined };
+  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: 'scale', workflowBundle, activities, maxConcurrentWorkflowTaskExecutions: 50 });
+  const started = Date.now();
+  const queries: number[] = [];
+  let size = 0;
+  await worker.runUntil(async () => {
+    const h = await env.client.workflow.start('fleetRollout', {
+      workflowId: 'scale',
+      taskQueue: 'scale',
+      args: [{ selector: {}, plan: { generate: { canary: 1, steps: ['10%', '50%', '100%'], canaryApproval: 'none' } }, bundle: { name: 'shop', revision: 'v2', manifests } }],
+    });
+    const done = h.result();
+    let finished = false;
+    void done.finally(() => (finished = true));
+    while (!finished) {
+      const t = Date.now();
+      const p = await h.query(getRolloutProgress).catch(() => undefined);
+      if (p) {
+        if (process.env.BENCH_VERBOSE) console.error(p.summary);
+        queries.push(Date.now() - t);
+        size = Math.max(size, JSON.stringify(p).length);
+      }
+      await Promise.race([done.catch(() => undefined), new Promise((r) => setTimeout(r, 2_000))]);
+    }
+    const result = await done;
+    const runs: { events: number; mb: number }[] = [];
+    for (let runId: string | undefined = h.firstExecutionRunId; runId; ) {
+      const history: Awaited<ReturnType<typeof h.fetchHistory>> = await env.client.workflow.getHandle('scale', runId).fetchHistory();
+      const events = history.events ?? [];
+      runs.push({ events: events.length, mb: Math.round(Buffer.byteLength(JSON.stringify(history)) / 1e5) / 10 });
+      runId = events[events.length - 1]?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
+    }
+    queries.sort((a, b) => a - b);
+    console.log(JSON.stringify({
+      clusters: n,
+      bundleKiB: Math.round(JSON.stringify(manifests).length / 1024),
+      applied: (result as { applied: string[] }).applied.length,
+      runs,
+      wallSeconds: Math.round((Date.now() - started) / 1000),
+      queryMs: { median: queries[Math.floor(queries.length / 2)], max: queries[queries.length - 1], samples: queries.length },
+      progressBytes: size,
+    }));
+  });
+} finally {
+  await env.teardown();
+}
