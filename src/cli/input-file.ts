@@ -4,12 +4,8 @@ import type { z } from 'zod';
 import { describeProblems, parseWith } from '../domain/validation.js';
 import { UsageError } from './errors.js';
 
-/**
- * Reads a YAML or JSON file and validates it with `schema` (the one the workflow uses), so the
- * CLI refuses a bad file with every problem listed by path before anything starts. Returns the
- * raw data (what the workflow receives) and the parsed value.
- */
-export async function readInputFile<S extends z.ZodType>(command: string, file: string | undefined, schema: S, what: string): Promise<{ raw: unknown; value: z.output<S> }> {
+/** Reads a YAML or JSON file (`-f FILE`); a missing file or bad syntax is a one-line UsageError. */
+export async function readDataFile(command: string, file: string | undefined): Promise<unknown> {
   if (!file) throw new UsageError(`${command}: -f FILE is required`);
   let text: string;
   try {
@@ -17,12 +13,20 @@ export async function readInputFile<S extends z.ZodType>(command: string, file: 
   } catch (e) {
     throw new UsageError(`${command}: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
   }
-  let raw: unknown;
   try {
-    raw = parseYaml(text);
+    return parseYaml(text);
   } catch (e) {
     throw new UsageError(`${file}: not valid YAML or JSON: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
   }
+}
+
+/**
+ * Reads a YAML or JSON file and validates it with `schema` (the one the workflow uses), so the
+ * CLI refuses a bad file with every problem listed by path before anything starts. Returns the
+ * raw data (what the workflow receives) and the parsed value.
+ */
+export async function readInputFile<S extends z.ZodType>(command: string, file: string | undefined, schema: S, what: string): Promise<{ raw: unknown; value: z.output<S> }> {
+  const raw = await readDataFile(command, file);
   const parsed = parseWith(schema, raw, '');
   if (!parsed.ok) throw new UsageError(`${file}: invalid ${what}: ${describeProblems(parsed.problems)}`);
   return { raw, value: parsed.value };

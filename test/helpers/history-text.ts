@@ -1,3 +1,6 @@
+import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+
 /** Every string and decoded payload of a history, as one text to search for secrets. */
 export function historyText(history: unknown): string {
   const parts: string[] = [];
@@ -12,3 +15,14 @@ export function historyText(history: unknown): string {
 
 /** A long, unique line from the middle of a PEM block. */
 export const pemBody = (pem: string) => pem.split('\n').filter((l) => l && !l.startsWith('-----'))[1] ?? pem;
+
+/** The innermost ApplicationFailure of a workflow failure: where the error was classified. */
+export function failureOf(e: unknown): ApplicationFailure | undefined {
+  let err: unknown = e instanceof WorkflowFailedError ? e.cause : e;
+  let found: ApplicationFailure | undefined;
+  while (err) {
+    if (err instanceof ApplicationFailure) found = err;
+    err = (err as { cause?: unknown }).cause;
+  }
+  return found;
+}

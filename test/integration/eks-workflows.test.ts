@@ -1,5 +1,4 @@
 import { WorkflowFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +10,7 @@ import { EksProvider, type EksTuning } from '../../src/providers/eks/index.js';
 import { ProviderRegistry } from '../../src/providers/registry.js';
 import { EksStack, TEST_TUNING } from '../fakes/eks/stack.js';
 import { FleetTestEnv, NAMESPACE } from '../helpers/fleet-env.js';
+import { failureOf, historyText as decodedText, pemBody as pemLine } from '../helpers/history-text.js';
 
 let fleet: FleetTestEnv;
 let stack: EksStack;
@@ -155,29 +155,3 @@ describe('EKS clusters through the workflows', () => {
     expect(stack.fake!.model.created.has('eks-bad')).toBe(false);
   });
 });
-
-/** Every string and payload of a history, payload bytes decoded as UTF-8. */
-function decodedText(history: unknown): string {
-  const parts: string[] = [];
-  const walk = (v: unknown) => {
-    if (v instanceof Uint8Array) parts.push(Buffer.from(v).toString('utf8'));
-    else if (typeof v === 'string') parts.push(v);
-    else if (v && typeof v === 'object') for (const x of Object.values(v)) walk(x);
-  };
-  walk(history);
-  return parts.join('\n');
-}
-
-/** A long, unique line from the middle of a PEM block. */
-const pemLine = (pem: string) => pem.split('\n').filter((l) => l && !l.startsWith('-----'))[1] ?? pem;
-
-/** The innermost ApplicationFailure of a workflow failure: where the error was classified. */
-function failureOf(e: unknown): ApplicationFailure | undefined {
-  let err: unknown = e instanceof WorkflowFailedError ? e.cause : e;
-  let found: ApplicationFailure | undefined;
-  while (err) {
-    if (err instanceof ApplicationFailure) found = err;
-    err = (err as { cause?: unknown }).cause;
-  }
-  return found;
-}

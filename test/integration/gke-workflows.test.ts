@@ -1,6 +1,4 @@
 import { join } from 'node:path';
-import { WorkflowFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities/index.js';
@@ -12,6 +10,7 @@ import { GkeProvider } from '../../src/providers/gke/index.js';
 import { ProviderRegistry } from '../../src/providers/registry.js';
 import { GkeFake, LocalControlPlanes } from '../fakes/gke/index.js';
 import { FleetTestEnv, NAMESPACE } from '../helpers/fleet-env.js';
+import { failureOf, historyText, pemBody } from '../helpers/history-text.js';
 
 /**
  * provisionCluster and decommissionCluster on GKE, end to end: a real Temporal dev server, a
@@ -160,29 +159,3 @@ describe('GKE clusters through the workflows', () => {
     expect(fake.api.list(REGION).map((c) => c.name)).not.toContain('gke-old');
   });
 });
-
-/** Every string and decoded payload of a history, as one text to search. */
-function historyText(history: unknown): string {
-  const parts: string[] = [];
-  const walk = (v: unknown) => {
-    if (v instanceof Uint8Array) parts.push(Buffer.from(v).toString('utf8'));
-    else if (typeof v === 'string') parts.push(v);
-    else if (v && typeof v === 'object') for (const x of Object.values(v)) walk(x);
-  };
-  walk(history);
-  return parts.join('\n');
-}
-
-/** A long, unique line from the middle of a PEM block. */
-const pemBody = (pem: string) => pem.split('\n').filter((l) => l && !l.startsWith('-----'))[1] ?? pem;
-
-/** The innermost ApplicationFailure of a workflow failure: where the error was classified. */
-function failureOf(e: unknown): ApplicationFailure | undefined {
-  let err: unknown = e instanceof WorkflowFailedError ? e.cause : e;
-  let found: ApplicationFailure | undefined;
-  while (err) {
-    if (err instanceof ApplicationFailure) found = err;
-    err = (err as { cause?: unknown }).cause;
-  }
-  return found;
-}

@@ -2,7 +2,6 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { WorkflowFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clusterEntityId, CLUSTER_ENTITY_TYPE } from '../../src/domain/inventory.js';
 import { inventoryQuery, parseSelector } from '../../src/domain/selector.js';
@@ -13,7 +12,7 @@ import { listClusters } from '../../src/cli/clusters.js';
 import { repoDir } from '../../src/toolchain.js';
 import { getClusterState } from '../../workflows/cluster-messages.js';
 import { eventually, FleetTestEnv } from '../helpers/fleet-env.js';
-import { historyText, pemBody } from '../helpers/history-text.js';
+import { failureOf, historyText, pemBody } from '../helpers/history-text.js';
 
 const run = promisify(execFile);
 let fleet: FleetTestEnv;
@@ -165,13 +164,3 @@ describe('provisioning and decommissioning local clusters', () => {
   });
 });
 
-/** The innermost ApplicationFailure of a workflow failure: where the error was classified. */
-function failureOf(e: unknown): ApplicationFailure | undefined {
-  let err: unknown = e instanceof WorkflowFailedError ? e.cause : e;
-  let found: ApplicationFailure | undefined;
-  while (err) {
-    if (err instanceof ApplicationFailure) found = err;
-    err = (err as { cause?: unknown }).cause;
-  }
-  return found;
-}
