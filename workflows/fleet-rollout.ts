@@ -21,6 +21,7 @@ import {
   type FleetRolloutInput,
   type RolloutState,
 } from '../src/domain/fleet-rollout.js';
+import { decideRollout } from '../src/domain/rollout-engine.js';
 import { planStages } from '../src/domain/rollout-plan.js';
 import { countRuns, newStagedState, refuseAction, type RunCounts } from '../src/domain/stage-operator.js';
 import { waveDetails } from '../src/domain/upgrade-wave.js';
@@ -68,7 +69,8 @@ export async function fleetRollout(input: FleetRolloutInput, carried?: RolloutSt
   const current = () => (runner?.state ?? state) as RolloutState | undefined;
   setHandler(getRolloutProgress, () => {
     const s = current() ?? emptyRollout(opts.bundle);
-    return rolloutProgress(s, runnerDecision(s), Date.now());
+    const now = Date.now();
+    return rolloutProgress(s, decideRollout({ stages: s.stages, runs: s.runs, operator: s.operator, now }), now);
   }, { description: 'Per-stage and per-cluster status, gates, the audit log and any rollback' });
 
   setCurrentDetails(carried ? `continuing (generation ${carried.generation})` : 'planning: reading the fleet');
@@ -184,10 +186,6 @@ function failureMessage(name: string, err: unknown): string {
   if (err instanceof Error && err.name === 'WorkflowExecutionAlreadyStartedError') return `an operation on ${name} with this id is already running`;
   const top = err instanceof ChildWorkflowFailure && err.cause ? err.cause : err;
   return top instanceof ApplicationFailure ? top.message : rootFailure(err).message;
-}
-
-function runnerDecision(s: RolloutState) {
-  return new StageRunner(s, { operatorTimeoutMs: 0, run: async () => ({ succeeded: true, message: '' }) }).decide();
 }
 
 function emptyRollout(bundle: { name: string; revision: string }): RolloutState {
