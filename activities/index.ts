@@ -7,6 +7,7 @@ import { bundleActivities } from './bundles.js';
 import { lifecycleActivities } from './cluster-lifecycle.js';
 import { drainActivities } from './drain.js';
 import { inventoryActivities } from './inventory.js';
+import { rolloutBundleActivities } from './rollout-bundle.js';
 
 export type { ClusterTarget } from './cluster-lifecycle.js';
 
@@ -20,6 +21,7 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   return {
     ...inventoryActivities(deps.client),
+    ...rolloutBundleActivities(deps.client),
     ...lifecycleActivities(deps.providers),
     ...bootstrapActivities(deps.providers),
     ...clusterHealthActivities(deps.providers),

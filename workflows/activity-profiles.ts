@@ -16,6 +16,20 @@ const quickCall: ActivityOptions = {
   },
 };
 
+/**
+ * A call to a cloud provider's API (create, describe, upgrade, poll a change). Its errors are
+ * classified, so what reaches a retry is transient (throttling, 5xx, timeouts, a busy cluster):
+ * retried for as long as an outage plausibly lasts, not a fixed count. Ten attempts are over in
+ * 2.5 minutes, and one attempt makes several API calls, so a flaky API used to fail an upgrade
+ * midway; a permanent error still fails at once.
+ */
+const { maximumAttempts: _, ...unbounded } = quickCall.retry!;
+const cloudCall: ActivityOptions = {
+  startToCloseTimeout: '60 seconds',
+  scheduleToCloseTimeout: '20 minutes',
+  retry: { ...unbounded, maximumInterval: '60 seconds' },
+};
+
 /** Work that may take minutes (applying a bundle, stopping processes); heartbeats prove progress. */
 const longWork: ActivityOptions = {
   startToCloseTimeout: '15 minutes',
@@ -44,6 +58,7 @@ const healthProbe: ActivityOptions = {
 };
 
 export const quick = proxyActivities<FleetActivities>(quickCall);
+export const cloud = proxyActivities<FleetActivities>(cloudCall);
 export const probe = proxyActivities<FleetActivities>(healthProbe);
 export const long = proxyActivities<FleetActivities>(longWork);
 export const drain = proxyActivities<FleetActivities>(drainWork);

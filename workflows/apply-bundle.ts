@@ -19,11 +19,13 @@ export interface ApplyBundleResult {
  * the cluster) -> wait until its workloads are available -> health check -> the entity records
  * the revision (and the one before it, for rollback). A stuck rollout or an unhealthy cluster
  * fails the operation with the reason; what was applied stays applied (fleetRollout decides
- * about rolling back).
+ * about rolling back). A rollout's children name the bundle (`bundleFrom`) instead of carrying
+ * it, and read it from the rollout.
  */
 export async function applyBundleToCluster(input: ApplyBundleInput): Promise<ApplyBundleResult> {
-  const { cluster, bundle, autoReconcile, rolloutDeadlineSeconds, requestedBy } = parseInput(ApplyBundleInputSchema, input, 'bundle apply request');
-  setCurrentDetails(`apply ${bundle.name}@${bundle.revision} to ${cluster}: claiming the cluster`);
+  const { cluster, bundle: given, bundleFrom, autoReconcile, rolloutDeadlineSeconds, requestedBy } = parseInput(ApplyBundleInputSchema, input, 'bundle apply request');
+  const { name, revision } = given ?? bundleFrom!;
+  setCurrentDetails(`apply ${name}@${revision} to ${cluster}: claiming the cluster`);
   const report = new OperationReporter(cluster, 'apply');
   const state = await quick
     .claimClusterOperation({ name: cluster, request: { id: report.operationId, type: 'apply', ...(requestedBy ? { requestedBy } : {}) } })
@@ -33,6 +35,8 @@ export async function applyBundleToCluster(input: ApplyBundleInput): Promise<App
   const { provider, region, account } = state.spec;
   const target: ClusterTarget = { provider, name: cluster, region, ...(account ? { account } : {}), ...(state.providerId ? { providerId: state.providerId } : {}) };
   try {
+    // From a rollout: read after the claim, so a busy cluster costs no bundle in this history.
+    const bundle = given ?? (await quick.loadRolloutBundle(bundleFrom!));
     await report.step(`applying ${bundle.name}@${bundle.revision} (${bundle.manifests.length} objects)`);
     const applied = await long.applyBundle({ target, bundle });
     const c = applied.counts;

@@ -11,7 +11,7 @@ import {
   startChild,
   workflowInfo,
 } from '@temporalio/workflow';
-import { bundleForCluster } from '../src/domain/bundle-overrides.js';
+import { overridesFor } from '../src/domain/bundle-overrides.js';
 import { selectClusters, type ClusterSummary } from '../src/domain/fleet-selector.js';
 import {
   AbortRolloutSchema,
@@ -42,8 +42,9 @@ export interface FleetRolloutResult {
 }
 
 /**
- * Continue as new past this much history: each child's start event carries its bundle, and a
- * history well under the 4 MB gRPC message size stays easy to fetch, replay and export.
+ * Continue as new past this much history: a history well under the 4 MB gRPC message size
+ * stays easy to fetch, replay and export. Children carry a reference to the bundle, so it is
+ * the events that count, not the bytes, unless the overrides are large.
  */
 const MAX_HISTORY_BYTES = 2 * 1024 * 1024;
 
@@ -58,8 +59,9 @@ const ROLLBACK_CONCURRENCY = 10;
  * waits for the running ones, rolls every cluster this run changed back to the revision it
  * had before (child rollbackBundle) and finishes with a report.
  *
- * History: each child's input carries its bundle, so the rollout continues as new (with its
- * state) past `maxHistoryEvents` or 2 MB of history, at a moment when no child runs.
+ * History: the bundle is in this workflow's input only; each child reads it from there
+ * (`bundleFrom`). The rollout continues as new (with its state) past `maxHistoryEvents` or
+ * 2 MB of history, at a moment when no child runs.
  */
 export async function fleetRollout(input: FleetRolloutInput, carried?: RolloutState): Promise<FleetRolloutResult> {
   const opts = parseInput(FleetRolloutInputSchema, input, 'fleet rollout');
@@ -84,6 +86,12 @@ export async function fleetRollout(input: FleetRolloutInput, carried?: RolloutSt
       ...newStagedState(plan.stages),
       bundle: { name: opts.bundle.name, revision: opts.bundle.revision },
       environments: Object.fromEntries(selected.map((c) => [c.name, c.environment])),
+      overridesOf: Object.fromEntries(
+        selected.flatMap((c) => {
+          const idx = opts.overrides.flatMap((o, i) => (overridesFor([o], c).length ? [i] : []));
+          return idx.length ? [[c.name, idx]] : [];
+        }),
+      ),
       leftOut: { upToDate: [], refused: [], excluded, unassigned: plan.unassigned.map((name) => ({ name, environment: inventory.get(name)?.environment ?? '' })) },
       startedAt: new Date().toISOString(),
       generation: 0,
@@ -112,14 +120,23 @@ export async function fleetRollout(input: FleetRolloutInput, carried?: RolloutSt
     },
   });
 
-  async function applyOne(name: string): Promise<RunOutcome> {
-    // A carried-over run has no inventory in memory: read the cluster again for its overrides.
+  async function overridesOfCluster(name: string) {
+    const chosen = (r.state as RolloutState).overridesOf;
+    if (chosen) return (chosen[name] ?? []).map((i) => opts.overrides[i]!);
+    // A state carried over by a run that predates overridesOf: read the cluster again.
     const summary = inventory.get(name) ?? (await long.listFleet({ include: [name] }))[0];
-    const bundle = summary ? bundleForCluster(opts.bundle, opts.overrides, summary) : opts.bundle;
+    return summary ? overridesFor(opts.overrides, summary) : [];
+  }
+
+  async function applyOne(name: string): Promise<RunOutcome> {
+    const { bundle } = opts;
+    // The child reads the manifests from this workflow's input: a thousand copies of the bundle
+    // in this history would force a continue-as-new every few dozen clusters.
+    const bundleFrom = { rollout: rolloutId, name: bundle.name, revision: bundle.revision, overrides: await overridesOfCluster(name) };
     try {
       const child = await startChild<typeof applyBundleToCluster>('applyBundleToCluster', {
         workflowId: `${rolloutId}/apply/${name}`,
-        args: [{ cluster: name, bundle, autoReconcile: opts.autoReconcile, rolloutDeadlineSeconds: Math.round(opts.rolloutDeadline / 1000), ...(opts.requestedBy ? { requestedBy: opts.requestedBy } : {}) }],
+        args: [{ cluster: name, bundleFrom, autoReconcile: opts.autoReconcile, rolloutDeadlineSeconds: Math.round(opts.rolloutDeadline / 1000), ...(opts.requestedBy ? { requestedBy: opts.requestedBy } : {}) }],
         parentClosePolicy: ParentClosePolicy.ABANDON,
         cancellationType: ChildWorkflowCancellationType.ABANDON,
         staticSummary: `apply ${bundle.name}@${bundle.revision} to ${name} (rollout ${rolloutId})`,

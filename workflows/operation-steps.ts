@@ -15,7 +15,7 @@ import { nextPollDelay, type PollPlan } from '../src/domain/operations.js';
 import { describeProblems, parseWith } from '../src/domain/validation.js';
 import type { ProviderCluster, ProviderClusterStatus } from '../src/providers/types.js';
 import type { ClusterTarget } from '../activities/index.js';
-import { quick } from './activity-profiles.js';
+import { cloud } from './activity-profiles.js';
 import { operationFinished, operationProgress } from './cluster-messages.js';
 
 /** Parses a workflow input; a bad one fails the workflow at once, every problem listed by path. */
@@ -128,7 +128,7 @@ async function waitUntil(
   // Date.now() is workflow time here: deterministic on replay.
   const deadline = Date.now() + opts.timeoutMs;
   for (let attempt = 0; ; attempt++) {
-    const last = await quick.describeCluster(target);
+    const last = await cloud.describeCluster(target);
     const verdict = done(last);
     if (verdict === true) return last;
     if (typeof verdict === 'string') {

@@ -1,7 +1,7 @@
 import { setCurrentDetails } from '@temporalio/workflow';
 import { pollPlan, ProvisionInputSchema, type ProvisionInput } from '../src/domain/operations.js';
 import type { ClusterTarget } from '../activities/index.js';
-import { long, quick } from './activity-profiles.js';
+import { cloud, long, quick } from './activity-profiles.js';
 import { OperationReporter, operationFailure, parseInput, waitForNodePools, waitForStatus } from './operation-steps.js';
 
 export interface ProvisionResult {
@@ -34,7 +34,7 @@ export async function provisionCluster(input: ProvisionInput): Promise<Provision
   const plan = pollPlan(spec.provider);
   try {
     await report.step(`creating through the ${spec.provider} provider`);
-    const created = await quick.createCluster({ spec, idempotencyKey: `${report.operationId}/create` });
+    const created = await cloud.createCluster({ spec, idempotencyKey: `${report.operationId}/create` });
     const target: ClusterTarget = {
       provider: spec.provider,
       name: spec.name,
@@ -51,7 +51,7 @@ export async function provisionCluster(input: ProvisionInput): Promise<Provision
     if (spec.nodePools.length > 0) {
       const names = spec.nodePools.map((p) => p.name);
       await report.step(`creating node pools ${names.join(', ')}`);
-      await quick.createNodePools({ target, pools: spec.nodePools, idempotencyKey: `${report.operationId}/node-pools` });
+      await cloud.createNodePools({ target, pools: spec.nodePools, idempotencyKey: `${report.operationId}/node-pools` });
       await waitForNodePools(target, names, { plan, timeoutMs: plan.readyTimeoutMs, step: 'waiting for node pools' });
     }
     await report.step('bootstrapping the baseline bundle', {

@@ -13,7 +13,7 @@ import {
 } from '../src/domain/upgrade-preflight.js';
 import type { ProviderChange } from '../src/providers/types.js';
 import type { ClusterTarget } from '../activities/index.js';
-import { quick } from './activity-profiles.js';
+import { cloud, quick } from './activity-profiles.js';
 import { OperationReporter, operationFailure, parseInput, rootFailure } from './operation-steps.js';
 
 /** What upgradeCluster did. */
@@ -71,7 +71,7 @@ export async function upgradeCluster(input: UpgradeClusterInput): Promise<Upgrad
   let healthAfter: ClusterHealth | undefined;
   try {
     await report.step(`preflight for ${req.version}: version skew, removed APIs, health`);
-    const described = await quick.describeCluster(target);
+    const described = await cloud.describeCluster(target);
     const current = described.version ?? claimed.version;
     from = current ?? '';
     const health = await quick.checkClusterHealth({ target });
@@ -96,20 +96,20 @@ export async function upgradeCluster(input: UpgradeClusterInput): Promise<Upgrad
     if (verdict.upgradeControlPlane) {
       stage = 'control-plane';
       await report.step(`upgrading the control plane ${verdict.from} -> ${verdict.to}`);
-      const change = await quick.upgradeControlPlane({ target, request: { version: req.version, idempotencyKey: `${report.operationId}/control-plane/${req.version}` } });
+      const change = await cloud.upgradeControlPlane({ target, request: { version: req.version, idempotencyKey: `${report.operationId}/control-plane/${req.version}` } });
       await waitForChange(target, change, `upgrading the control plane to ${req.version}`, { plan, timeoutMs });
       stage = 'after';
     } else {
       stage = 'after'; // resumed: the control plane is at the target already
     }
-    const moved = await quick.describeCluster(target);
+    const moved = await cloud.describeCluster(target);
     reached = moved.version;
     await report.step(`control plane at ${moved.version ?? req.version}`, { ...(moved.version ? { version: moved.version } : {}) });
 
     const upgraded: string[] = [];
     for (const [i, pool] of verdict.pools.entries()) {
       await report.step(`upgrading node pool ${pool.name} ${pool.version} -> ${req.version} (${i + 1} of ${verdict.pools.length})`);
-      const change = await quick.upgradeNodePool({ target, pool: pool.name, request: { version: req.version, idempotencyKey: `${report.operationId}/pool/${pool.name}/${req.version}` } });
+      const change = await cloud.upgradeNodePool({ target, pool: pool.name, request: { version: req.version, idempotencyKey: `${report.operationId}/pool/${pool.name}/${req.version}` } });
       await waitForChange(target, change, `upgrading node pool ${pool.name} to ${req.version}`, { plan, timeoutMs });
       upgraded.push(pool.name);
     }
@@ -162,7 +162,7 @@ async function waitForChange(target: ClusterTarget, first: ProviderChange, step:
       throw ApplicationFailure.nonRetryable(`cluster ${target.name}: ${step}: still in progress after ${Math.round(opts.timeoutMs / 1000)} s${change.message ? `: ${change.message}` : ''}`, 'Timeout');
     }
     await sleep(Math.min(nextPollDelay(opts.plan, attempt), Math.max(1, deadline - Date.now())));
-    change = await quick.describeChange({ target, changeId: change.id });
+    change = await cloud.describeChange({ target, changeId: change.id });
   }
   if (change.status === 'Failed') {
     throw ApplicationFailure.nonRetryable(`cluster ${target.name}: ${step}: the provider reports Failed: ${change.message ?? 'no reason given'}`, 'ProviderFailed');

@@ -61,13 +61,17 @@ function matches(m: BundleManifest, match: BundleOverride['match']): boolean {
   return (!match.kind || m.kind === match.kind) && (!match.name || m.metadata.name === match.name) && (!match.namespace || m.metadata.namespace === match.namespace);
 }
 
-/** The bundle as `cluster` gets it: every override whose selector matches the cluster, in order. Pure. */
-export function bundleForCluster(bundle: Bundle, overrides: readonly BundleOverride[], cluster: ClusterSummary): Bundle {
-  const mine = overrides.filter((o) => matchesSelector(o.selector as FleetSelector, cluster));
-  if (mine.length === 0) return bundle;
+/** The overrides whose selector matches `cluster`, in order. Pure. */
+export function overridesFor(overrides: readonly BundleOverride[], cluster: ClusterSummary): BundleOverride[] {
+  return overrides.filter((o) => matchesSelector(o.selector as FleetSelector, cluster));
+}
+
+/** The bundle with `overrides` applied in order, whatever their selectors say. Pure. */
+export function withOverrides(bundle: Bundle, overrides: readonly BundleOverride[]): Bundle {
+  if (overrides.length === 0) return bundle;
   const manifests = bundle.manifests.map((m) => {
     let out: unknown = m;
-    for (const o of mine) {
+    for (const o of overrides) {
       if (!matches(m, o.match)) continue;
       if (o.merge) out = mergePatch(out, o.merge);
       if (o.imageRegistry) out = rewriteImages(out, o.imageRegistry);
@@ -75,4 +79,9 @@ export function bundleForCluster(bundle: Bundle, overrides: readonly BundleOverr
     return out as BundleManifest;
   });
   return { ...bundle, manifests };
+}
+
+/** The bundle as `cluster` gets it: every override whose selector matches the cluster, in order. Pure. */
+export function bundleForCluster(bundle: Bundle, overrides: readonly BundleOverride[], cluster: ClusterSummary): Bundle {
+  return withOverrides(bundle, overridesFor(overrides, cluster));
 }

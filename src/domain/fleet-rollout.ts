@@ -54,6 +54,8 @@ export interface RolloutState extends StagedState {
   bundle: { name: string; revision: string };
   /** Per cluster: its environment (for the progress display). */
   environments: Record<string, string>;
+  /** Per cluster with overrides: which of the input's overrides match it (indexes, in order). */
+  overridesOf?: Record<string, number[]>;
   leftOut: LeftOut;
   startedAt: string;
   generation: number;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ClusterNameSchema, ClusterSpecSchema, type ProviderName } from './cluster-spec.js';
-import { BundleSchema } from './bundle.js';
+import { BundleNameSchema, BundleSchema } from './bundle.js';
+import { BundleOverrideSchema } from './bundle-overrides.js';
 import { OPERATION_TYPES } from './cluster-state.js';
 
 /** Input of provisionCluster, as started from the UI, the CLI or the API. */
@@ -66,16 +67,35 @@ export const OperationRequestSchema = z
   })
   .strict();
 
+/**
+ * A bundle by reference to the fleetRollout that carries it: its children take this instead
+ * of the manifests, so a bundle is in one history once, not in the parent's history once per
+ * cluster. `overrides` are the rollout's overrides that match this cluster, already chosen.
+ */
+export const RolloutBundleRefSchema = z
+  .object({
+    /** The rollout's workflow id: its current run's input holds the bundle. */
+    rollout: z.string().min(1, 'must name the rollout workflow').max(400),
+    name: BundleNameSchema,
+    revision: z.string().min(1, 'must not be empty').max(253, 'must be at most 253 characters'),
+    overrides: z.array(BundleOverrideSchema).max(100, 'must have at most 100 overrides').default([]),
+  })
+  .strict();
+export type RolloutBundleRef = z.input<typeof RolloutBundleRefSchema>;
+
 /** Input of applyBundleToCluster: one bundle revision onto one cluster. */
 export const ApplyBundleInputSchema = z
   .object({
     cluster: ClusterNameSchema,
-    bundle: BundleSchema,
+    /** The bundle itself, or (from a rollout) `bundleFrom`. */
+    bundle: BundleSchema.optional(),
+    bundleFrom: RolloutBundleRefSchema.optional(),
     /** Re-apply the revision whenever the entity's periodic check finds drift. */
     autoReconcile: z.boolean().default(false),
     /** How long the bundle's workloads may take to become available. */
     rolloutDeadlineSeconds: z.number().int().min(10, 'must be at least 10').max(3_600, 'must be at most 3600').default(600),
     requestedBy: z.string().max(200).optional(),
   })
-  .strict();
+  .strict()
+  .refine((v) => (v.bundle === undefined) !== (v.bundleFrom === undefined), { message: 'give either bundle or bundleFrom, not both or neither', path: ['bundle'] });
 export type ApplyBundleInput = z.input<typeof ApplyBundleInputSchema>;

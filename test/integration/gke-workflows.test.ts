@@ -139,6 +139,12 @@ describe('GKE clusters through the workflows', () => {
       for (const n of names) expect(fake.api.creations.get(`${REGION}/${n}`)).toBe(1);
       for (const c of fake.api.list(REGION)) expect(c.nodePools.map((p) => p.name)).toEqual(['general', 'batch']);
 
+      await Promise.all(names.map((n) => upgrade(taskQueue, n, '1.36')));
+      for (const c of fake.api.list(REGION)) {
+        expect(c.currentMasterVersion).toMatch(/^1\.36\./);
+        expect(c.nodePools.map((p) => p.version)).toEqual([expect.stringMatching(/^1\.36\./), expect.stringMatching(/^1\.36\./)]);
+      }
+
       await Promise.all(names.map((n) => decommission(taskQueue, n)));
       expect(fake.api.list(REGION)).toEqual([]);
     });

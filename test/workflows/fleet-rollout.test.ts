@@ -4,12 +4,14 @@ import { ApplicationFailure } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rolloutBundleActivities } from '../../activities/rollout-bundle.js';
 import type { ClusterSummary } from '../../src/domain/fleet-selector.js';
 import type { FleetRolloutInput, RolloutProgress } from '../../src/domain/fleet-rollout.js';
 import { Toolchain } from '../../src/toolchain.js';
 import type { FleetRolloutResult } from '../../workflows/fleet-rollout.js';
 import { abortRollout, approveGate, getRolloutProgress, retryFailed } from '../../workflows/stage-messages.js';
 import { cluster } from '../helpers/cluster-summaries.js';
+import { failureOf as classified, historyText } from '../helpers/history-text.js';
 import type { FakeApply } from './fleet-rollout-workflows.js';
 
 // fleetRollout on the time-skipping test server: soaks and approval timeouts pass in seconds;
@@ -45,6 +47,7 @@ function fleet(behaviour: (name: string, attempt: number) => FakeApply = () => (
   const rollbacks: string[] = [];
   const attempts = new Map<string, number>();
   const activities = {
+    ...rolloutBundleActivities(env.client),
     listFleet: async () => inventory,
     fakeApply: async (c: { cluster: string; at: number; manifests: unknown[] }) => {
       const n = (attempts.get(c.cluster) ?? 0) + 1;
@@ -85,8 +88,10 @@ describe('fleetRollout', () => {
   it('soaks the canary before the rest, applies per-region overrides, and succeeds', async () => {
     const f = fleet();
     const input = { selector: { environments: ['dev'] }, plan: twoStages(), bundle, overrides: [{ selector: { regions: ['eu-west-1'] }, imageRegistry: 'eu.registry.example.com/acme', merge: { spec: { replicas: 5 } } }] };
-    const result = await withRollout(input, f.activities, (h) => h.result());
+    const { result, history } = await withRollout(input, f.activities, async (h) => ({ result: await h.result(), history: historyText(await h.fetchHistory()) }));
     expect(result).toMatchObject({ outcome: 'Succeeded', applied: ['c1', 'c2', 'c3', 'c4', 'c5'], rolledBack: [] });
+    // The manifests are in the rollout's history once (its input); children read them from there.
+    expect(history.split('docker.io/acme/web:2').length - 1).toBe(1);
     const canaryDone = f.applies[0]!.at + 5 * 60_000;
     for (const a of f.applies.slice(1)) expect(a.at - canaryDone).toBeGreaterThanOrEqual(HOUR);
     const eu = f.applies.find((a) => a.cluster === 'c5')!.manifests[0] as { spec: { replicas: number; template: { spec: { containers: { image: string }[] } } } };
@@ -153,5 +158,18 @@ describe('fleetRollout', () => {
     });
     expect(progress.outcome).toBe('Succeeded');
     expect(progress.audit).toEqual([expect.objectContaining({ action: 'approve', by: 'carol', detail: 'canary:after' })]);
+  });
+
+  it('refuses to read a bundle from a rollout that does not exist or now carries another revision', async () => {
+    const { loadRolloutBundle } = rolloutBundleActivities(env.client);
+    const missing = await loadRolloutBundle({ rollout: 'no-such-rollout', name: 'shop', revision: 'v2' }).catch((e: unknown) => e);
+    expect(classified(missing)).toMatchObject({ type: 'RolloutNotFound', nonRetryable: true, message: expect.stringContaining('rollout no-such-rollout does not exist') });
+
+    const f = fleet();
+    const reused = await withRollout({ selector: { environments: ['dev'] }, plan: twoStages({ soak: '0s' }), bundle }, f.activities, async (h) => {
+      await h.result();
+      return loadRolloutBundle({ rollout: h.workflowId, name: 'shop', revision: 'v1' }).catch((e: unknown) => e);
+    });
+    expect(classified(reused)).toMatchObject({ type: 'RolloutBundleChanged', nonRetryable: true, message: expect.stringContaining('now carries shop@v2, not shop@v1') });
   });
 });

@@ -94,4 +94,17 @@ describe('provisionCluster waiting on a provider', () => {
     });
     expect(looks).toHaveLength(1);
   });
+
+  it('keeps retrying a cloud call that fails transiently, past the ten attempts other calls get', async () => {
+    const { activities } = fakeActivities('flaky', { name: 'flaky', status: 'Failed', message: 'quota exceeded' });
+    let creates = 0;
+    activities.createCluster = async () => {
+      if (++creates <= 12) throw ApplicationFailure.retryable('The service is currently unavailable.', 'Transient');
+      return { name: 'flaky', providerId: 'fake://flaky', status: 'Creating' };
+    };
+    const { outcome } = await provision('flaky', activities);
+    // The create went through on its 13th attempt; what ended the provision is the provider's verdict.
+    expect(creates).toBe(13);
+    expect(failure(outcome)).toMatchObject({ type: 'ProviderFailed' });
+  });
 });
