@@ -2,7 +2,6 @@ import {
   allHandlersFinished,
   ApplicationFailure,
   ChildWorkflowCancellationType,
-  ChildWorkflowFailure,
   condition,
   continueAsNew,
   ParentClosePolicy,
@@ -26,10 +25,13 @@ import { decideRollout } from '../src/domain/rollout-engine.js';
 import { countRuns, newStagedState, type RunCounts } from '../src/domain/stage-operator.js';
 import { long } from './activity-profiles.js';
 import type { decommissionCluster } from './decommission-cluster.js';
-import { parseInput, rootFailure } from './operation-steps.js';
+import { parseInput } from './operation-steps.js';
 import { getDecommissionProgress } from './stage-messages.js';
-import { StageRunner, type RunOutcome } from './stage-runner.js';
+import { childFailureMessage, historyIsLong, StageRunner, type RunOutcome } from './stage-runner.js';
 
+
+/** Continue as new past this many events (each cluster costs about ten). */
+const MAX_HISTORY_EVENTS = 5_000;
 /** How a fleet decommission ended, when it did not fail; refused and excluded clusters are always listed. */
 export interface FleetDecommissionResult {
   outcome: 'Succeeded' | 'Aborted';
@@ -72,7 +74,7 @@ export async function fleetDecommission(input: FleetDecommissionRequest, carried
     operatorTimeoutMs: opts.approvalTimeout,
     run: (name, attempt) => decommissionOne(name, attempt),
     onProgress: (decision, now) => setCurrentDetails(decommissionDetails(decommissionProgress(r.state as FleetDecommissionState, decision, now), now)),
-    shouldContinueAsNew: () => workflowInfo().continueAsNewSuggested,
+    shouldContinueAsNew: () => historyIsLong(MAX_HISTORY_EVENTS),
   });
   runner = r;
   r.installOperatorHandlers();
@@ -116,12 +118,7 @@ export async function fleetDecommission(input: FleetDecommissionRequest, carried
 
 /** A failed child as the fleet records it: the child's own words. */
 function childFailure(name: string, err: unknown): RunOutcome {
-  if (err instanceof Error && err.name === 'WorkflowExecutionAlreadyStartedError') {
-    return { succeeded: false, message: `decommission/${name} is already running (started by someone else)` };
-  }
-  const top = err instanceof ChildWorkflowFailure && err.cause ? err.cause : err;
-  const message = top instanceof ApplicationFailure ? top.message : `decommission/${name} ended: ${rootFailure(err).message}`;
-  return { succeeded: false, message };
+  return { succeeded: false, message: childFailureMessage(`decommission/${name}`, err, 'started by someone else') };
 }
 
 function emptyState(reason: string): FleetDecommissionState {

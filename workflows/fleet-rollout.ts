@@ -2,7 +2,6 @@ import {
   allHandlersFinished,
   ApplicationFailure,
   ChildWorkflowCancellationType,
-  ChildWorkflowFailure,
   condition,
   continueAsNew,
   ParentClosePolicy,
@@ -27,10 +26,10 @@ import { countRuns, newStagedState, refuseAction, type RunCounts } from '../src/
 import { waveDetails } from '../src/domain/upgrade-wave.js';
 import type { applyBundleToCluster } from './apply-bundle.js';
 import { long } from './activity-profiles.js';
-import { parseInput, rootFailure } from './operation-steps.js';
+import { parseInput } from './operation-steps.js';
 import type { rollbackBundle } from './rollback-bundle.js';
 import { abortRollout, getRolloutProgress } from './stage-messages.js';
-import { StageRunner, type RunOutcome } from './stage-runner.js';
+import { childFailureMessage, historyIsLong, StageRunner, type RunOutcome } from './stage-runner.js';
 
 /** How a rollout ended, when it did not fail. */
 export interface FleetRolloutResult {
@@ -40,13 +39,6 @@ export interface FleetRolloutResult {
   applied: string[];
   rolledBack: string[];
 }
-
-/**
- * Continue as new past this much history: a history well under the 4 MB gRPC message size
- * stays easy to fetch, replay and export. Children carry a reference to the bundle, so it is
- * the events that count, not the bytes, unless the overrides are large.
- */
-const MAX_HISTORY_BYTES = 2 * 1024 * 1024;
 
 /** Rollbacks running at once. */
 const ROLLBACK_CONCURRENCY = 10;
@@ -102,8 +94,7 @@ export async function fleetRollout(input: FleetRolloutInput, carried?: RolloutSt
     onBreach: opts.onBreach === 'rollback' ? 'end' : 'wait',
     run: (name) => applyOne(name),
     onProgress: (d, now) => setCurrentDetails(waveDetails(rolloutProgress(r.state as RolloutState, d, now), now)),
-    shouldContinueAsNew: () =>
-      workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > opts.maxHistoryEvents || workflowInfo().historySize > MAX_HISTORY_BYTES,
+    shouldContinueAsNew: () => historyIsLong(opts.maxHistoryEvents),
   });
   runner = r;
   r.installOperatorHandlers();
@@ -145,7 +136,7 @@ export async function fleetRollout(input: FleetRolloutInput, carried?: RolloutSt
       const c = result.counts;
       return { succeeded: true, message: `applied: ${c.created} created, ${c.configured} configured, ${c.unchanged} unchanged, ${c.pruned} pruned` };
     } catch (err) {
-      return { succeeded: false, message: failureMessage(name, err) };
+      return { succeeded: false, message: childFailureMessage(`${rolloutId}/apply/${name}`, err, 'another rollout with this id') };
     }
   }
 
@@ -191,18 +182,11 @@ async function rollBack(s: RolloutState, rolloutId: string, requestedBy: string 
           const done = await child.result();
           s.rollback![name] = { status: 'Succeeded', ...(done.to ? { to: done.to } : {}), message: done.to ? `back to ${done.to}` : 'bundle removed' };
         } catch (err) {
-          s.rollback![name] = { status: 'Failed', message: failureMessage(name, err) };
+          s.rollback![name] = { status: 'Failed', message: childFailureMessage(`${rolloutId}/rollback/${name}`, err, 'an earlier rollback') };
         }
       }),
     );
   }
-}
-
-/** A failed child in its own words. */
-function failureMessage(name: string, err: unknown): string {
-  if (err instanceof Error && err.name === 'WorkflowExecutionAlreadyStartedError') return `an operation on ${name} with this id is already running`;
-  const top = err instanceof ChildWorkflowFailure && err.cause ? err.cause : err;
-  return top instanceof ApplicationFailure ? top.message : rootFailure(err).message;
 }
 
 function emptyRollout(bundle: { name: string; revision: string }): RolloutState {

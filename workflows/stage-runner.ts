@@ -1,5 +1,5 @@
 import type { UpdateDefinition } from '@temporalio/common';
-import { ApplicationFailure, condition, setHandler, sleep } from '@temporalio/workflow';
+import { ApplicationFailure, ChildWorkflowFailure, condition, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import type { z } from 'zod';
 import { formatDuration } from '../src/domain/durations.js';
 import { decideRollout, type Decision } from '../src/domain/rollout-engine.js';
@@ -18,7 +18,7 @@ import {
   type OperatorAction,
   type StagedState,
 } from '../src/domain/stage-operator.js';
-import { parseInput } from './operation-steps.js';
+import { parseInput, rootFailure } from './operation-steps.js';
 
 export type { Admission };
 import { abortOperation, approveGate, pauseOperation, resumeOperation, retryFailed, skipCluster } from './stage-messages.js';
@@ -66,6 +66,22 @@ const iso = () => new Date().toISOString();
 
 /** Children started in one workflow task, at most. */
 const MAX_STARTS_PER_TASK = 25;
+
+/** History size past which a staged operation continues as new: well under the 4 MB gRPC message limit, so it stays easy to fetch and replay. */
+const MAX_HISTORY_BYTES = 2 * 1024 * 1024;
+
+/** Whether the history is long enough to continue as new: Temporal suggests it, or it passed `maxEvents` or 2 MB. */
+export function historyIsLong(maxEvents: number): boolean {
+  const info = workflowInfo();
+  return info.continueAsNewSuggested || info.historyLength > maxEvents || info.historySize > MAX_HISTORY_BYTES;
+}
+
+/** A failed child in its own words; `busy` says who else may be running a child of that id. */
+export function childFailureMessage(childId: string, err: unknown, busy: string): string {
+  if (err instanceof Error && err.name === 'WorkflowExecutionAlreadyStartedError') return `${childId} is already running (${busy})`;
+  const top = err instanceof ChildWorkflowFailure && err.cause ? err.cause : err;
+  return top instanceof ApplicationFailure ? top.message : `${childId} ended: ${rootFailure(err).message}`;
+}
 
 /** Runs a staged operation over `state` (mutated in place as `runner.state`). */
 export class StageRunner {

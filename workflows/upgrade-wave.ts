@@ -27,9 +27,9 @@ import {
   type WaveState,
 } from '../src/domain/upgrade-wave.js';
 import { long } from './activity-profiles.js';
-import { parseInput, rootFailure } from './operation-steps.js';
+import { parseInput } from './operation-steps.js';
 import { getWaveProgress } from './stage-messages.js';
-import { StageRunner, type RunOutcome } from './stage-runner.js';
+import { childFailureMessage, historyIsLong, StageRunner, type RunOutcome } from './stage-runner.js';
 import type { upgradeCluster } from './upgrade-cluster.js';
 
 /** How a wave ended, when it did not fail. */
@@ -72,7 +72,7 @@ export async function upgradeWave(input: UpgradeWaveInput, carried?: WaveState):
     admit: (name, now) => admitUpgrade(initial.upgrades[name], now),
     run: (name, attempt) => upgradeOne(name, attempt),
     onProgress: (decision, now) => setCurrentDetails(waveDetails(waveProgress(r.state as WaveState, decision, now), now)),
-    shouldContinueAsNew: () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > opts.maxHistoryEvents,
+    shouldContinueAsNew: () => historyIsLong(opts.maxHistoryEvents),
   });
   runner = r;
   r.installOperatorHandlers();
@@ -124,15 +124,12 @@ async function planWave(opts: UpgradeWaveOptions): Promise<WaveState> {
 
 /** A failed child as the wave records it: the child's own words; a post-upgrade failure halts. */
 function childFailure(name: string, err: unknown): RunOutcome {
-  if (err instanceof Error && err.name === 'WorkflowExecutionAlreadyStartedError') {
-    return { succeeded: false, message: `upgrade/${name} is already running (a manual upgrade or another wave)` };
-  }
+  const message = childFailureMessage(`upgrade/${name}`, err, 'a manual upgrade or another wave');
   const top = err instanceof ChildWorkflowFailure && err.cause ? err.cause : err;
   let halts = false;
   for (let e: unknown = top; e instanceof TemporalFailure; e = e.cause) {
     if (e instanceof ApplicationFailure && e.type === POST_UPGRADE_FAILURE) halts = true;
   }
-  const message = top instanceof ApplicationFailure ? top.message : `upgrade/${name} ended: ${rootFailure(err).message}`;
   return { succeeded: false, message, ...(halts ? { halts } : {}) };
 }
 
