@@ -1,24 +1,10 @@
 import { setCurrentDetails } from '@temporalio/workflow';
-import { z } from 'zod';
-import { BundleNameSchema } from '../src/domain/bundle.js';
 import { withBundleRolledBack } from '../src/domain/cluster-bundles.js';
-import { ClusterNameSchema } from '../src/domain/cluster-spec.js';
 import { rollbackTarget } from '../src/domain/fleet-rollout.js';
+import { RollbackBundleInputSchema, type RollbackBundleInput } from '../src/domain/operations.js';
 import type { ClusterTarget } from '../activities/index.js';
 import { long, quick } from './activity-profiles.js';
 import { OperationReporter, operationFailure, parseInput } from './operation-steps.js';
-
-const RollbackInputSchema = z
-  .object({
-    cluster: ClusterNameSchema,
-    bundle: BundleNameSchema,
-    /** The revision being undone. */
-    revision: z.string().min(1),
-    requestedBy: z.string().max(200).optional(),
-    reason: z.string().max(500).optional(),
-  })
-  .strict();
-export type RollbackBundleInput = z.input<typeof RollbackInputSchema>;
 
 export interface RollbackBundleResult {
   cluster: string;
@@ -33,7 +19,7 @@ export interface RollbackBundleResult {
  * removed. The cluster entity records the outcome.
  */
 export async function rollbackBundle(input: RollbackBundleInput): Promise<RollbackBundleResult> {
-  const { cluster, bundle, revision, requestedBy, reason } = parseInput(RollbackInputSchema, input, 'rollback request');
+  const { cluster, bundle, revision, requestedBy, reason } = parseInput(RollbackBundleInputSchema, input, 'rollback request');
   setCurrentDetails(`roll back ${bundle}@${revision} on ${cluster}: claiming the cluster`);
   const report = new OperationReporter(cluster, 'apply');
   const state = await quick

@@ -25,6 +25,19 @@ export const DecommissionInputSchema = z
   .refine((v) => !v.force || !!v.reason?.trim(), { message: 'a forced decommission needs a reason', path: ['reason'] });
 export type DecommissionInput = z.input<typeof DecommissionInputSchema>;
 
+/** Input of rollbackBundle: undo one revision of a bundle on one cluster. */
+export const RollbackBundleInputSchema = z
+  .object({
+    cluster: ClusterNameSchema,
+    bundle: BundleNameSchema,
+    /** The revision being undone. */
+    revision: z.string().min(1, 'must not be empty'),
+    requestedBy: z.string().max(200).optional(),
+    reason: z.string().max(500).optional(),
+  })
+  .strict();
+export type RollbackBundleInput = z.input<typeof RollbackBundleInputSchema>;
+
 export interface PollPlan {
   /** First wait between two looks; it doubles up to maxIntervalMs. */
   intervalMs: number;

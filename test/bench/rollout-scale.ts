@@ -4,8 +4,9 @@
 // rollout continued through, events and bytes of each run's history, the progress query's
 // latency and size. Not the time-skipping server: it reports no history size, and its time
 // stops skipping for children once their parent continued as new (sdk-java#1540).
-//   node --import tsx test/bench/rollout-scale.ts [clusters] [bundleKiB]
+//   node --import tsx test/bench/rollout-scale.ts [clusters] [bundleKiB] [maxConcurrency]
 import { fileURLToPath } from 'node:url';
+import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { rolloutBundleActivities } from '../../activities/rollout-bundle.js';
@@ -15,6 +16,7 @@ import { cluster } from '../helpers/cluster-summaries.js';
 
 const n = Number(process.argv[2] ?? 1000);
 const kib = Number(process.argv[3] ?? 50);
+const concurrency = Number(process.argv[4] ?? 50);
 Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } } });
 const env = await TestWorkflowEnvironment.createLocal({ server: { executable: { type: 'existing-path', path: new Toolchain().temporal } } });
 try {
@@ -35,7 +37,7 @@ try {
     const h = await env.client.workflow.start('fleetRollout', {
       workflowId: 'scale',
       taskQueue: 'scale',
-      args: [{ selector: {}, plan: { generate: { canary: 1, steps: ['10%', '50%', '100%'], canaryApproval: 'none' } }, bundle: { name: 'shop', revision: 'v2', manifests } }],
+      args: [{ selector: {}, plan: { generate: { canary: 1, steps: ['10%', '50%', '100%'], canaryApproval: 'none', maxConcurrency: concurrency } }, bundle: { name: 'shop', revision: 'v2', manifests } }],
     });
     const done = h.result();
     let finished = false;
@@ -55,12 +57,14 @@ try {
     for (let runId: string | undefined = h.firstExecutionRunId; runId; ) {
       const history: Awaited<ReturnType<typeof h.fetchHistory>> = await env.client.workflow.getHandle('scale', runId).fetchHistory();
       const events = history.events ?? [];
-      runs.push({ events: events.length, mb: Math.round(Buffer.byteLength(JSON.stringify(history)) / 1e5) / 10 });
+      // Bytes as the server counts them: the encoded protobuf, not its JSON rendering.
+      runs.push({ events: events.length, mb: Math.round(temporal.api.history.v1.History.encode(history).finish().length / 1e5) / 10 });
       runId = events[events.length - 1]?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
     }
     queries.sort((a, b) => a - b);
     console.log(JSON.stringify({
       clusters: n,
+      maxConcurrency: concurrency,
       bundleKiB: Math.round(JSON.stringify(manifests).length / 1024),
       applied: (result as { applied: string[] }).applied.length,
       runs,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { gkeError, GrpcCode, tokenError } from '../../src/providers/gke/errors.js';
-import { isRelease, keyLabelValue, kubernetesRelease, resourceLabels, toProviderChange, toProviderCluster } from '../../src/providers/gke/mapping.js';
+import { clusterStatus, isRelease, keyLabelValue, kubernetesRelease, nodePoolStatus, resourceLabels, toProviderChange, toProviderCluster } from '../../src/providers/gke/mapping.js';
 
 /** What google-gax throws: a GoogleError with the numeric gRPC code and the server's details. */
 const googleError = (code: number, details: string) => Object.assign(new Error(`${code} ${details}`), { code, details });
@@ -51,6 +51,23 @@ describe('GKE error classification', () => {
 });
 
 describe('GKE mapping', () => {
+  it.each([
+    ['PROVISIONING', 'Creating', 'Creating'],
+    ['RUNNING', 'Running', 'Running'],
+    ['RECONCILING', 'Updating', 'Updating'],
+    ['STOPPING', 'Deleting', 'Deleting'],
+    ['ERROR', 'Failed', 'Failed'],
+    ['STATUS_UNSPECIFIED', 'Creating', 'Creating'],
+  ])('maps status %s to %s for a cluster and %s for a node pool', (status, cluster, pool) => {
+    expect(clusterStatus(status)).toBe(cluster);
+    expect(nodePoolStatus(status)).toBe(pool);
+  });
+
+  it('keeps a DEGRADED cluster and a RUNNING_WITH_ERROR node pool Running: they still serve', () => {
+    expect(clusterStatus('DEGRADED')).toBe('Running');
+    expect(nodePoolStatus('RUNNING_WITH_ERROR')).toBe('Running');
+  });
+
   it('marks a cluster with a label derived from the idempotency key, and labels in GKE syntax', () => {
     const labels = resourceLabels({ team: 'Web', 'example.com/owner': 'a.b', '9lives': 'x' }, 'provision/web-1/create');
     expect(labels).toEqual({ team: 'web', example_com_owner: 'a_b', l_9lives: 'x', 'fleetflow-key': keyLabelValue('provision/web-1/create') });

@@ -57,38 +57,26 @@ function enumName(values: Record<string | number, string | number>, v: unknown):
   return typeof v === 'string' ? v : 'STATUS_UNSPECIFIED';
 }
 
-/** GKE cluster status -> contract status. DEGRADED still serves: Running, with the reason. */
+/**
+ * GKE cluster and node pool statuses -> contract status. DEGRADED (a cluster) and
+ * RUNNING_WITH_ERROR (a pool) still serve: Running, with the reason in the message.
+ * PROVISIONING and STATUS_UNSPECIFIED are Creating.
+ */
+const STATUSES: Record<string, ProviderClusterStatus> = {
+  RUNNING: 'Running',
+  DEGRADED: 'Running',
+  RUNNING_WITH_ERROR: 'Running',
+  RECONCILING: 'Updating',
+  STOPPING: 'Deleting',
+  ERROR: 'Failed',
+};
+
 export function clusterStatus(status: unknown): ProviderClusterStatus {
-  switch (enumName(v1.Cluster.Status as unknown as Record<string, string>, status)) {
-    case 'RUNNING':
-    case 'DEGRADED':
-      return 'Running';
-    case 'RECONCILING':
-      return 'Updating';
-    case 'STOPPING':
-      return 'Deleting';
-    case 'ERROR':
-      return 'Failed';
-    default:
-      return 'Creating'; // PROVISIONING and STATUS_UNSPECIFIED
-  }
+  return STATUSES[enumName(v1.Cluster.Status as unknown as Record<string, string>, status)] ?? 'Creating';
 }
 
-/** GKE node pool status -> contract status. RUNNING_WITH_ERROR still runs nodes: Running. */
 export function nodePoolStatus(status: unknown): ProviderClusterStatus {
-  switch (enumName(v1.NodePool.Status as unknown as Record<string, string>, status)) {
-    case 'RUNNING':
-    case 'RUNNING_WITH_ERROR':
-      return 'Running';
-    case 'RECONCILING':
-      return 'Updating';
-    case 'STOPPING':
-      return 'Deleting';
-    case 'ERROR':
-      return 'Failed';
-    default:
-      return 'Creating';
-  }
+  return STATUSES[enumName(v1.NodePool.Status as unknown as Record<string, string>, status)] ?? 'Creating';
 }
 
 /** "1.35.4-gke.1000" -> "1.35.4": the Kubernetes release, as the contract reports versions. */
