@@ -6,7 +6,7 @@
 // stops skipping for children once their parent continued as new (sdk-java#1540).
 //   node --import tsx test/bench/rollout-scale.ts [clusters] [bundleKiB] [maxConcurrency]
 import { fileURLToPath } from 'node:url';
-import { temporal } from '@temporalio/proto';
+import proto from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { rolloutBundleActivities } from '../../activities/rollout-bundle.js';
@@ -58,7 +58,7 @@ try {
       const history: Awaited<ReturnType<typeof h.fetchHistory>> = await env.client.workflow.getHandle('scale', runId).fetchHistory();
       const events = history.events ?? [];
       // Bytes as the server counts them: the encoded protobuf, not its JSON rendering.
-      runs.push({ events: events.length, mb: Math.round(temporal.api.history.v1.History.encode(history).finish().length / 1e5) / 10 });
+      runs.push({ events: events.length, mb: Math.round(proto.temporal.api.history.v1.History.encode(history).finish().length / 1e5) / 10 });
       runId = events[events.length - 1]?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
     }
     queries.sort((a, b) => a - b);

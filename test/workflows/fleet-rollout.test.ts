@@ -160,6 +160,28 @@ describe('fleetRollout', () => {
     expect(progress.audit).toEqual([expect.objectContaining({ action: 'approve', by: 'carol', detail: 'canary:after' })]);
   });
 
+  it('continues as new on a long history, and clusters started after it still get their bundle and overrides', async () => {
+    const f = fleet(() => ({ ok: true, minutes: 0 }));
+    const many = Array.from({ length: 120 }, (_, i) => cluster(`m${String(i).padStart(3, '0')}`, { environment: 'dev', region: i % 2 ? 'eu-west-1' : 'us-east-1' }));
+    const input = {
+      selector: { environments: ['dev'] },
+      plan: { generate: { canary: 1, steps: ['100%'], canaryApproval: 'none' as const, maxConcurrency: 10 } },
+      bundle,
+      overrides: [{ selector: { regions: ['eu-west-1'] }, merge: { spec: { replicas: 5 } } }],
+      maxHistoryEvents: 300,
+    };
+    const { result, firstRun } = await withRollout(input, { ...f.activities, listFleet: async () => many }, async (h) => ({
+      result: await h.result(),
+      firstRun: await env.client.workflow.getHandle(h.workflowId, h.firstExecutionRunId).fetchHistory(),
+    }));
+    expect(result).toMatchObject({ outcome: 'Succeeded', counts: { Succeeded: 120, total: 120 } });
+    expect(firstRun.events!.at(-1)!.workflowExecutionContinuedAsNewEventAttributes).toBeTruthy();
+    expect(f.applies.map((a) => a.cluster).sort()).toEqual(many.map((c) => c.name));
+    for (const [i, a] of [...f.applies].sort((x, y) => x.cluster.localeCompare(y.cluster)).entries()) {
+      expect((a.manifests[0] as { spec: { replicas: number } }).spec.replicas).toBe(i % 2 ? 5 : 2);
+    }
+  });
+
   it('refuses to read a bundle from a rollout that does not exist or now carries another revision', async () => {
     const { loadRolloutBundle } = rolloutBundleActivities(env.client);
     const missing = await loadRolloutBundle({ rollout: 'no-such-rollout', name: 'shop', revision: 'v2' }).catch((e: unknown) => e);
