@@ -73,7 +73,7 @@ export async function fleetDecommission(input: FleetDecommissionRequest, carried
   const r = new StageRunner(initial, {
     operatorTimeoutMs: opts.approvalTimeout,
     run: (name, attempt) => decommissionOne(name, attempt),
-    onProgress: (decision, now) => setCurrentDetails(decommissionDetails(decommissionProgress(r.state as FleetDecommissionState, decision, now), now)),
+    onProgress: (decision, now) => setCurrentDetails(decommissionDetails(decommissionProgress(r.state as FleetDecommissionState, decision, now, false), now)),
     shouldContinueAsNew: () => historyIsLong(MAX_HISTORY_EVENTS),
   });
   runner = r;

@@ -93,7 +93,7 @@ export async function fleetRollout(input: FleetRolloutInput, carried?: RolloutSt
     operatorTimeoutMs: opts.approvalTimeout,
     onBreach: opts.onBreach === 'rollback' ? 'end' : 'wait',
     run: (name) => applyOne(name),
-    onProgress: (d, now) => setCurrentDetails(waveDetails(rolloutProgress(r.state as RolloutState, d, now), now)),
+    onProgress: (d, now) => setCurrentDetails(waveDetails(rolloutProgress(r.state as RolloutState, d, now, false), now)),
     shouldContinueAsNew: () => historyIsLong(opts.maxHistoryEvents),
   });
   runner = r;

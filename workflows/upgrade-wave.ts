@@ -71,7 +71,7 @@ export async function upgradeWave(input: UpgradeWaveInput, carried?: WaveState):
     operatorTimeoutMs: opts.approvalTimeout,
     admit: (name, now) => admitUpgrade(initial.upgrades[name], now),
     run: (name, attempt) => upgradeOne(name, attempt),
-    onProgress: (decision, now) => setCurrentDetails(waveDetails(waveProgress(r.state as WaveState, decision, now), now)),
+    onProgress: (decision, now) => setCurrentDetails(waveDetails(waveProgress(r.state as WaveState, decision, now, false), now)),
     shouldContinueAsNew: () => historyIsLong(opts.maxHistoryEvents),
   });
   runner = r;

@@ -115,11 +115,11 @@ export interface DecommissionProgress {
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
 
 /** The progress of a fleet decommission at `now`, from its state and the engine's decision. */
-export function decommissionProgress(s: FleetDecommissionState, d: Decision, now: number): DecommissionProgress {
+export function decommissionProgress(s: FleetDecommissionState, d: Decision, now: number, perCluster = true): DecommissionProgress {
   let summary = s.final?.message ?? describeDecision(d, now);
   if (!s.final && d.waitingFor === 'approval') summary = `waiting for approval of ${d.gate}: ${s.approvalReasons.join('; ')}`;
   else if (!s.final && d.outcome === 'Failed') summary = `${summary}; waiting for the operator to retry the failed clusters, skip them, or abort`;
-  const clusters = s.stages.flatMap((st) =>
+  const clusters = !perCluster ? [] : s.stages.flatMap((st) =>
     st.clusters.map((name): DecommissionClusterProgress => {
       const run = s.runs[name] ?? { status: 'Pending', attempts: 0 };
       return {

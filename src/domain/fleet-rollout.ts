@@ -91,13 +91,13 @@ export function rollbackTarget(record: AppliedBundleRecord | undefined, revision
 }
 
 /** The progress of a rollout at `now`. Pure. */
-export function rolloutProgress(s: RolloutState, d: Decision, now: number): RolloutProgress {
+export function rolloutProgress(s: RolloutState, d: Decision, now: number, perCluster = true): RolloutProgress {
   // The wave display fits: "from -> to" becomes "-> revision" per cluster.
-  const upgrades = Object.fromEntries(
+  const upgrades = !perCluster ? {} : Object.fromEntries(
     Object.keys(s.runs).map((name) => [name, { name, environment: s.environments[name] ?? '', from: '', to: s.bundle.revision }]),
   );
   const wave = { ...s, upgrades } as unknown as WaveState;
-  const p = waveProgress(wave, d, now);
+  const p = waveProgress(wave, d, now, perCluster);
   const rolled = s.rollback ? Object.values(s.rollback) : [];
   const summary = s.rollback && !s.final
     ? `rolling back: ${rolled.filter((r) => r.status !== 'Running').length} of ${rolled.length} clusters done`

@@ -81,14 +81,15 @@ const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date
 const OPERATOR_CHOICES = 'retry the failed clusters, skip them, or abort';
 
 /** The progress of a wave at `now`, from its state and the engine's decision. Pure. */
-export function waveProgress(s: WaveState, d: Decision, now: number): WaveProgress {
+/** Progress of a wave; `perCluster: false` leaves out the per-cluster list (the current details need only counts). */
+export function waveProgress(s: WaveState, d: Decision, now: number, perCluster = true): WaveProgress {
   const halt = haltOf(s);
   const stageOf = new Map(s.stages.flatMap((st) => st.clusters.map((c) => [c, st.name] as const)));
   let summary = describeDecision(d, now);
   if (halt) summary = `halted: ${halt.cluster} failed after its control plane was upgraded; waiting for the operator to ${OPERATOR_CHOICES}`;
   else if (d.outcome === 'Failed') summary = `${summary}; waiting for the operator to ${OPERATOR_CHOICES}`;
   if (s.final) summary = s.final.message;
-  const clusters = s.stages.flatMap((st) =>
+  const clusters = !perCluster ? [] : s.stages.flatMap((st) =>
     st.clusters.map((name): WaveClusterProgress => {
       const run = s.runs[name] ?? { status: 'Pending', attempts: 0 };
       const u = s.upgrades[name];
