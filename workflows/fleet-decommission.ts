@@ -29,9 +29,9 @@ import { parseInput } from './operation-steps.js';
 import { getDecommissionProgress } from './stage-messages.js';
 import { childFailureMessage, historyIsLong, StageRunner, type RunOutcome } from './stage-runner.js';
 
-
-/** Continue as new past this many events (each cluster costs about ten). */
+/** Continue as new past this many events (each cluster costs a few). */
 const MAX_HISTORY_EVENTS = 5_000;
+
 /** How a fleet decommission ended, when it did not fail; refused and excluded clusters are always listed. */
 export interface FleetDecommissionResult {
   outcome: 'Succeeded' | 'Aborted';
