@@ -27,7 +27,7 @@ const { maximumAttempts: _, ...unbounded } = quickCall.retry!;
 const cloudCall: ActivityOptions = {
   startToCloseTimeout: '60 seconds',
   scheduleToCloseTimeout: '20 minutes',
-  retry: { ...unbounded, maximumInterval: '60 seconds' },
+  retry: unbounded,
 };
 
 /** Work that may take minutes (applying a bundle, stopping processes); heartbeats prove progress. */

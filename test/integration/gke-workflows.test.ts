@@ -151,7 +151,9 @@ describe('GKE clusters through the workflows', () => {
     // The run really was faulty (numbers vary with timing; printed for the record).
     console.info(`faults injected: ${JSON.stringify(fake.faults.injected)} over ${fake.calls.length - callsBefore} calls; connections reset: ${fake.connectionsDropped}`);
     expect(fake.faults.total).toBeGreaterThan(5);
-  });
+    // Provision, upgrade and decommission of two clusters through 30% faults: 2-4 minutes,
+    // since a retried cloud call backs off up to 30 s.
+  }, 480_000);
 
   it('fails an unsupported version at once, non-retryable, naming the cluster', async () => {
     const createsBefore = fake.calls.filter((c) => c === 'CreateCluster').length;
