@@ -65,7 +65,9 @@ export async function fleetDecommission(input: FleetDecommissionRequest, carried
   setHandler(getDecommissionProgress, () => {
     const state = (runner?.state ?? carried ?? emptyState(opts.reason)) as FleetDecommissionState;
     const now = Date.now();
-    return decommissionProgress(state, decideRollout({ stages: state.stages, runs: state.runs, operator: state.operator, now }), now);
+    const progress = decommissionProgress(state, decideRollout({ stages: state.stages, runs: state.runs, operator: state.operator, now }), now);
+    // Before the plan exists, "no stages" would read as done.
+    return runner || carried ? progress : { ...progress, outcome: 'InProgress', summary: `planning: reading the fleet (reason: ${opts.reason})` };
   }, { description: 'The approval gate and why, per-cluster status, refused (protected) and excluded clusters, and the audit log' });
 
   setCurrentDetails(carried ? `continuing (generation ${carried.generation})` : `planning: reading the fleet (reason: ${opts.reason})`);

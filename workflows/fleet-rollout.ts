@@ -64,7 +64,9 @@ export async function fleetRollout(input: FleetRolloutInput, carried?: RolloutSt
   setHandler(getRolloutProgress, () => {
     const s = current() ?? emptyRollout(opts.bundle);
     const now = Date.now();
-    return rolloutProgress(s, decideRollout({ stages: s.stages, runs: s.runs, operator: s.operator, now }), now);
+    const progress = rolloutProgress(s, decideRollout({ stages: s.stages, runs: s.runs, operator: s.operator, now }), now);
+    // Before the plan exists, "no stages" would read as done.
+    return current() ? progress : { ...progress, outcome: 'InProgress', summary: 'planning: reading the fleet' };
   }, { description: 'Per-stage and per-cluster status, gates, the audit log and any rollback' });
 
   setCurrentDetails(carried ? `continuing (generation ${carried.generation})` : 'planning: reading the fleet');

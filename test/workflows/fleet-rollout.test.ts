@@ -182,6 +182,24 @@ describe('fleetRollout', () => {
     }
   });
 
+  it('says it is planning, not done, while it still reads the fleet', async () => {
+    const f = fleet();
+    let release!: () => void;
+    const listed = new Promise<void>((r) => (release = r));
+    const listFleet = async () => {
+      await listed;
+      return inventory;
+    };
+    const { early, result } = await withRollout({ selector: { environments: ['dev'] }, plan: twoStages({ soak: '0s' }), bundle }, { ...f.activities, listFleet }, async (h) => {
+      let early: RolloutProgress | undefined;
+      for (let i = 0; i < 50 && !early; i++) early = await h.query(getRolloutProgress).catch(() => undefined);
+      release();
+      return { early, result: await h.result() };
+    });
+    expect(early).toMatchObject({ outcome: 'InProgress', summary: 'planning: reading the fleet' });
+    expect(result.outcome).toBe('Succeeded');
+  });
+
   it('refuses to read a bundle from a rollout that does not exist or now carries another revision', async () => {
     const { loadRolloutBundle } = rolloutBundleActivities(env.client);
     const missing = await loadRolloutBundle({ rollout: 'no-such-rollout', name: 'shop', revision: 'v2' }).catch((e: unknown) => e);
