@@ -2,20 +2,16 @@
 // upgradeCluster stubbed (test/workflows/upgrade-wave-workflows.ts): how many runs the wave
 // continued through, the largest history of any run, the progress query's latency and size.
 //   node --import tsx test/bench/wave-scale.ts [clusters] [concurrency] [maxHistoryEvents]
-import { fileURLToPath } from 'node:url';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
-import { Toolchain } from '../../src/toolchain.js';
+import { Worker } from '@temporalio/worker';
 import { getWaveProgress } from '../../workflows/stage-messages.js';
 import { cluster } from '../helpers/cluster-summaries.js';
+import { timeSkipping } from '../helpers/time-skipping.js';
 
 const n = Number(process.argv[2] ?? 1000);
 const concurrency = Number(process.argv[3] ?? 50);
 const maxHistoryEvents = Number(process.argv[4] ?? 5000);
-Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } } });
-const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: new Toolchain().temporalTestServer } } });
+const { env, workflowBundle } = await timeSkipping(new URL('../workflows/upgrade-wave-workflows.ts', import.meta.url));
 try {
-  const workflowBundle = await bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('../workflows/upgrade-wave-workflows.ts', import.meta.url)), logger: new DefaultLogger('ERROR') });
   const envs = ['dev', 'staging', 'prod'];
   const inventory = Array.from({ length: n }, (_, i) => cluster(`c${String(i).padStart(4, '0')}`, { environment: envs[i % 3]! }));
   const activities = { listFleet: async () => inventory, fakeUpgrade: async () => ({ ok: true, minutes: 20 }) };

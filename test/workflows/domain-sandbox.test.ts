@@ -1,9 +1,8 @@
-import { fileURLToPath } from 'node:url';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker, type WorkflowBundle } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Toolchain } from '../../src/toolchain.js';
 import { cluster } from '../helpers/cluster-summaries.js';
+import { timeSkipping } from '../helpers/time-skipping.js';
 import { planningProbe, type PlanningProbeInput } from './domain-sandbox-workflows.js';
 
 // The planning code is pure and meant to be imported by workflows: this proves it bundles
@@ -12,14 +11,7 @@ let env: TestWorkflowEnvironment;
 let workflowBundle: WorkflowBundle;
 
 beforeAll(async () => {
-  Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } } });
-  env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: new Toolchain().temporalTestServer } },
-  });
-  workflowBundle = await bundleWorkflowCode({
-    workflowsPath: fileURLToPath(new URL('./domain-sandbox-workflows.ts', import.meta.url)),
-    logger: new DefaultLogger('ERROR'),
-  });
+  ({ env, workflowBundle } = await timeSkipping(new URL('./domain-sandbox-workflows.ts', import.meta.url)));
 });
 afterAll(async () => {
   await env?.teardown();

@@ -1,15 +1,14 @@
-import { fileURLToPath } from 'node:url';
 import { WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker, type WorkflowBundle } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DecommissionProgress, FleetDecommissionRequest } from '../../src/domain/fleet-decommission-progress.js';
 import type { ClusterSummary } from '../../src/domain/fleet-selector.js';
-import { Toolchain } from '../../src/toolchain.js';
 import type { FleetDecommissionResult } from '../../workflows/fleet-decommission.js';
 import { abortOperation, approveGate, getDecommissionProgress, skipCluster } from '../../workflows/stage-messages.js';
 import { cluster } from '../helpers/cluster-summaries.js';
+import { timeSkipping } from '../helpers/time-skipping.js';
 import type { DecommissionCall, FakeDecommission } from './fleet-decommission-workflows.js';
 
 // fleetDecommission on the time-skipping test server: a day-long approval wait passes in
@@ -18,14 +17,7 @@ let env: TestWorkflowEnvironment;
 let workflowBundle: WorkflowBundle;
 
 beforeAll(async () => {
-  Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } } });
-  env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: new Toolchain().temporalTestServer } },
-  });
-  workflowBundle = await bundleWorkflowCode({
-    workflowsPath: fileURLToPath(new URL('./fleet-decommission-workflows.ts', import.meta.url)),
-    logger: new DefaultLogger('ERROR'),
-  });
+  ({ env, workflowBundle } = await timeSkipping(new URL('./fleet-decommission-workflows.ts', import.meta.url)));
 });
 afterAll(async () => {
   await env?.teardown();

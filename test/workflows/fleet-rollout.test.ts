@@ -1,16 +1,15 @@
-import { fileURLToPath } from 'node:url';
 import { WorkflowFailedError, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker, type WorkflowBundle } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rolloutBundleActivities } from '../../activities/rollout-bundle.js';
 import type { ClusterSummary } from '../../src/domain/fleet-selector.js';
 import type { FleetRolloutInput, RolloutProgress } from '../../src/domain/fleet-rollout.js';
-import { Toolchain } from '../../src/toolchain.js';
 import type { FleetRolloutResult } from '../../workflows/fleet-rollout.js';
 import { abortRollout, approveGate, getRolloutProgress, retryFailed } from '../../workflows/stage-messages.js';
 import { cluster } from '../helpers/cluster-summaries.js';
+import { timeSkipping } from '../helpers/time-skipping.js';
 import { failureOf as classified, historyText } from '../helpers/history-text.js';
 import type { FakeApply } from './fleet-rollout-workflows.js';
 
@@ -19,9 +18,7 @@ import type { FakeApply } from './fleet-rollout-workflows.js';
 let env: TestWorkflowEnvironment;
 let workflowBundle: WorkflowBundle;
 beforeAll(async () => {
-  Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } } });
-  env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: new Toolchain().temporalTestServer } } });
-  workflowBundle = await bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('./fleet-rollout-workflows.ts', import.meta.url)), logger: new DefaultLogger('ERROR') });
+  ({ env, workflowBundle } = await timeSkipping(new URL('./fleet-rollout-workflows.ts', import.meta.url)));
 });
 afterAll(async () => {
   await env?.teardown();

@@ -1,8 +1,8 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes.js';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker, type WorkflowBundle } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FleetActivities } from '../../activities/index.js';
 import { newClusterState } from '../../src/domain/cluster-lifecycle.js';
@@ -10,24 +10,20 @@ import { ClusterSpecSchema } from '../../src/domain/cluster-spec.js';
 import { clusterEntityId } from '../../src/domain/inventory.js';
 import type { ProviderCluster } from '../../src/providers/types.js';
 import { ALL_SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes.js';
-import { Toolchain } from '../../src/toolchain.js';
 import { workflowsPath } from '../../workers/bundle.js';
+import { timeSkipping } from '../helpers/time-skipping.js';
 
 // The time-skipping test server (the installed binary) lets minutes of durable timers pass at once.
 let env: TestWorkflowEnvironment;
 let workflowBundle: WorkflowBundle;
 
 beforeAll(async () => {
-  Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } } });
-  env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: new Toolchain().temporalTestServer } },
-  });
+  ({ env, workflowBundle } = await timeSkipping(workflowsPath));
   // The cluster entity publishes the inventory search attributes, so they must exist here too.
   await env.connection.operatorService.addSearchAttributes({
     namespace: env.namespace ?? 'default',
     searchAttributes: Object.fromEntries(ALL_SEARCH_ATTRIBUTES.map((k) => [k.name, encodeSearchAttributeIndexedValueType(k.type)!])),
   });
-  workflowBundle = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('ERROR') });
 });
 afterAll(async () => {
   await env?.teardown();

@@ -1,16 +1,15 @@
-import { fileURLToPath } from 'node:url';
 import { WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker, type WorkflowBundle } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterSummary } from '../../src/domain/fleet-selector.js';
 import { isOpen, MaintenancePolicySchema, WEEKDAYS } from '../../src/domain/maintenance-window.js';
 import type { UpgradeWaveInput, WaveProgress } from '../../src/domain/upgrade-wave.js';
-import { Toolchain } from '../../src/toolchain.js';
 import { abortOperation, approveGate, getWaveProgress, pauseOperation, resumeOperation, retryFailed, skipCluster } from '../../workflows/stage-messages.js';
 import type { UpgradeWaveResult } from '../../workflows/upgrade-wave.js';
 import { cluster } from '../helpers/cluster-summaries.js';
+import { timeSkipping } from '../helpers/time-skipping.js';
 import type { FakePlan } from './upgrade-wave-workflows.js';
 
 // upgradeWave on the time-skipping test server: hours of soak and days of closed windows pass
@@ -19,14 +18,7 @@ let env: TestWorkflowEnvironment;
 let workflowBundle: WorkflowBundle;
 
 beforeAll(async () => {
-  Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } } });
-  env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: new Toolchain().temporalTestServer } },
-  });
-  workflowBundle = await bundleWorkflowCode({
-    workflowsPath: fileURLToPath(new URL('./upgrade-wave-workflows.ts', import.meta.url)),
-    logger: new DefaultLogger('ERROR'),
-  });
+  ({ env, workflowBundle } = await timeSkipping(new URL('./upgrade-wave-workflows.ts', import.meta.url)));
 });
 afterAll(async () => {
   await env?.teardown();

@@ -1,0 +1,17 @@
+import { fileURLToPath } from 'node:url';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundle } from '@temporalio/worker';
+import { Toolchain } from '../../src/toolchain.js';
+
+/**
+ * The time-skipping test server (the installed binary, never the SDK's download) and the
+ * workflow bundle built from `workflows` (a path or a file URL), with the SDK's logs at ERROR.
+ * Call once per test file (the runtime is per process); tear `env` down in afterAll.
+ */
+export async function timeSkipping(workflows: string | URL): Promise<{ env: TestWorkflowEnvironment; workflowBundle: WorkflowBundle }> {
+  Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } } });
+  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: new Toolchain().temporalTestServer } } });
+  const workflowsPath = workflows instanceof URL ? fileURLToPath(workflows) : workflows;
+  const workflowBundle = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('ERROR') });
+  return { env, workflowBundle };
+}
