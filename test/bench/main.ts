@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,9 +7,11 @@ import { Toolchain } from '../../src/toolchain.js';
 import { applyBench } from './apply-bench.js';
 
 /**
- * `npm run bench`: starts one local control plane, runs every benchmark case against it and
- * prints one line per case; the cluster is deleted whatever happens. BENCH_ROUNDS (default 5)
- * sets the rounds per case.
+ * `npm run bench`: starts one local control plane, runs every apply case against it and prints
+ * one line per case; the cluster is deleted whatever happens. BENCH_ROUNDS (default 5) sets the
+ * rounds per case. Then the fleet-scale cases (a 1,000-cluster rollout and upgrade wave, each in
+ * its own process because the Temporal runtime is per process) print their JSON figures;
+ * BENCH_SCALE=0 leaves them out.
  */
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
 const toolchain = new Toolchain();
@@ -31,6 +34,16 @@ try {
   await provider.create({ name: cluster, region: 'local', labels: {}, idempotencyKey: 'bench' });
   await provider.waitUntilRunning({ name: cluster, region: 'local' });
   for (const line of await applyBench(provider, toolchain, cluster, rounds, log)) console.log(line);
+  if (process.env.BENCH_SCALE !== '0') {
+    for (const [name, script, args] of [
+      ['rollout-1000', 'rollout-scale.ts', ['1000', '50', '50']],
+      ['wave-1000', 'wave-scale.ts', ['1000', '50']],
+    ] as const) {
+      log(`running ${name} ...`);
+      const out = execFileSync(process.execPath, ['--import', 'tsx', new URL(script, import.meta.url).pathname, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+      console.log(`${name}: ${out.trim().split('\n').at(-1)}`);
+    }
+  }
 } catch (e) {
   log(`bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
   process.exitCode = 1;
