@@ -5,6 +5,7 @@ import { loadConfig } from '../src/config.js';
 import { temporalConnectConfig } from '../src/temporal/connection.js';
 import { workflowsPath } from './bundle.js';
 import { buildProviders } from './providers.js';
+import { WORKER_TUNING } from './tuning.js';
 
 /** Runs a Fleetflow worker: every workflow and activity on one task queue, until SIGINT/SIGTERM. */
 async function main(): Promise<void> {
@@ -19,6 +20,7 @@ async function main(): Promise<void> {
     taskQueue: config.taskQueue,
     workflowsPath,
     activities: createActivities({ client, providers }),
+    ...WORKER_TUNING,
   });
   console.log(`fleetflow worker: namespace ${namespace}, task queue ${config.taskQueue}, data ${config.dataDir}`);
   await worker.run();

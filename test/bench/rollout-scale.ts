@@ -12,6 +12,7 @@ import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/
 import { rolloutBundleActivities } from '../../activities/rollout-bundle.js';
 import { Toolchain } from '../../src/toolchain.js';
 import { getRolloutProgress } from '../../workflows/stage-messages.js';
+import { WORKER_TUNING } from '../../workers/tuning.js';
 import { cluster } from '../helpers/cluster-summaries.js';
 
 const n = Number(process.argv[2] ?? 1000);
@@ -29,7 +30,7 @@ try {
     data: { blob: 'x'.repeat(2_000) },
   }));
   const activities = { ...rolloutBundleActivities(env.client), listFleet: async () => inventory, fakeApply: async () => ({ ok: true, minutes: 0 }), fakeRollback: async () => undefined };
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: 'scale', workflowBundle, activities, maxConcurrentWorkflowTaskExecutions: 50 });
+  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: 'scale', workflowBundle, activities, maxConcurrentWorkflowTaskExecutions: 50, ...WORKER_TUNING });
   const started = Date.now();
   const queries: number[] = [];
   let size = 0;

@@ -4,6 +4,7 @@
 //   node --import tsx test/bench/wave-scale.ts [clusters] [concurrency] [maxHistoryEvents]
 import { Worker } from '@temporalio/worker';
 import { getWaveProgress } from '../../workflows/stage-messages.js';
+import { WORKER_TUNING } from '../../workers/tuning.js';
 import { cluster } from '../helpers/cluster-summaries.js';
 import { timeSkipping } from '../helpers/time-skipping.js';
 
@@ -15,7 +16,7 @@ try {
   const envs = ['dev', 'staging', 'prod'];
   const inventory = Array.from({ length: n }, (_, i) => cluster(`c${String(i).padStart(4, '0')}`, { environment: envs[i % 3]! }));
   const activities = { listFleet: async () => inventory, fakeUpgrade: async () => ({ ok: true, minutes: 20 }) };
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: 'scale', workflowBundle, activities, maxConcurrentWorkflowTaskExecutions: 50 });
+  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: 'scale', workflowBundle, activities, maxConcurrentWorkflowTaskExecutions: 50, ...WORKER_TUNING });
   const started = Date.now();
   const queries: number[] = [];
   let size = 0;
