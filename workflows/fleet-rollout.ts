@@ -113,19 +113,21 @@ export async function fleetRollout(input: FleetRolloutInput, carried?: RolloutSt
     },
   });
 
-  async function overridesOfCluster(name: string) {
-    const chosen = (r.state as RolloutState).overridesOf;
-    if (chosen) return (chosen[name] ?? []).map((i) => opts.overrides[i]!);
-    // A state carried over by a run that predates overridesOf: read the cluster again.
-    const summary = inventory.get(name) ?? (await long.listFleet({ include: [name] }))[0];
+  /** A state carried over by a run that predates overridesOf: the cluster is read again. */
+  async function readOverrides(name: string) {
+    const [summary] = await long.listFleet({ include: [name] });
     return summary ? overridesFor(opts.overrides, summary) : [];
   }
 
   async function applyOne(name: string): Promise<RunOutcome> {
     const { bundle } = opts;
+    const chosen = (r.state as RolloutState).overridesOf;
+    // No await unless an activity is needed: the child must be started in the same turn as
+    // before, ahead of any timer this task also sets, or running rollouts fail to replay.
+    const overrides = chosen ? (chosen[name] ?? []).map((i) => opts.overrides[i]!) : await readOverrides(name);
     // The child reads the manifests from this workflow's input: a thousand copies of the bundle
     // in this history would force a continue-as-new every few dozen clusters.
-    const bundleFrom = { rollout: rolloutId, name: bundle.name, revision: bundle.revision, overrides: await overridesOfCluster(name) };
+    const bundleFrom = { rollout: rolloutId, name: bundle.name, revision: bundle.revision, overrides };
     try {
       const child = await startChild<typeof applyBundleToCluster>('applyBundleToCluster', {
         workflowId: `${rolloutId}/apply/${name}`,
