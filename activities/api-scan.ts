@@ -1,5 +1,5 @@
-import { ApiScanInputSchema, type ApiScanInput } from '../src/domain/kube-operations.js';
-import { scanManifests, type RemovedApiFinding } from '../src/domain/removed-apis.js';
+import { ApiScanInputSchema, type ApiScanInput } from '../src/domain/cluster/kube-operation-inputs.js';
+import { scanManifests, type RemovedApiFinding } from '../src/domain/upgrade/removed-apis.js';
 import { scanClusterForRemovedApis, type ServedRemovedApi } from '../src/kube/api-scan.js';
 import type { ProviderRegistry } from '../src/providers/registry.js';
 import { clusterNameOf, credentialsFor, parseInput } from './cluster-access.js';

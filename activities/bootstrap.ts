@@ -1,14 +1,14 @@
 import { Context } from '@temporalio/activity';
-import { BASELINE_BUNDLE, baselineBundle } from '../src/domain/baseline-bundle.js';
-import type { ClusterSpec } from '../src/domain/cluster-spec.js';
-import type { ClusterHealth } from '../src/domain/cluster-state.js';
+import { BASELINE_BUNDLE, baselineBundle } from '../src/domain/bundle/baseline.js';
+import type { ClusterSpec } from '../src/domain/cluster/spec.js';
+import type { ClusterHealth } from '../src/domain/cluster/state.js';
 import { TransientError } from '../src/errors.js';
 import { applyBundle } from '../src/kube/apply.js';
 import { apiServerHealth } from '../src/kube/health.js';
 import { readObject } from '../src/kube/read.js';
 import type { ProviderRegistry } from '../src/providers/registry.js';
 import { credentialsFor } from './cluster-access.js';
-import type { ClusterTarget } from './cluster-lifecycle.js';
+import type { ClusterTarget } from '../src/domain/cluster/target.js';
 import { step } from './errors.js';
 
 /** Fleetflow's field manager: every object it applies is owned under this one name. */

@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
-import { describeObject, type BundleInput } from '../src/domain/bundle.js';
-import type { BundleDrift } from '../src/domain/cluster-bundles.js';
+import { describeObject, type BundleInput } from '../src/domain/bundle/bundle.js';
+import type { BundleDrift } from '../src/domain/cluster/applied-bundles.js';
 import { PermanentError } from '../src/errors.js';
 import { loadRevision, REVISIONS_KEPT, saveRevision } from '../src/kube/bundle-store.js';
 import { applyBundle, parseBundle, type AppliedObject } from '../src/kube/apply.js';
@@ -8,7 +8,7 @@ import { diffBundle, type BundleDiff } from '../src/kube/diff.js';
 import { rolloutRefs, waitForRollout, type RolloutReport } from '../src/kube/rollout.js';
 import type { ProviderRegistry } from '../src/providers/registry.js';
 import { FIELD_MANAGER } from './bootstrap.js';
-import type { ClusterTarget } from './cluster-lifecycle.js';
+import type { ClusterTarget } from '../src/domain/cluster/target.js';
 import { credentialsFor } from './cluster-access.js';
 import { step } from './errors.js';
 

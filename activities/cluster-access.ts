@@ -2,8 +2,8 @@ import type { z } from 'zod';
 import { describeProblems, parseWith } from '../src/domain/validation.js';
 import { PermanentError } from '../src/errors.js';
 import type { ProviderRegistry } from '../src/providers/registry.js';
-import type { ClusterCredentials } from '../src/providers/types.js';
-import { refOf, type ClusterTarget } from './cluster-lifecycle.js';
+import type { ClusterCredentials } from '../src/kube/credentials.js';
+import { refOf, type ClusterTarget } from '../src/domain/cluster/target.js';
 
 /** Credentials of a target's API server, resolved on the worker; never returned to a workflow. */
 export function credentialsFor(providers: ProviderRegistry, t: ClusterTarget): Promise<ClusterCredentials> {

@@ -1,4 +1,4 @@
-import { HealthCheckInputSchema, type HealthCheckInput } from '../src/domain/kube-operations.js';
+import { HealthCheckInputSchema, type HealthCheckInput } from '../src/domain/cluster/kube-operation-inputs.js';
 import { checkClusterHealth, type ClusterHealthReport } from '../src/kube/cluster-health.js';
 import type { ProviderRegistry } from '../src/providers/registry.js';
 import { clusterNameOf, credentialsFor, parseInput } from './cluster-access.js';

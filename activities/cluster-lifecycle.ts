@@ -1,36 +1,15 @@
 import { Context } from '@temporalio/activity';
-import type { ClusterSpec, NodePoolSpec, ProviderName } from '../src/domain/cluster-spec.js';
+import type { ClusterSpec, NodePoolSpec } from '../src/domain/cluster/spec.js';
 import type { ProviderRegistry } from '../src/providers/registry.js';
-import type { ClusterRef, ProviderChange, ProviderCluster, ProviderNodePool, UpgradeRequest } from '../src/providers/types.js';
+import type { ProviderChange, ProviderCluster, ProviderNodePool, UpgradeRequest } from '../src/providers/types.js';
+import { refOf, type ClusterTarget } from '../src/domain/cluster/target.js';
 import { step } from './errors.js';
-
-/** Which cluster, on which provider: everything an activity needs to find it. Holds no secret. */
-export interface ClusterTarget extends ClusterRef {
-  provider: ProviderName;
-}
 
 export interface CreateInput {
   spec: ClusterSpec;
   /** From the workflow id and step, so a retried create returns the first one's cluster. */
   idempotencyKey: string;
 }
-
-/** The provider-facing part of a target. */
-export const refOf = ({ name, region, providerId, account }: ClusterTarget): ClusterRef => ({
-  name,
-  region,
-  ...(providerId ? { providerId } : {}),
-  ...(account ? { account } : {}),
-});
-
-/** The target of a cluster spec (before the provider has given it an id). */
-export const targetOf = (spec: ClusterSpec, providerId?: string): ClusterTarget => ({
-  provider: spec.provider,
-  name: spec.name,
-  region: spec.region,
-  ...(spec.account ? { account: spec.account } : {}),
-  ...(providerId ? { providerId } : {}),
-});
 
 export interface NodePoolsInput {
   target: ClusterTarget;

@@ -1,5 +1,5 @@
 import { Context } from '@temporalio/activity';
-import { DrainInputSchema, NodeInputSchema, type DrainInput, type NodeInput } from '../src/domain/kube-operations.js';
+import { DrainInputSchema, NodeInputSchema, type DrainInput, type NodeInput } from '../src/domain/cluster/kube-operation-inputs.js';
 import { cordon, drainNode, uncordon, type DrainProgress, type DrainResult } from '../src/kube/drain.js';
 import type { ProviderRegistry } from '../src/providers/registry.js';
 import { clusterNameOf, credentialsFor, parseInput } from './cluster-access.js';

@@ -9,7 +9,7 @@ import { drainActivities } from './drain.js';
 import { inventoryActivities } from './inventory.js';
 import { rolloutBundleActivities } from './rollout-bundle.js';
 
-export type { ClusterTarget } from './cluster-lifecycle.js';
+export type { ClusterTarget } from '../src/domain/cluster/target.js';
 
 export interface ActivityDeps {
   /** For activities that talk to other workflows (claiming a cluster entity). */

@@ -1,15 +1,14 @@
 import { Context } from '@temporalio/activity';
 import { WithStartWorkflowOperation, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { ClusterSpec } from '../src/domain/cluster-spec.js';
-import type { OperationRequest } from '../src/domain/cluster-lifecycle.js';
-import type { ClusterState } from '../src/domain/cluster-state.js';
-import { FleetSelectorSchema, type ClusterSummary, type FleetSelectorInput } from '../src/domain/fleet-selector.js';
+import type { ClusterSpec } from '../src/domain/cluster/spec.js';
+import type { OperationRequest } from '../src/domain/cluster/lifecycle.js';
+import type { ClusterState } from '../src/domain/cluster/state.js';
+import { FleetSelectorSchema, type ClusterSummary, type FleetSelectorInput } from '../src/domain/selection/fleet-selector.js';
 import { readFleet } from '../src/temporal/fleet-inventory.js';
-import { clusterEntityId, entitySummary } from '../src/domain/inventory.js';
+import { CLUSTER_ENTITY_TYPE, clusterEntityId, entitySummary } from '../src/domain/cluster/inventory.js';
 import { describeProblems, parseWith } from '../src/domain/validation.js';
-import { claimOperation } from '../workflows/cluster-messages.js';
-import type { clusterEntity } from '../workflows/cluster-entity.js';
+import { claimOperation, type ClusterEntityWorkflow } from '../src/temporal/messages/cluster.js';
 import { step } from './errors.js';
 
 export interface ClaimInput {
@@ -54,7 +53,7 @@ export function inventoryActivities(client: Client) {
         const req = spec ? { ...request, spec } : request;
         try {
           if (spec) {
-            const start = new WithStartWorkflowOperation<typeof clusterEntity>('clusterEntity', {
+            const start = new WithStartWorkflowOperation<ClusterEntityWorkflow>(CLUSTER_ENTITY_TYPE, {
               workflowId,
               taskQueue: Context.current().info.taskQueue,
               args: [{ spec }],

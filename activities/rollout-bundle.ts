@@ -1,8 +1,8 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
-import { BundleSchema, type Bundle } from '../src/domain/bundle.js';
-import { withOverrides } from '../src/domain/bundle-overrides.js';
-import { RolloutBundleRefSchema, type RolloutBundleRef } from '../src/domain/operations.js';
+import { BundleSchema, type Bundle } from '../src/domain/bundle/bundle.js';
+import { withOverrides } from '../src/domain/bundle/overrides.js';
+import { RolloutBundleRefSchema, type RolloutBundleRef } from '../src/domain/cluster/operation-inputs.js';
 import { describeProblems, parseWith } from '../src/domain/validation.js';
 import { readStartArgs } from '../src/temporal/workflow-input.js';
 

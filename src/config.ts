@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { FleetConfigFileSchema, type ProviderAccount } from './domain/accounts.js';
+import { FleetConfigFileSchema, type ProviderAccount } from './domain/cluster/accounts.js';
 import { describeProblems, parseWith } from './domain/validation.js';
-import { repoDir } from './toolchain.js';
+import { repoDir } from './host/toolchain.js';
 
 /** Worker and CLI settings from the environment; Temporal's own come from TEMPORAL_* (envconfig). */
 const ConfigSchema = z.object({

@@ -4,7 +4,7 @@ import { externalProviderFor } from '../src/providers/external/index.js';
 import { GkeProvider } from '../src/providers/gke/index.js';
 import { LocalProvider } from '../src/providers/local/index.js';
 import { ProviderRegistry, type ProviderFactory } from '../src/providers/registry.js';
-import type { ProviderName } from '../src/domain/cluster-spec.js';
+import type { ProviderName } from '../src/domain/cluster/spec.js';
 
 /**
  * Every provider this worker serves: the local one always, cloud and external ones per

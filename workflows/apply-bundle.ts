@@ -1,7 +1,7 @@
 import { ApplicationFailure, setCurrentDetails } from '@temporalio/workflow';
-import { withBundleApplied } from '../src/domain/cluster-bundles.js';
-import { ApplyBundleInputSchema, type ApplyBundleInput } from '../src/domain/operations.js';
-import type { ClusterTarget } from '../activities/index.js';
+import { withBundleApplied } from '../src/domain/cluster/applied-bundles.js';
+import { ApplyBundleInputSchema, type ApplyBundleInput } from '../src/domain/cluster/operation-inputs.js';
+import { targetOf } from '../src/domain/cluster/target.js';
 import { long, probe, quick } from './activity-profiles.js';
 import { OperationReporter, operationFailure, parseInput } from './operation-steps.js';
 
@@ -32,8 +32,7 @@ export async function applyBundleToCluster(input: ApplyBundleInput): Promise<App
     .catch((err: unknown) => {
       throw operationFailure('apply', err);
     });
-  const { provider, region, account } = state.spec;
-  const target: ClusterTarget = { provider, name: cluster, region, ...(account ? { account } : {}), ...(state.providerId ? { providerId: state.providerId } : {}) };
+  const target = targetOf(state);
   try {
     // From a rollout: read after the claim, so a busy cluster costs no bundle in this history.
     const bundle = given ?? (await quick.loadRolloutBundle(bundleFrom!));

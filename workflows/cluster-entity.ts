@@ -11,7 +11,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { ClusterSpecSchema } from '../src/domain/cluster-spec.js';
+import { ClusterSpecSchema } from '../src/domain/cluster/spec.js';
 import {
   applyProgress,
   beginOperation,
@@ -20,12 +20,13 @@ import {
   newClusterState,
   refuseOperation,
   refuseSpecChange,
-} from '../src/domain/cluster-lifecycle.js';
-import { bundlesToReconcile, recordDrift, withReconcileOutcome } from '../src/domain/cluster-bundles.js';
-import { nextCheckDelay, recordHealth } from '../src/domain/cluster-checks.js';
-import type { ClusterState } from '../src/domain/cluster-state.js';
-import { inventoryValues } from '../src/domain/inventory.js';
-import { OperationRequestSchema } from '../src/domain/operations.js';
+} from '../src/domain/cluster/lifecycle.js';
+import { bundlesToReconcile, recordDrift, withReconcileOutcome } from '../src/domain/cluster/applied-bundles.js';
+import { nextCheckDelay, recordHealth } from '../src/domain/cluster/checks.js';
+import type { ClusterState } from '../src/domain/cluster/state.js';
+import { inventoryValues } from '../src/domain/cluster/inventory.js';
+import { OperationRequestSchema } from '../src/domain/cluster/operation-inputs.js';
+import { targetOf } from '../src/domain/cluster/target.js';
 import { SA } from '../src/temporal/search-attributes.js';
 import { long, probe, quick } from './activity-profiles.js';
 import { parseInput, rootFailure } from './operation-steps.js';
@@ -36,7 +37,7 @@ import {
   operationProgress,
   registerCluster,
   type ClusterEntityInput,
-} from './cluster-messages.js';
+} from '../src/temporal/messages/cluster.js';
 
 /** Continue-as-new well before Temporal's suggestion so replays stay quick. */
 const MAX_HISTORY_EVENTS = 2_000;
@@ -201,11 +202,6 @@ export async function clusterEntity(input: ClusterEntityInput): Promise<ClusterS
   return continueAsNew<typeof clusterEntity>({ spec: state.spec, state });
 }
 
-/** Where the cluster is, for activities; holds no secret. */
-function targetOf(state: ClusterState) {
-  const { name, provider, region, account } = state.spec;
-  return { name, provider, region, ...(account ? { account } : {}), ...(state.providerId ? { providerId: state.providerId } : {}) };
-}
 
 function parseSpec(input: unknown) {
   return parseInput(ClusterSpecSchema, input, 'cluster spec', 'InvalidClusterSpec', 'spec');

@@ -1,6 +1,6 @@
 import { setCurrentDetails } from '@temporalio/workflow';
-import { DecommissionInputSchema, pollPlan, type DecommissionInput } from '../src/domain/operations.js';
-import type { ClusterTarget } from '../activities/index.js';
+import { DecommissionInputSchema, pollPlan, type DecommissionInput } from '../src/domain/cluster/operation-inputs.js';
+import { targetOf } from '../src/domain/cluster/target.js';
 import { long, quick } from './activity-profiles.js';
 import { OperationReporter, operationFailure, parseInput, waitForStatus } from './operation-steps.js';
 
@@ -31,13 +31,7 @@ export async function decommissionCluster(input: DecommissionInput): Promise<Dec
     .catch((err: unknown) => {
       throw operationFailure('decommission', err); // refused: the entity was not changed
     });
-  const target: ClusterTarget = {
-    provider: state.spec.provider,
-    name,
-    region: state.spec.region,
-    ...(state.spec.account ? { account: state.spec.account } : {}),
-    ...(state.providerId ? { providerId: state.providerId } : {}),
-  };
+  const target = targetOf(state);
   const plan = pollPlan(state.spec.provider);
   try {
     await report.step(`deleting through the ${target.provider} provider`);

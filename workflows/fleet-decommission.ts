@@ -10,7 +10,7 @@ import {
   startChild,
   workflowInfo,
 } from '@temporalio/workflow';
-import { FleetDecommissionInputSchema, planFleetDecommission } from '../src/domain/fleet-decommission.js';
+import { FleetDecommissionInputSchema, planFleetDecommission } from '../src/domain/decommission/fleet-decommission.js';
 import {
   decommissionDetails,
   decommissionOutcome,
@@ -18,15 +18,15 @@ import {
   newDecommissionState,
   type FleetDecommissionRequest,
   type FleetDecommissionState,
-} from '../src/domain/fleet-decommission-progress.js';
-import type { FleetDecommissionPlan } from '../src/domain/fleet-decommission.js';
-import type { ExcludedCluster } from '../src/domain/fleet-selector.js';
-import { decideRollout } from '../src/domain/rollout-engine.js';
-import { countRuns, newStagedState, type RunCounts } from '../src/domain/stage-operator.js';
+} from '../src/domain/decommission/progress.js';
+import type { FleetDecommissionPlan } from '../src/domain/decommission/fleet-decommission.js';
+import type { ExcludedCluster } from '../src/domain/selection/fleet-selector.js';
+import { decideRollout } from '../src/domain/staged/engine.js';
+import { countRuns, newStagedState, type RunCounts } from '../src/domain/staged/operator.js';
 import { long } from './activity-profiles.js';
 import type { decommissionCluster } from './decommission-cluster.js';
 import { parseInput } from './operation-steps.js';
-import { getDecommissionProgress } from './stage-messages.js';
+import { getDecommissionProgress } from '../src/temporal/messages/staged.js';
 import { childFailureMessage, historyIsLong, StageRunner, type RunOutcome } from './stage-runner.js';
 
 /** Continue as new past this many events (each cluster costs a few). */

@@ -10,8 +10,8 @@ import {
   startChild,
   workflowInfo,
 } from '@temporalio/workflow';
-import { overridesFor } from '../src/domain/bundle-overrides.js';
-import { selectClusters, type ClusterSummary } from '../src/domain/fleet-selector.js';
+import { overridesFor } from '../src/domain/bundle/overrides.js';
+import { selectClusters, type ClusterSummary } from '../src/domain/selection/fleet-selector.js';
 import {
   AbortRolloutSchema,
   changedClusters,
@@ -19,16 +19,16 @@ import {
   rolloutProgress,
   type FleetRolloutInput,
   type RolloutState,
-} from '../src/domain/fleet-rollout.js';
-import { decideRollout } from '../src/domain/rollout-engine.js';
-import { planStages } from '../src/domain/rollout-plan.js';
-import { countRuns, newStagedState, refuseAction, type RunCounts } from '../src/domain/stage-operator.js';
-import { waveDetails } from '../src/domain/upgrade-wave.js';
+} from '../src/domain/rollout/fleet-rollout.js';
+import { decideRollout } from '../src/domain/staged/engine.js';
+import { planStages } from '../src/domain/staged/plan.js';
+import { countRuns, newStagedState, refuseAction, type RunCounts } from '../src/domain/staged/operator.js';
+import { waveDetails } from '../src/domain/upgrade/wave.js';
 import type { applyBundleToCluster } from './apply-bundle.js';
 import { long } from './activity-profiles.js';
 import { parseInput } from './operation-steps.js';
 import type { rollbackBundle } from './rollback-bundle.js';
-import { abortRollout, getRolloutProgress } from './stage-messages.js';
+import { abortRollout, getRolloutProgress } from '../src/temporal/messages/staged.js';
 import { childFailureMessage, historyIsLong, StageRunner, type RunOutcome } from './stage-runner.js';
 
 /** How a rollout ended, when it did not fail. */

@@ -9,14 +9,14 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { z } from 'zod';
-import type { ClusterPatch, OperationType } from '../src/domain/cluster-state.js';
-import { clusterEntityId } from '../src/domain/inventory.js';
-import { nextPollDelay, type PollPlan } from '../src/domain/operations.js';
+import type { ClusterPatch, OperationType } from '../src/domain/cluster/state.js';
+import { clusterEntityId } from '../src/domain/cluster/inventory.js';
+import { nextPollDelay, type PollPlan } from '../src/domain/cluster/operation-inputs.js';
 import { describeProblems, parseWith } from '../src/domain/validation.js';
 import type { ProviderCluster, ProviderClusterStatus } from '../src/providers/types.js';
-import type { ClusterTarget } from '../activities/index.js';
+import type { ClusterTarget } from '../src/domain/cluster/target.js';
 import { cloud } from './activity-profiles.js';
-import { operationFinished, operationProgress } from './cluster-messages.js';
+import { operationFinished, operationProgress } from '../src/temporal/messages/cluster.js';
 
 /** Parses a workflow input; a bad one fails the workflow at once, every problem listed by path. */
 export function parseInput<S extends z.ZodType>(

@@ -1,6 +1,6 @@
 import { setCurrentDetails } from '@temporalio/workflow';
-import { pollPlan, ProvisionInputSchema, type ProvisionInput } from '../src/domain/operations.js';
-import type { ClusterTarget } from '../activities/index.js';
+import { pollPlan, ProvisionInputSchema, type ProvisionInput } from '../src/domain/cluster/operation-inputs.js';
+import { targetOf } from '../src/domain/cluster/target.js';
 import { cloud, long, quick } from './activity-profiles.js';
 import { OperationReporter, operationFailure, parseInput, waitForNodePools, waitForStatus } from './operation-steps.js';
 
@@ -35,13 +35,7 @@ export async function provisionCluster(input: ProvisionInput): Promise<Provision
   try {
     await report.step(`creating through the ${spec.provider} provider`);
     const created = await cloud.createCluster({ spec, idempotencyKey: `${report.operationId}/create` });
-    const target: ClusterTarget = {
-      provider: spec.provider,
-      name: spec.name,
-      region: spec.region,
-      ...(spec.account ? { account: spec.account } : {}),
-      ...(created.providerId ? { providerId: created.providerId } : {}),
-    };
+    const target = targetOf(spec, created.providerId);
     await report.step('waiting until the API server is ready', { ...(created.providerId ? { providerId: created.providerId } : {}) });
     const ready = await waitForStatus(target, 'Running', {
       plan,

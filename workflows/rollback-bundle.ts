@@ -1,8 +1,8 @@
 import { setCurrentDetails } from '@temporalio/workflow';
-import { withBundleRolledBack } from '../src/domain/cluster-bundles.js';
-import { rollbackTarget } from '../src/domain/fleet-rollout.js';
-import { RollbackBundleInputSchema, type RollbackBundleInput } from '../src/domain/operations.js';
-import type { ClusterTarget } from '../activities/index.js';
+import { withBundleRolledBack } from '../src/domain/cluster/applied-bundles.js';
+import { rollbackTarget } from '../src/domain/rollout/fleet-rollout.js';
+import { RollbackBundleInputSchema, type RollbackBundleInput } from '../src/domain/cluster/operation-inputs.js';
+import { targetOf } from '../src/domain/cluster/target.js';
 import { long, quick } from './activity-profiles.js';
 import { OperationReporter, operationFailure, parseInput } from './operation-steps.js';
 
@@ -27,8 +27,7 @@ export async function rollbackBundle(input: RollbackBundleInput): Promise<Rollba
     .catch((err: unknown) => {
       throw operationFailure('rollback', err);
     });
-  const { provider, region, account } = state.spec;
-  const target: ClusterTarget = { provider, name: cluster, region, ...(account ? { account } : {}), ...(state.providerId ? { providerId: state.providerId } : {}) };
+  const target = targetOf(state);
   const to = rollbackTarget(state.bundles?.find((b) => b.name === bundle), revision);
   try {
     await report.step(to ? `rolling ${bundle} back from ${revision} to ${to}` : `removing ${bundle} (the cluster had no revision before ${revision})`);

@@ -1,8 +1,8 @@
 import type { UpdateDefinition } from '@temporalio/common';
 import { ApplicationFailure, ChildWorkflowFailure, condition, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import type { z } from 'zod';
-import { formatDuration } from '../src/domain/durations.js';
-import { decideRollout, type Decision } from '../src/domain/rollout-engine.js';
+import { formatDuration } from '../src/domain/time/durations.js';
+import { decideRollout, type Decision } from '../src/domain/staged/engine.js';
 import {
   AbortSchema,
   applyAction,
@@ -17,15 +17,15 @@ import {
   type FinalOutcome,
   type OperatorAction,
   type StagedState,
-} from '../src/domain/stage-operator.js';
+} from '../src/domain/staged/operator.js';
 import { parseInput, rootFailure } from './operation-steps.js';
 
 export type { Admission };
-import { abortOperation, approveGate, pauseOperation, resumeOperation, retryFailed, skipCluster } from './stage-messages.js';
+import { abortOperation, approveGate, pauseOperation, resumeOperation, retryFailed, skipCluster } from '../src/temporal/messages/staged.js';
 
 /**
  * A generic runner for staged fleet operations (upgradeWave; fleetRollout can reuse it): it
- * asks the decision engine (src/domain/rollout-engine.ts) what to do, starts clusters through
+ * asks the decision engine (src/domain/staged/engine.ts) what to do, starts clusters through
  * a hook, sleeps on durable timers until something changes (a cluster ends, an operator acts,
  * a soak ends, a window opens), and ends when the engine says so. It decides nothing itself.
  *

@@ -1,6 +1,6 @@
 import { ApplicationFailure, isCancellation, setCurrentDetails, sleep } from '@temporalio/workflow';
-import type { ClusterHealth, ClusterPhase, ClusterState } from '../src/domain/cluster-state.js';
-import { nextPollDelay, pollPlan } from '../src/domain/operations.js';
+import type { ClusterHealth, ClusterPhase } from '../src/domain/cluster/state.js';
+import { nextPollDelay, pollPlan } from '../src/domain/cluster/operation-inputs.js';
 import {
   behind,
   POST_UPGRADE_FAILURE,
@@ -10,9 +10,9 @@ import {
   UpgradeClusterInputSchema,
   upgradeTimeoutMs,
   type UpgradeClusterInput,
-} from '../src/domain/upgrade-preflight.js';
+} from '../src/domain/upgrade/preflight.js';
 import type { ProviderChange } from '../src/providers/types.js';
-import type { ClusterTarget } from '../activities/index.js';
+import { targetOf, type ClusterTarget } from '../src/domain/cluster/target.js';
 import { cloud, quick } from './activity-profiles.js';
 import { OperationReporter, operationFailure, parseInput, rootFailure } from './operation-steps.js';
 
@@ -178,8 +178,3 @@ async function controlPlaneVersion(target: ClusterTarget): Promise<string | unde
   }
 }
 
-/** Where the cluster is, for activities; holds no secret. */
-function targetOf(state: ClusterState): ClusterTarget {
-  const { name, provider, region, account } = state.spec;
-  return { name, provider, region, ...(account ? { account } : {}), ...(state.providerId ? { providerId: state.providerId } : {}) };
-}

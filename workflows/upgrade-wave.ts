@@ -12,11 +12,11 @@ import {
   TemporalFailure,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { ClusterSummary } from '../src/domain/fleet-selector.js';
-import { decideRollout } from '../src/domain/rollout-engine.js';
-import { countRuns, newStagedState, type RunCounts } from '../src/domain/stage-operator.js';
-import { planUpgradeWave } from '../src/domain/upgrade-plan.js';
-import { POST_UPGRADE_FAILURE } from '../src/domain/upgrade-preflight.js';
+import type { ClusterSummary } from '../src/domain/selection/fleet-selector.js';
+import { decideRollout } from '../src/domain/staged/engine.js';
+import { countRuns, newStagedState, type RunCounts } from '../src/domain/staged/operator.js';
+import { planUpgradeWave } from '../src/domain/upgrade/plan.js';
+import { POST_UPGRADE_FAILURE } from '../src/domain/upgrade/preflight.js';
 import {
   admitUpgrade,
   UpgradeWaveInputSchema,
@@ -25,10 +25,10 @@ import {
   type UpgradeWaveInput,
   type UpgradeWaveOptions,
   type WaveState,
-} from '../src/domain/upgrade-wave.js';
+} from '../src/domain/upgrade/wave.js';
 import { long } from './activity-profiles.js';
 import { parseInput } from './operation-steps.js';
-import { getWaveProgress } from './stage-messages.js';
+import { getWaveProgress } from '../src/temporal/messages/staged.js';
 import { childFailureMessage, historyIsLong, StageRunner, type RunOutcome } from './stage-runner.js';
 import type { upgradeCluster } from './upgrade-cluster.js';
 

@@ -1,11 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { WithStartWorkflowOperation, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
-import type { ClusterSpec } from '../domain/cluster-spec.js';
-import type { ClusterState } from '../domain/cluster-state.js';
-import { CLUSTER_ENTITY_TYPE, clusterEntityId, entitySummary, INVENTORY_ATTRIBUTES } from '../domain/inventory.js';
-import { inventoryQuery, parseSelector } from '../domain/selector.js';
+import type { ClusterSpec } from '../domain/cluster/spec.js';
+import type { ClusterState } from '../domain/cluster/state.js';
+import { CLUSTER_ENTITY_TYPE, clusterEntityId, entitySummary, INVENTORY_ATTRIBUTES } from '../domain/cluster/inventory.js';
+import { inventoryQuery, parseSelector } from '../domain/selection/selector-syntax.js';
 import { clusterPaths } from '../providers/local/paths.js';
-import { getClusterState, registerCluster } from '../../workflows/cluster-messages.js';
+import { getClusterState, registerCluster } from '../temporal/messages/cluster.js';
 import { onePositional, outputFormat, parse } from './args.js';
 import type { CliContext } from './context.js';
 import { CommandError, UsageError } from './errors.js';

@@ -1,11 +1,11 @@
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { LocalProvider } from '../providers/local/index.js';
-import { tailLog } from '../processes.js';
+import { tailLog } from '../host/processes.js';
 import { Daemon } from '../temporal/daemon.js';
 import { temporalConnectConfig } from '../temporal/connection.js';
 import { DevServer } from '../temporal/dev-server.js';
-import { repoDir, Toolchain } from '../toolchain.js';
+import { repoDir, Toolchain } from '../host/toolchain.js';
 import type { CliContext } from './context.js';
 import { CommandError, UsageError } from './errors.js';
 

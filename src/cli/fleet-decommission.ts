@@ -1,12 +1,12 @@
 import { WorkflowFailedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
-import { DECOMMISSION_GATE, type DecommissionProgress, type FleetDecommissionRequest } from '../domain/fleet-decommission-progress.js';
-import { FleetDecommissionInputSchema, planFleetDecommission, type FleetDecommissionPlan } from '../domain/fleet-decommission.js';
-import type { ClusterSummary } from '../domain/fleet-selector.js';
-import { parseSelector } from '../domain/selector.js';
-import { fleetSelectorFromTerms } from '../domain/selector-terms.js';
+import { DECOMMISSION_GATE, type DecommissionProgress, type FleetDecommissionRequest } from '../domain/decommission/progress.js';
+import { FleetDecommissionInputSchema, planFleetDecommission, type FleetDecommissionPlan } from '../domain/decommission/fleet-decommission.js';
+import type { ClusterSummary } from '../domain/selection/fleet-selector.js';
+import { parseSelector } from '../domain/selection/selector-syntax.js';
+import { fleetSelectorFromTerms } from '../domain/selection/selector-from-terms.js';
 import { describeProblems, parseWith } from '../domain/validation.js';
 import { readFleet } from '../temporal/fleet-inventory.js';
-import { abortOperation, approveGate, getDecommissionProgress } from '../../workflows/stage-messages.js';
+import { abortOperation, approveGate, getDecommissionProgress } from '../temporal/messages/staged.js';
 import { outputFormat, parse } from './args.js';
 import type { CliContext } from './context.js';
 import { CommandError, UsageError } from './errors.js';

@@ -1,7 +1,7 @@
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { TemporalFailure } from '@temporalio/common';
-import { clusterEntityId } from '../domain/inventory.js';
-import { getClusterState } from '../../workflows/cluster-messages.js';
+import { clusterEntityId } from '../domain/cluster/inventory.js';
+import { getClusterState } from '../temporal/messages/cluster.js';
 import type { CliContext } from './context.js';
 import { CommandError } from './errors.js';
 

@@ -1,7 +1,7 @@
-import { FleetRolloutInputSchema, type FleetRolloutOptions } from '../domain/fleet-rollout.js';
-import { formatPreview, previewRollout } from '../domain/rollout-preview.js';
+import { FleetRolloutInputSchema, type FleetRolloutOptions } from '../domain/rollout/fleet-rollout.js';
+import { formatPreview, previewRollout } from '../domain/rollout/preview.js';
 import { readFleet } from '../temporal/fleet-inventory.js';
-import { getRolloutProgress } from '../../workflows/stage-messages.js';
+import { getRolloutProgress } from '../temporal/messages/staged.js';
 import { stagedCommand } from './staged-command.js';
 
 /** "shop@v2 to app=shop": the line the Temporal UI lists the rollout by. */

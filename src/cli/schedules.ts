@@ -1,5 +1,5 @@
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, type Client, type ScheduleDescription } from '@temporalio/client';
-import { OVERLAP_POLICIES, ScheduleFileSchema } from '../domain/schedule-spec.js';
+import { OVERLAP_POLICIES, ScheduleFileSchema } from '../domain/time/schedule-spec.js';
 import { SCHEDULE_MEMO, scheduleOptions } from '../temporal/schedules.js';
 import { onePositional, outputFormat, parse } from './args.js';
 import type { CliContext } from './context.js';

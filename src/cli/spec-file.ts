@@ -1,5 +1,5 @@
-import { ProvisionInputSchema } from '../domain/operations.js';
-import type { ClusterSpec } from '../domain/cluster-spec.js';
+import { ProvisionInputSchema } from '../domain/cluster/operation-inputs.js';
+import type { ClusterSpec } from '../domain/cluster/spec.js';
 import { describeProblems, parseWith } from '../domain/validation.js';
 import { UsageError } from './errors.js';
 import { readDataFile } from './input-file.js';

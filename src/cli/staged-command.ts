@@ -1,8 +1,8 @@
 import { WorkflowFailedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type { QueryDefinition } from '@temporalio/common';
 import type { z } from 'zod';
-import type { WaveProgress } from '../domain/upgrade-wave.js';
-import { abortOperation, abortRollout, approveGate, pauseOperation, resumeOperation, retryFailed, skipCluster } from '../../workflows/stage-messages.js';
+import type { WaveProgress } from '../domain/upgrade/wave.js';
+import { abortOperation, abortRollout, approveGate, pauseOperation, resumeOperation, retryFailed, skipCluster } from '../temporal/messages/staged.js';
 import { onePositional, outputFormat, parse } from './args.js';
 import type { CliContext } from './context.js';
 import { CommandError, UsageError } from './errors.js';

@@ -1,10 +1,10 @@
 import type { Client } from '@temporalio/client';
-import type { ClusterSummary } from '../domain/fleet-selector.js';
-import { formatWave } from '../domain/rollout-preview.js';
-import { planUpgradeWave } from '../domain/upgrade-plan.js';
-import { UpgradeWaveInputSchema, type UpgradeWaveOptions } from '../domain/upgrade-wave.js';
+import type { ClusterSummary } from '../domain/selection/fleet-selector.js';
+import { formatWave } from '../domain/rollout/preview.js';
+import { planUpgradeWave } from '../domain/upgrade/plan.js';
+import { UpgradeWaveInputSchema, type UpgradeWaveOptions } from '../domain/upgrade/wave.js';
 import { readFleet } from '../temporal/fleet-inventory.js';
-import { getWaveProgress } from '../../workflows/stage-messages.js';
+import { getWaveProgress } from '../temporal/messages/staged.js';
 import { stagedCommand } from './staged-command.js';
 
 export { plainLine } from './staged-command.js';

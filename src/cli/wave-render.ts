@@ -1,5 +1,5 @@
-import { formatDuration } from '../domain/durations.js';
-import type { WaveProgress } from '../domain/upgrade-wave.js';
+import { formatDuration } from '../domain/time/durations.js';
+import type { WaveProgress } from '../domain/upgrade/wave.js';
 import { table } from './table.js';
 
 /** Options of renderWave. */

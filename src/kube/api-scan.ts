@@ -1,6 +1,6 @@
 import { ApiException, type KubernetesObject, type V1APIResourceList } from '@kubernetes/client-node';
-import { indexRemoved, REMOVED_APIS, removedApisUpTo, type RemovedApi, type RemovedApiFinding } from '../domain/removed-apis.js';
-import type { ClusterCredentials } from '../providers/types.js';
+import { indexRemoved, REMOVED_APIS, removedApisUpTo, type RemovedApi, type RemovedApiFinding } from '../domain/upgrade/removed-apis.js';
+import type { ClusterCredentials } from './credentials.js';
 import { kubeError } from './errors.js';
 import { apiGet } from './health.js';
 

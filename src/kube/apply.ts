@@ -1,6 +1,6 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { APPLYSET_NAMESPACE, parentRefFor, scopeOf, unionScope, type ApplySetScope } from '../domain/applyset.js';
-import { jsonEqual, type ManagedFieldsEntry } from '../domain/managed-fields.js';
+import { APPLYSET_NAMESPACE, parentRefFor, scopeOf, unionScope, type ApplySetScope } from '../domain/bundle/applyset.js';
+import { jsonEqual, type ManagedFieldsEntry } from '../domain/bundle/managed-fields.js';
 import {
   APPLYSET_PART_OF_LABEL,
   BundleSchema,
@@ -14,10 +14,10 @@ import {
   type BundleInput,
   type BundleManifest,
   type ObjectIdentity,
-} from '../domain/bundle.js';
+} from '../domain/bundle/bundle.js';
 import { describeProblems, problemsFrom } from '../domain/validation.js';
 import { FleetflowError, PermanentError } from '../errors.js';
-import type { ClusterCredentials } from '../providers/types.js';
+import type { ClusterCredentials } from './credentials.js';
 import {
   BUNDLE_LABEL,
   MANAGED_BY_LABEL,

@@ -13,9 +13,9 @@ import {
   parseNamespaces,
   type ApplySetParentRef,
   type ApplySetScope,
-} from '../domain/applyset.js';
-import { APPLYSET_PART_OF_LABEL, describeObject, parseGroupKind, type ObjectIdentity } from '../domain/bundle.js';
-import { appliedFieldsOf, type ManagedFieldsEntry } from '../domain/managed-fields.js';
+} from '../domain/bundle/applyset.js';
+import { APPLYSET_PART_OF_LABEL, describeObject, parseGroupKind, type ObjectIdentity } from '../domain/bundle/bundle.js';
+import { appliedFieldsOf, type ManagedFieldsEntry } from '../domain/bundle/managed-fields.js';
 import { PermanentError } from '../errors.js';
 import { resourcePath, type Discovery, type ResourceInfo } from './discovery.js';
 import { FleetflowError } from '../errors.js';

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { BundleSchema, type Bundle } from '../domain/bundle.js';
+import { BundleSchema, type Bundle } from '../domain/bundle/bundle.js';
 import { PermanentError } from '../errors.js';
-import type { ClusterCredentials } from '../providers/types.js';
+import type { ClusterCredentials } from './credentials.js';
 import { BUNDLE_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE } from './applyset.js';
 import { isNotFound, kubeError } from './errors.js';
 import { withRest, type KubeRest } from './rest.js';

@@ -1,5 +1,5 @@
 import { KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
-import type { ClusterCredentials } from '../providers/types.js';
+import type { ClusterCredentials } from './credentials.js';
 
 const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
 

@@ -1,8 +1,8 @@
 import { ApiException, type V1DaemonSetList, type V1DeploymentList, type V1NodeList } from '@kubernetes/client-node';
-import type { ClusterHealth } from '../domain/cluster-state.js';
-import { DEFAULT_HEALTH_POLICY, healthVerdict, type HealthObservation, type HealthPolicy, type NodeObservation, type WorkloadObservation } from '../domain/health-verdict.js';
+import type { ClusterHealth } from '../domain/cluster/state.js';
+import { DEFAULT_HEALTH_POLICY, healthVerdict, type HealthObservation, type HealthPolicy, type NodeObservation, type WorkloadObservation } from '../domain/cluster/health-verdict.js';
 import { messageOf } from '../errors.js';
-import type { ClusterCredentials } from '../providers/types.js';
+import type { ClusterCredentials } from './credentials.js';
 import { kubeError } from './errors.js';
 import { apiGet } from './health.js';
 

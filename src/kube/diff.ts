@@ -1,8 +1,8 @@
-import { APPLYSET_NAMESPACE, parentRefFor, scopeOf, unionScope } from '../domain/applyset.js';
-import { describeObject, objectKey, type BundleInput, type ObjectIdentity } from '../domain/bundle.js';
-import { appliedFieldsOf, driftedFields, type ManagedFieldsEntry } from '../domain/managed-fields.js';
+import { APPLYSET_NAMESPACE, parentRefFor, scopeOf, unionScope } from '../domain/bundle/applyset.js';
+import { describeObject, objectKey, type BundleInput, type ObjectIdentity } from '../domain/bundle/bundle.js';
+import { appliedFieldsOf, driftedFields, type ManagedFieldsEntry } from '../domain/bundle/managed-fields.js';
 import type { FleetflowError } from '../errors.js';
-import type { ClusterCredentials } from '../providers/types.js';
+import type { ClusterCredentials } from './credentials.js';
 import { parseBundle, planObjects } from './apply.js';
 import { applySetId, listMembers, readParent } from './applyset.js';
 import { Discovery, resourcePath } from './discovery.js';

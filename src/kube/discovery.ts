@@ -1,4 +1,4 @@
-import { groupOf, versionOf } from '../domain/bundle.js';
+import { groupOf, versionOf } from '../domain/bundle/bundle.js';
 import { PermanentError } from '../errors.js';
 import { isNotFound, kubeError } from './errors.js';
 import type { KubeRest } from './rest.js';

@@ -1,6 +1,6 @@
 import { ApiException, CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import { PermanentError } from '../errors.js';
-import type { ClusterCredentials } from '../providers/types.js';
+import type { ClusterCredentials } from './credentials.js';
 import { kubeConfigFor } from './client.js';
 import { isNotFound, kubeError } from './errors.js';
 

@@ -1,6 +1,6 @@
 import { request } from 'node:https';
 import { ApiException } from '@kubernetes/client-node';
-import type { ClusterCredentials } from '../providers/types.js';
+import type { ClusterCredentials } from './credentials.js';
 import { kubeError } from './errors.js';
 
 export interface ApiServerHealth {

@@ -1,5 +1,5 @@
 import type { KubernetesObject, KubernetesObjectApi } from '@kubernetes/client-node';
-import type { ClusterCredentials } from '../providers/types.js';
+import type { ClusterCredentials } from './credentials.js';
 import { objectApi } from './client.js';
 import { isNotFound, kubeError } from './errors.js';
 

@@ -1,7 +1,7 @@
 import { Agent, request } from 'node:https';
 import { createSecureContext } from 'node:tls';
 import { ApiException } from '@kubernetes/client-node';
-import type { ClusterCredentials } from '../providers/types.js';
+import type { ClusterCredentials } from './credentials.js';
 
 /**
  * A small REST client for the Kubernetes API over one keep-alive HTTPS agent. Bundle work

@@ -1,6 +1,6 @@
-import { ROLLOUT_KINDS, rolloutVerdict, type RolloutState, type RolloutVerdict, type WorkloadObject } from '../domain/rollout-status.js';
-import { describeObject, groupOf, type BundleManifest, type ObjectIdentity } from '../domain/bundle.js';
-import type { ClusterCredentials } from '../providers/types.js';
+import { ROLLOUT_KINDS, rolloutVerdict, type RolloutState, type RolloutVerdict, type WorkloadObject } from '../domain/bundle/workload-rollout-status.js';
+import { describeObject, groupOf, type BundleManifest, type ObjectIdentity } from '../domain/bundle/bundle.js';
+import type { ClusterCredentials } from './credentials.js';
 import { Discovery, resourcePath } from './discovery.js';
 import { isNotFound, kubeError } from './errors.js';
 import { withRest } from './rest.js';
@@ -40,7 +40,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Polls the workloads until every one is rolled out (kubectl rollout status rules, see
- * src/domain/rollout-status.ts), one is stuck, or the deadline passes; returns which, with
+ * src/domain/bundle/workload-rollout-status.ts), one is stuck, or the deadline passes; returns which, with
  * every workload's condition, reason and message. A workload not found yet is Progressing.
  *
  * @example const r = await waitForRollout(creds, refs, { deadlineMs: 300_000, onProgress: (r) => heartbeat(r) });

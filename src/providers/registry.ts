@@ -1,5 +1,5 @@
-import type { ProviderAccount } from '../domain/accounts.js';
-import type { ProviderName } from '../domain/cluster-spec.js';
+import type { ProviderAccount } from '../domain/cluster/accounts.js';
+import type { ProviderName } from '../domain/cluster/spec.js';
 import { PermanentError } from '../errors.js';
 import type { ClusterProvider } from './types.js';
 

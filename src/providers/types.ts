@@ -1,4 +1,5 @@
-import type { NodePoolSpec, ProviderName } from '../domain/cluster-spec.js';
+import type { ClusterCredentials } from '../kube/credentials.js';
+import type { NodePoolSpec, ProviderName } from '../domain/cluster/spec.js';
 
 /** Where a provider says a cluster is. `NotFound` is an answer, not an error. */
 export type ProviderClusterStatus = 'Creating' | 'Running' | 'Updating' | 'Deleting' | 'Stopped' | 'Failed' | 'NotFound';
@@ -69,16 +70,6 @@ export interface ClusterRef {
   account?: string;
 }
 
-/**
- * Material to reach a cluster's API server. Built inside an activity from the worker's own
- * environment and never returned to a workflow.
- */
-export interface ClusterCredentials {
-  endpoint: string;
-  /** PEM of the CA that signed the API server's serving certificate. */
-  caPem: string;
-  auth: { kind: 'clientCertificate'; certPem: string; keyPem: string } | { kind: 'bearerToken'; token: string };
-}
 
 /**
  * The seam between workflows and clouds; every method is safe to call twice. Unsupported
@@ -106,3 +97,5 @@ export interface ClusterProvider {
   /** Where a change started by upgradeControlPlane / upgradeNodePool is. */
   describeChange(ref: ClusterRef, changeId: string): Promise<ProviderChange>;
 }
+
+export type { ClusterCredentials };

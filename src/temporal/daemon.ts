@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { isAlive, spawnDetached, stopProcess, type SpawnSpec } from '../processes.js';
+import { isAlive, spawnDetached, stopProcess, type SpawnSpec } from '../host/processes.js';
 
 /**
  * A background process owned through a pid file: the dev server and the worker started by

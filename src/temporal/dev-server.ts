@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
-import { tailLog } from '../processes.js';
-import { Toolchain } from '../toolchain.js';
+import { tailLog } from '../host/processes.js';
+import { Toolchain } from '../host/toolchain.js';
 import { Daemon } from './daemon.js';
 import { searchAttributeFlags } from './search-attributes.js';
 

@@ -1,6 +1,6 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { clusterSummaryFrom, toVisibilityQuery, type ClusterSummary, type FleetSelector } from '../domain/fleet-selector.js';
-import { getClusterState } from '../../workflows/cluster-messages.js';
+import { clusterSummaryFrom, toVisibilityQuery, type ClusterSummary, type FleetSelector } from '../domain/selection/fleet-selector.js';
+import { getClusterState } from './messages/cluster.js';
 
 /**
  * The fleet as placement sees it, read from a client (the CLI's dry runs): the visibility query

@@ -1,5 +1,5 @@
 import type { CalendarSpec, ScheduleOptions } from '@temporalio/client';
-import { scheduledWorkflowId, type Calendar, type ScheduleFile } from '../domain/schedule-spec.js';
+import { scheduledWorkflowId, type Calendar, type ScheduleFile } from '../domain/time/schedule-spec.js';
 
 /** Memo key holding the schedule's file form, so `schedules describe` can show it back. */
 export const SCHEDULE_MEMO = 'fleetflowSchedule';

@@ -1,5 +1,5 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import { INVENTORY_ATTRIBUTES } from '../domain/inventory.js';
+import { INVENTORY_ATTRIBUTES } from '../domain/cluster/inventory.js';
 
 /** Typed keys of the inventory search attributes (importable from workflow code). */
 export const SA = {

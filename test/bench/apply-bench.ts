@@ -3,10 +3,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { BundleManifest } from '../../src/domain/bundle.js';
+import type { BundleManifest } from '../../src/domain/bundle/bundle.js';
 import { applyBundle } from '../../src/kube/apply.js';
 import type { LocalProvider } from '../../src/providers/local/index.js';
-import type { Toolchain } from '../../src/toolchain.js';
+import type { Toolchain } from '../../src/host/toolchain.js';
 
 const run = promisify(execFile);
 

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalProvider } from '../../src/providers/local/index.js';
-import { Toolchain } from '../../src/toolchain.js';
+import { Toolchain } from '../../src/host/toolchain.js';
 import { applyBench } from './apply-bench.js';
 
 /**

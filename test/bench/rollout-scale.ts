@@ -10,8 +10,8 @@ import proto from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { rolloutBundleActivities } from '../../activities/rollout-bundle.js';
-import { Toolchain } from '../../src/toolchain.js';
-import { getRolloutProgress } from '../../workflows/stage-messages.js';
+import { Toolchain } from '../../src/host/toolchain.js';
+import { getRolloutProgress } from '../../src/temporal/messages/staged.js';
 import { WORKER_TUNING } from '../../workers/tuning.js';
 import { cluster } from '../helpers/cluster-summaries.js';
 

@@ -3,7 +3,7 @@
 // continued through, the largest history of any run, the progress query's latency and size.
 //   node --import tsx test/bench/wave-scale.ts [clusters] [concurrency] [maxHistoryEvents]
 import { Worker } from '@temporalio/worker';
-import { getWaveProgress } from '../../workflows/stage-messages.js';
+import { getWaveProgress } from '../../src/temporal/messages/staged.js';
 import { WORKER_TUNING } from '../../workers/tuning.js';
 import { cluster } from '../helpers/cluster-summaries.js';
 import { timeSkipping } from '../helpers/time-skipping.js';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { freePorts } from '../../src/providers/local/ports.js';
-import { repoDir, Toolchain } from '../../src/toolchain.js';
+import { repoDir, Toolchain } from '../../src/host/toolchain.js';
 import { launchBrowser } from '../helpers/browser.js';
 
 const exec = promisify(execFile);

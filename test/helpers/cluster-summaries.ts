@@ -1,4 +1,4 @@
-import type { ClusterSummary } from '../../src/domain/fleet-selector.js';
+import type { ClusterSummary } from '../../src/domain/selection/fleet-selector.js';
 
 /** A healthy Active cluster summary for placement tests; tests override what they are about. */
 export function cluster(name: string, over: Partial<ClusterSummary> = {}): ClusterSummary {

@@ -10,7 +10,7 @@ import { createActivities } from '../../activities/index.js';
 import { LocalProvider } from '../../src/providers/local/index.js';
 import { ProviderRegistry } from '../../src/providers/registry.js';
 import { ALL_SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes.js';
-import { repoDir, Toolchain } from '../../src/toolchain.js';
+import { repoDir, Toolchain } from '../../src/host/toolchain.js';
 import { workflowsPath } from '../../workers/bundle.js';
 
 export const NAMESPACE = 'fleetflow';

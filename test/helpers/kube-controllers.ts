@@ -6,7 +6,7 @@ import {
   type V1Pod,
 } from '@kubernetes/client-node';
 import { kubeConfigFor } from '../../src/kube/client.js';
-import type { ClusterCredentials } from '../../src/providers/types.js';
+import type { ClusterCredentials } from '../../src/kube/credentials.js';
 
 /**
  * A bare kube-apiserver runs no controllers and no kubelets, so tests play their parts: they

@@ -3,7 +3,7 @@ import { createWriteStream, existsSync, mkdtempSync, readFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePorts } from '../../src/providers/local/ports.js';
-import { repoDir, toolsDir } from '../../src/toolchain.js';
+import { repoDir, toolsDir } from '../../src/host/toolchain.js';
 
 /**
  * moto_server to use: MOTO_SERVER, else the tools cache's venv (temporal-dev/install puts it

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { NodePoolSpec } from '../../src/domain/cluster-spec.js';
+import type { NodePoolSpec } from '../../src/domain/cluster/spec.js';
 import { FleetflowError } from '../../src/errors.js';
 import { serverVersion } from '../../src/kube/health.js';
 import type { ClusterProvider, ClusterRef, ProviderChange, ProviderCluster } from '../../src/providers/types.js';

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundle } from '@temporalio/worker';
-import { Toolchain } from '../../src/toolchain.js';
+import { Toolchain } from '../../src/host/toolchain.js';
 
 /**
  * The time-skipping test server (the installed binary, never the SDK's download) and the

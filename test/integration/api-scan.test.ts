@@ -4,13 +4,13 @@ import { join } from 'node:path';
 import { AutoscalingV1Api, AutoscalingV2Api, BatchV1Api, NetworkingV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiScanActivities } from '../../activities/api-scan.js';
-import { describeFinding } from '../../src/domain/removed-apis.js';
+import { describeFinding } from '../../src/domain/upgrade/removed-apis.js';
 import { scanClusterForRemovedApis } from '../../src/kube/api-scan.js';
 import { kubeConfigFor } from '../../src/kube/client.js';
 import { LocalProvider } from '../../src/providers/local/index.js';
 import { ProviderRegistry } from '../../src/providers/registry.js';
-import type { ClusterCredentials } from '../../src/providers/types.js';
-import { Toolchain } from '../../src/toolchain.js';
+import type { ClusterCredentials } from '../../src/kube/credentials.js';
+import { Toolchain } from '../../src/host/toolchain.js';
 import { fakeControllers } from '../helpers/kube-controllers.js';
 
 const toolchain = new Toolchain();

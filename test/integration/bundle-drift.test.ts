@@ -2,10 +2,10 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { WorkflowFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clusterEntityId } from '../../src/domain/inventory.js';
+import { clusterEntityId } from '../../src/domain/cluster/inventory.js';
 import { readObject } from '../../src/kube/read.js';
-import { Toolchain } from '../../src/toolchain.js';
-import { getClusterState } from '../../workflows/cluster-messages.js';
+import { Toolchain } from '../../src/host/toolchain.js';
+import { getClusterState } from '../../src/temporal/messages/cluster.js';
 import { eventually, FleetTestEnv } from '../helpers/fleet-env.js';
 
 const run = promisify(execFile);

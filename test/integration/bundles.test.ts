@@ -7,8 +7,8 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleActivities } from '../../activities/bundles.js';
-import { parentRefFor } from '../../src/domain/applyset.js';
-import type { BundleInput, BundleManifest } from '../../src/domain/bundle.js';
+import { parentRefFor } from '../../src/domain/bundle/applyset.js';
+import type { BundleInput, BundleManifest } from '../../src/domain/bundle/bundle.js';
 import { FleetflowError } from '../../src/errors.js';
 import { applyBundle } from '../../src/kube/apply.js';
 import { applySetId } from '../../src/kube/applyset.js';
@@ -17,8 +17,8 @@ import { KubeRest } from '../../src/kube/rest.js';
 import { rolloutRefs, waitForRollout } from '../../src/kube/rollout.js';
 import { LocalProvider } from '../../src/providers/local/index.js';
 import { ProviderRegistry } from '../../src/providers/registry.js';
-import type { ClusterCredentials } from '../../src/providers/types.js';
-import { Toolchain } from '../../src/toolchain.js';
+import type { ClusterCredentials } from '../../src/kube/credentials.js';
+import { Toolchain } from '../../src/host/toolchain.js';
 
 // One real kube-apiserver (no controllers: the tests play the controllers where needed).
 const run = promisify(execFile);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { OperationRequest } from '../../src/domain/cluster-lifecycle.js';
-import { clusterEntityId } from '../../src/domain/inventory.js';
-import { claimOperation, getClusterState, operationFinished, operationProgress } from '../../workflows/cluster-messages.js';
+import type { OperationRequest } from '../../src/domain/cluster/lifecycle.js';
+import { clusterEntityId } from '../../src/domain/cluster/inventory.js';
+import { claimOperation, getClusterState, operationFinished, operationProgress } from '../../src/temporal/messages/cluster.js';
 import { eventually, FleetTestEnv } from '../helpers/fleet-env.js';
 
 let fleet: FleetTestEnv;

@@ -7,8 +7,8 @@ import { clusterHealthActivities } from '../../activities/cluster-health.js';
 import { checkClusterHealth } from '../../src/kube/cluster-health.js';
 import { LocalProvider } from '../../src/providers/local/index.js';
 import { ProviderRegistry } from '../../src/providers/registry.js';
-import type { ClusterCredentials } from '../../src/providers/types.js';
-import { Toolchain } from '../../src/toolchain.js';
+import type { ClusterCredentials } from '../../src/kube/credentials.js';
+import { Toolchain } from '../../src/host/toolchain.js';
 import { fakeControllers } from '../helpers/kube-controllers.js';
 
 const toolchain = new Toolchain();

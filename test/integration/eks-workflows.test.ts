@@ -3,7 +3,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities/index.js';
-import { clusterEntityId } from '../../src/domain/inventory.js';
+import { clusterEntityId } from '../../src/domain/cluster/inventory.js';
 import { serverVersion } from '../../src/kube/health.js';
 import { readObject } from '../../src/kube/read.js';
 import { EksProvider, type EksTuning } from '../../src/providers/eks/index.js';

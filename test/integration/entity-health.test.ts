@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listClusters } from '../../src/cli/clusters.js';
-import { clusterEntityId } from '../../src/domain/inventory.js';
-import { inventoryQuery, parseSelector } from '../../src/domain/selector.js';
-import { getClusterState } from '../../workflows/cluster-messages.js';
+import { clusterEntityId } from '../../src/domain/cluster/inventory.js';
+import { inventoryQuery, parseSelector } from '../../src/domain/selection/selector-syntax.js';
+import { getClusterState } from '../../src/temporal/messages/cluster.js';
 import { eventually, FleetTestEnv } from '../helpers/fleet-env.js';
 
 let fleet: FleetTestEnv;

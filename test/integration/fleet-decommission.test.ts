@@ -3,15 +3,15 @@ import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listClusters } from '../../src/cli/clusters.js';
-import type { DecommissionProgress } from '../../src/domain/fleet-decommission-progress.js';
-import { clusterEntityId } from '../../src/domain/inventory.js';
-import { inventoryQuery } from '../../src/domain/selector.js';
-import { isAlive } from '../../src/processes.js';
+import type { DecommissionProgress } from '../../src/domain/decommission/progress.js';
+import { clusterEntityId } from '../../src/domain/cluster/inventory.js';
+import { inventoryQuery } from '../../src/domain/selection/selector-syntax.js';
+import { isAlive } from '../../src/host/processes.js';
 import { clusterPaths } from '../../src/providers/local/paths.js';
-import { repoDir } from '../../src/toolchain.js';
-import { getClusterState } from '../../workflows/cluster-messages.js';
+import { repoDir } from '../../src/host/toolchain.js';
+import { getClusterState } from '../../src/temporal/messages/cluster.js';
 import type { FleetDecommissionResult } from '../../workflows/fleet-decommission.js';
-import { getDecommissionProgress } from '../../workflows/stage-messages.js';
+import { getDecommissionProgress } from '../../src/temporal/messages/staged.js';
 import { eventually, FleetTestEnv } from '../helpers/fleet-env.js';
 
 // A fleet decommission by selector on a real dev server with real local control planes: two

@@ -1,8 +1,8 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clusterEntityId } from '../../src/domain/inventory.js';
+import { clusterEntityId } from '../../src/domain/cluster/inventory.js';
 import { readObject } from '../../src/kube/read.js';
-import { getClusterState } from '../../workflows/cluster-messages.js';
+import { getClusterState } from '../../src/temporal/messages/cluster.js';
 import { FleetTestEnv } from '../helpers/fleet-env.js';
 
 let fleet: FleetTestEnv;

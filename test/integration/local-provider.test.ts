@@ -11,7 +11,7 @@ import { applyBundle } from '../../src/kube/apply.js';
 import { apiServerHealth, serverVersion } from '../../src/kube/health.js';
 import { readObject } from '../../src/kube/read.js';
 import { LocalProvider } from '../../src/providers/local/index.js';
-import { repoDir, Toolchain } from '../../src/toolchain.js';
+import { repoDir, Toolchain } from '../../src/host/toolchain.js';
 
 const run = promisify(execFile);
 const toolchain = new Toolchain();

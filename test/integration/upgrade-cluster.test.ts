@@ -4,12 +4,12 @@ import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FleetActivities } from '../../activities/index.js';
 import { inventoryActivities } from '../../activities/inventory.js';
-import { newClusterState } from '../../src/domain/cluster-lifecycle.js';
-import { ClusterSpecSchema } from '../../src/domain/cluster-spec.js';
-import type { ClusterHealth, ClusterState } from '../../src/domain/cluster-state.js';
-import { clusterEntityId } from '../../src/domain/inventory.js';
+import { newClusterState } from '../../src/domain/cluster/lifecycle.js';
+import { ClusterSpecSchema } from '../../src/domain/cluster/spec.js';
+import type { ClusterHealth, ClusterState } from '../../src/domain/cluster/state.js';
+import { clusterEntityId } from '../../src/domain/cluster/inventory.js';
 import type { ProviderChange, ProviderCluster } from '../../src/providers/types.js';
-import { getClusterState } from '../../workflows/cluster-messages.js';
+import { getClusterState } from '../../src/temporal/messages/cluster.js';
 import { FleetTestEnv, NAMESPACE } from '../helpers/fleet-env.js';
 
 // upgradeCluster on a real dev server against a fake provider that reports node pools, with the

@@ -5,11 +5,11 @@ import { promisify } from 'node:util';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clusterEntityId } from '../../src/domain/inventory.js';
+import { clusterEntityId } from '../../src/domain/cluster/inventory.js';
 import { serverVersion } from '../../src/kube/health.js';
-import { repoDir } from '../../src/toolchain.js';
-import { getClusterState } from '../../workflows/cluster-messages.js';
-import { getWaveProgress } from '../../workflows/stage-messages.js';
+import { repoDir } from '../../src/host/toolchain.js';
+import { getClusterState } from '../../src/temporal/messages/cluster.js';
+import { getWaveProgress } from '../../src/temporal/messages/staged.js';
 import { eventually, FleetTestEnv } from '../helpers/fleet-env.js';
 import { historyText, pemBody } from '../helpers/history-text.js';
 

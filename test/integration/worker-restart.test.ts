@@ -1,9 +1,9 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { clusterEntityId } from '../../src/domain/inventory.js';
+import { clusterEntityId } from '../../src/domain/cluster/inventory.js';
 import { clusterPaths } from '../../src/providers/local/paths.js';
-import { getClusterState } from '../../workflows/cluster-messages.js';
+import { getClusterState } from '../../src/temporal/messages/cluster.js';
 import { eventually, FleetTestEnv } from '../helpers/fleet-env.js';
 
 let fleet: FleetTestEnv;

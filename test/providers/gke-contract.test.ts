@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { GkeProvider } from '../../src/providers/gke/index.js';
-import { Toolchain } from '../../src/toolchain.js';
+import { Toolchain } from '../../src/host/toolchain.js';
 import { GkeFake, LocalControlPlanes } from '../fakes/gke/index.js';
 import { providerContract } from '../helpers/provider-contract.js';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
 import { LocalProvider } from '../../src/providers/local/index.js';
-import { Toolchain } from '../../src/toolchain.js';
+import { Toolchain } from '../../src/host/toolchain.js';
 import { providerContract } from '../helpers/provider-contract.js';
 
 const toolchain = new Toolchain();

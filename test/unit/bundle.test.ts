@@ -6,7 +6,7 @@ import {
   groupKindString,
   identityOf,
   parseGroupKind,
-} from '../../src/domain/bundle.js';
+} from '../../src/domain/bundle/bundle.js';
 import {
   applySetIdInput,
   formatGroupKinds,
@@ -15,7 +15,7 @@ import {
   parseNamespaces,
   scopeOf,
   unionScope,
-} from '../../src/domain/applyset.js';
+} from '../../src/domain/bundle/applyset.js';
 import { applySetId } from '../../src/kube/applyset.js';
 import { problemsFrom } from '../../src/domain/validation.js';
 

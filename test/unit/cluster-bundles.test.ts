@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { bundlesToReconcile, withBundleApplied, withBundleRolledBack, withReconcileOutcome, type AppliedBundleRecord } from '../../src/domain/cluster-bundles.js';
-import type { ClusterState } from '../../src/domain/cluster-state.js';
+import { bundlesToReconcile, withBundleApplied, withBundleRolledBack, withReconcileOutcome, type AppliedBundleRecord } from '../../src/domain/cluster/applied-bundles.js';
+import type { ClusterState } from '../../src/domain/cluster/state.js';
 
 const T = '2026-11-25T10:00:00.000Z';
 const applied = (bundles: AppliedBundleRecord[] | undefined, name: string, revision: string, autoReconcile = false) =>

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { nextCheckDelay, recordHealth } from '../../src/domain/cluster-checks.js';
-import { newClusterState } from '../../src/domain/cluster-lifecycle.js';
-import type { ClusterState } from '../../src/domain/cluster-state.js';
-import { ClusterSpecSchema } from '../../src/domain/cluster-spec.js';
+import { nextCheckDelay, recordHealth } from '../../src/domain/cluster/checks.js';
+import { newClusterState } from '../../src/domain/cluster/lifecycle.js';
+import type { ClusterState } from '../../src/domain/cluster/state.js';
+import { ClusterSpecSchema } from '../../src/domain/cluster/spec.js';
 
 const T0 = Date.parse('2026-11-25T10:00:00Z');
 const iso = (ms: number) => new Date(ms).toISOString();

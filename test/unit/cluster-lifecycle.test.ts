@@ -7,9 +7,9 @@ import {
   refuseOperation,
   refuseSpecChange,
   type OperationRequest,
-} from '../../src/domain/cluster-lifecycle.js';
-import { ClusterSpecSchema } from '../../src/domain/cluster-spec.js';
-import { HISTORY_LIMIT } from '../../src/domain/cluster-state.js';
+} from '../../src/domain/cluster/lifecycle.js';
+import { ClusterSpecSchema } from '../../src/domain/cluster/spec.js';
+import { HISTORY_LIMIT } from '../../src/domain/cluster/state.js';
 
 const T0 = '2026-11-25T10:00:00.000Z';
 const T1 = '2026-11-25T10:05:00.000Z';

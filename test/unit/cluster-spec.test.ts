@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ClusterSpecSchema } from '../../src/domain/cluster-spec.js';
+import { ClusterSpecSchema } from '../../src/domain/cluster/spec.js';
 import { describeProblems, parseWith } from '../../src/domain/validation.js';
 
 const problemsOf = (input: unknown) => {

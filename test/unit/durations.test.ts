@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DURATION_ERROR, DurationSchema, formatDuration, parseDuration } from '../../src/domain/durations.js';
+import { DURATION_ERROR, DurationSchema, formatDuration, parseDuration } from '../../src/domain/time/durations.js';
 import { parseWith } from '../../src/domain/validation.js';
 
 describe('parseDuration', () => {

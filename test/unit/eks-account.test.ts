@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FleetConfigFileSchema } from '../../src/domain/accounts.js';
+import { FleetConfigFileSchema } from '../../src/domain/cluster/accounts.js';
 
 describe('EKS accounts in the Fleetflow config', () => {
   it('name the roles and subnets EKS needs, by id, next to where credentials come from', () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { DECOMMISSION_GATE, decommissionDetails, decommissionOutcome, decommissionProgress, newDecommissionState } from '../../src/domain/fleet-decommission-progress.js';
-import { FleetDecommissionInputSchema, planFleetDecommission } from '../../src/domain/fleet-decommission.js';
-import { decideRollout } from '../../src/domain/rollout-engine.js';
-import { applyAction } from '../../src/domain/stage-operator.js';
+import { DECOMMISSION_GATE, decommissionDetails, decommissionOutcome, decommissionProgress, newDecommissionState } from '../../src/domain/decommission/progress.js';
+import { FleetDecommissionInputSchema, planFleetDecommission } from '../../src/domain/decommission/fleet-decommission.js';
+import { decideRollout } from '../../src/domain/staged/engine.js';
+import { applyAction } from '../../src/domain/staged/operator.js';
 import { cluster } from '../helpers/cluster-summaries.js';
 
 const NOW = Date.parse('2026-03-02T10:00:00Z');

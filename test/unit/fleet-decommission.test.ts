@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
-import { FleetDecommissionInputSchema, planFleetDecommission, type FleetDecommissionInput } from '../../src/domain/fleet-decommission.js';
+import { FleetDecommissionInputSchema, planFleetDecommission, type FleetDecommissionInput } from '../../src/domain/decommission/fleet-decommission.js';
 import { parseWith } from '../../src/domain/validation.js';
 import { cluster } from '../helpers/cluster-summaries.js';
 

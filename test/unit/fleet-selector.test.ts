@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { newClusterState } from '../../src/domain/cluster-lifecycle.js';
-import { ClusterSpecSchema } from '../../src/domain/cluster-spec.js';
+import { newClusterState } from '../../src/domain/cluster/lifecycle.js';
+import { ClusterSpecSchema } from '../../src/domain/cluster/spec.js';
 import {
   FleetSelectorSchema,
   clusterSummaryFrom,
@@ -9,7 +9,7 @@ import {
   versionMatches,
   type ClusterSummary,
   type FleetSelectorInput,
-} from '../../src/domain/fleet-selector.js';
+} from '../../src/domain/selection/fleet-selector.js';
 import { parseWith } from '../../src/domain/validation.js';
 import { cluster } from '../helpers/cluster-summaries.js';
 

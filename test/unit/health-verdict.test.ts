@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { healthVerdict, versionMatches, type HealthObservation } from '../../src/domain/health-verdict.js';
+import { healthVerdict, versionMatches, type HealthObservation } from '../../src/domain/cluster/health-verdict.js';
 
 const now = new Date('2026-11-25T12:00:00Z');
 /** A cluster with nothing wrong: ready API server, the expected version, 3 Ready nodes, coredns and kube-proxy up. */

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { withLock } from '../../src/providers/local/lock.js';
-import { processStartTime } from '../../src/processes.js';
+import { processStartTime } from '../../src/host/processes.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fleetflow-lock-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -6,7 +6,7 @@ import {
   isOpen,
   nextOpening,
   type MaintenancePolicyInput,
-} from '../../src/domain/maintenance-window.js';
+} from '../../src/domain/time/maintenance-window.js';
 import { parseWith } from '../../src/domain/validation.js';
 
 // Every case runs on a fixed clock. Calendar facts used below (2026): Jan 3 is a Saturday;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { appliedFieldsOf, driftedFields, jsonEqual, type FieldSet, type ManagedFieldsEntry } from '../../src/domain/managed-fields.js';
+import { appliedFieldsOf, driftedFields, jsonEqual, type FieldSet, type ManagedFieldsEntry } from '../../src/domain/bundle/managed-fields.js';
 
 // A Deployment's fieldsV1 as the API server writes it for an applied manifest.
 const fields: FieldSet = {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfigFile } from '../../src/config.js';
-import type { ProviderAccount } from '../../src/domain/accounts.js';
+import type { ProviderAccount } from '../../src/domain/cluster/accounts.js';
 import { FleetflowError } from '../../src/errors.js';
 import { ProviderRegistry } from '../../src/providers/registry.js';
 import type { ClusterProvider } from '../../src/providers/types.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ApiScanInputSchema, DrainInputSchema } from '../../src/domain/kube-operations.js';
-import { compareMinor, describeFinding, REMOVED_APIS, removedApisUpTo, scanManifests } from '../../src/domain/removed-apis.js';
+import { ApiScanInputSchema, DrainInputSchema } from '../../src/domain/cluster/kube-operation-inputs.js';
+import { compareMinor, describeFinding, REMOVED_APIS, removedApisUpTo, scanManifests } from '../../src/domain/upgrade/removed-apis.js';
 
 const m = (apiVersion: string, kind: string, name = 'x', namespace?: string) => ({ apiVersion, kind, metadata: { name, ...(namespace ? { namespace } : {}) } });
 

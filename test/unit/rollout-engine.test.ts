@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decideRollout, describeDecision, gateId, stageLine, type ClusterRun, type EngineInput } from '../../src/domain/rollout-engine.js';
-import type { PlannedStage } from '../../src/domain/rollout-plan.js';
+import { decideRollout, describeDecision, gateId, stageLine, type ClusterRun, type EngineInput } from '../../src/domain/staged/engine.js';
+import type { PlannedStage } from '../../src/domain/staged/plan.js';
 
 const T0 = Date.parse('2026-06-01T10:00:00Z');
 const MIN = 60_000;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { FleetSelectorSchema } from '../../src/domain/fleet-selector.js';
-import { formatPreview, previewRollout } from '../../src/domain/rollout-preview.js';
+import { FleetSelectorSchema } from '../../src/domain/selection/fleet-selector.js';
+import { formatPreview, previewRollout } from '../../src/domain/rollout/preview.js';
 import {
   RolloutPlanSchema,
   environmentRank,
@@ -8,7 +8,7 @@ import {
   planStages,
   resolveCount,
   type RolloutPlanInput,
-} from '../../src/domain/rollout-plan.js';
+} from '../../src/domain/staged/plan.js';
 import { parseWith } from '../../src/domain/validation.js';
 import { cluster } from '../helpers/cluster-summaries.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { rolloutVerdict, type WorkloadObject } from '../../src/domain/rollout-status.js';
+import { rolloutVerdict, type WorkloadObject } from '../../src/domain/bundle/workload-rollout-status.js';
 
 const deploy = (generation: number, spec: WorkloadObject['spec'], status: WorkloadObject['status']): WorkloadObject => ({
   kind: 'Deployment',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ScheduleFileSchema } from '../../src/domain/schedule-spec.js';
-import { UpgradeWaveInputSchema } from '../../src/domain/upgrade-wave.js';
+import { ScheduleFileSchema } from '../../src/domain/time/schedule-spec.js';
+import { UpgradeWaveInputSchema } from '../../src/domain/upgrade/wave.js';
 import { describeProblems, parseWith } from '../../src/domain/validation.js';
 import { scheduleOptions } from '../../src/temporal/schedules.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { FleetSelectorSchema } from '../../src/domain/fleet-selector.js';
-import { parseSelector } from '../../src/domain/selector.js';
-import { fleetSelectorFromTerms } from '../../src/domain/selector-terms.js';
+import { FleetSelectorSchema } from '../../src/domain/selection/fleet-selector.js';
+import { parseSelector } from '../../src/domain/selection/selector-syntax.js';
+import { fleetSelectorFromTerms } from '../../src/domain/selection/selector-from-terms.js';
 
 const convert = (text: string) => {
   const parsed = parseSelector(text);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { inventoryQuery, parseSelector } from '../../src/domain/selector.js';
+import { inventoryQuery, parseSelector } from '../../src/domain/selection/selector-syntax.js';
 
 describe('parseSelector', () => {
   it.each([

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { decideRollout } from '../../src/domain/rollout-engine.js';
-import type { PlannedStage } from '../../src/domain/rollout-plan.js';
-import { applyAction, countRuns, gatesOf, haltOf, newStagedState, refuseAction, type OperatorAction, type StagedState } from '../../src/domain/stage-operator.js';
-import { admitUpgrade, waveDetails, waveProgress, type WaveState } from '../../src/domain/upgrade-wave.js';
-import { MaintenancePolicySchema } from '../../src/domain/maintenance-window.js';
+import { decideRollout } from '../../src/domain/staged/engine.js';
+import type { PlannedStage } from '../../src/domain/staged/plan.js';
+import { applyAction, countRuns, gatesOf, haltOf, newStagedState, refuseAction, type OperatorAction, type StagedState } from '../../src/domain/staged/operator.js';
+import { admitUpgrade, waveDetails, waveProgress, type WaveState } from '../../src/domain/upgrade/wave.js';
+import { MaintenancePolicySchema } from '../../src/domain/time/maintenance-window.js';
 
 const stage = (name: string, clusters: string[], over: Partial<PlannedStage> = {}): PlannedStage => ({ name, clusters, maxConcurrency: 1, maxFailures: 0, soakMs: 0, approval: 'none', ...over });
 const stages = [stage('dev', ['a', 'b'], { approval: 'before' }), stage('prod', ['c'], { approval: 'after' }), stage('empty', [], { approval: 'before' })];

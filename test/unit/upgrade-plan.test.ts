@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { MaintenancePolicySchema } from '../../src/domain/maintenance-window.js';
-import { formatWave } from '../../src/domain/rollout-preview.js';
-import { UpgradeWavePlanSchema, planUpgradeWave, type UpgradeWavePlanInput } from '../../src/domain/upgrade-plan.js';
+import { MaintenancePolicySchema } from '../../src/domain/time/maintenance-window.js';
+import { formatWave } from '../../src/domain/rollout/preview.js';
+import { UpgradeWavePlanSchema, planUpgradeWave, type UpgradeWavePlanInput } from '../../src/domain/upgrade/plan.js';
 import { parseWith } from '../../src/domain/validation.js';
 import { cluster } from '../helpers/cluster-summaries.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { behind, postUpgradeVerdict, preflight, type PreflightInput } from '../../src/domain/upgrade-preflight.js';
+import { behind, postUpgradeVerdict, preflight, type PreflightInput } from '../../src/domain/upgrade/preflight.js';
 
 const healthy = { status: 'Healthy' as const, reasons: ['API server ready'] };
 const base: PreflightInput = { name: 'web', target: '1.36', current: '1.35.4', nodePools: [], health: healthy, requireHealthy: false, removedApis: [] };

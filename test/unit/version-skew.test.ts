@@ -6,7 +6,7 @@ import {
   nextMinor,
   parseVersion,
   upgradePath,
-} from '../../src/domain/version-skew.js';
+} from '../../src/domain/upgrade/version-skew.js';
 
 describe('parseVersion and compareVersions', () => {
   it.each([

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { plainLine } from '../../src/cli/upgrade.js';
 import { renderWave } from '../../src/cli/wave-render.js';
-import { decideRollout } from '../../src/domain/rollout-engine.js';
-import type { PlannedStage } from '../../src/domain/rollout-plan.js';
-import { newStagedState } from '../../src/domain/stage-operator.js';
-import { waveProgress, type WaveState } from '../../src/domain/upgrade-wave.js';
+import { decideRollout } from '../../src/domain/staged/engine.js';
+import type { PlannedStage } from '../../src/domain/staged/plan.js';
+import { newStagedState } from '../../src/domain/staged/operator.js';
+import { waveProgress, type WaveState } from '../../src/domain/upgrade/wave.js';
 
 const NOW = Date.parse('2026-05-02T10:00:00Z');
 const stage = (name: string, clusters: string[], over: Partial<PlannedStage> = {}): PlannedStage => ({ name, clusters, maxConcurrency: 2, maxFailures: 0, soakMs: 3_600_000, approval: 'none', ...over });

@@ -2,10 +2,10 @@
 // the real workflow sandbox (webpack bundle, V8 context, deterministic Date), where the fleet
 // workflows will run it.
 import { sleep } from '@temporalio/workflow';
-import { FleetSelectorSchema, selectClusters, type ClusterSummary } from '../../src/domain/fleet-selector.js';
-import { MaintenancePolicySchema, isOpen, nextOpening } from '../../src/domain/maintenance-window.js';
-import { decideRollout } from '../../src/domain/rollout-engine.js';
-import { RolloutPlanSchema, planStages } from '../../src/domain/rollout-plan.js';
+import { FleetSelectorSchema, selectClusters, type ClusterSummary } from '../../src/domain/selection/fleet-selector.js';
+import { MaintenancePolicySchema, isOpen, nextOpening } from '../../src/domain/time/maintenance-window.js';
+import { decideRollout } from '../../src/domain/staged/engine.js';
+import { RolloutPlanSchema, planStages } from '../../src/domain/staged/plan.js';
 
 export interface PlanningProbeInput {
   policy: unknown;

@@ -3,8 +3,8 @@
 // stub reads its bundle from the rollout as the real child does (the real loadRolloutBundle).
 import { ApplicationFailure, proxyActivities, sleep } from '@temporalio/workflow';
 import type { RolloutBundleActivities } from '../../activities/rollout-bundle.js';
-import type { Bundle } from '../../src/domain/bundle.js';
-import type { RolloutBundleRef } from '../../src/domain/operations.js';
+import type { Bundle } from '../../src/domain/bundle/bundle.js';
+import type { RolloutBundleRef } from '../../src/domain/cluster/operation-inputs.js';
 import type { ApplyBundleResult } from '../../workflows/apply-bundle.js';
 import type { RollbackBundleResult } from '../../workflows/rollback-bundle.js';
 

@@ -2,7 +2,7 @@ import { EKSClient } from '@aws-sdk/client-eks';
 import { fromIni, fromNodeProviderChain, fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
-import type { EksAccount } from '../../domain/accounts.js';
+import type { EksAccount } from '../../domain/cluster/accounts.js';
 
 /**
  * Timeouts and retries of the EKS provider. Temporal retries activities with backoff, so the

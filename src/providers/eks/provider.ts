@@ -15,8 +15,8 @@ import {
   type Nodegroup,
   type Update,
 } from '@aws-sdk/client-eks';
-import type { EksAccount } from '../../domain/accounts.js';
-import type { NodePoolSpec } from '../../domain/cluster-spec.js';
+import type { EksAccount } from '../../domain/cluster/accounts.js';
+import type { NodePoolSpec } from '../../domain/cluster/spec.js';
 import { PermanentError, TransientError } from '../../errors.js';
 import type {
   ClusterCredentials,

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { KubeConfig } from '@kubernetes/client-node';
-import type { ExternalAccount } from '../../domain/accounts.js';
+import type { ExternalAccount } from '../../domain/cluster/accounts.js';
 import { PermanentError, messageOf } from '../../errors.js';
 import type { ClusterCredentials } from '../types.js';
 

@@ -1,4 +1,4 @@
-import type { ExternalAccount, ProviderAccount } from '../../domain/accounts.js';
+import type { ExternalAccount, ProviderAccount } from '../../domain/cluster/accounts.js';
 import { PermanentError } from '../../errors.js';
 import { apiServerHealth } from '../../kube/health.js';
 import type { ClusterCredentials, ClusterProvider, ClusterRef, CreateClusterRequest, ProviderChange, ProviderCluster, ProviderNodePool } from '../types.js';

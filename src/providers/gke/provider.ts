@@ -1,8 +1,8 @@
 import { ClusterManagerClient, type protos } from '@google-cloud/container';
 import { GoogleAuth } from 'google-auth-library';
 import { grpc, type CallOptions } from 'google-gax';
-import type { GkeAccount } from '../../domain/accounts.js';
-import type { NodePoolSpec } from '../../domain/cluster-spec.js';
+import type { GkeAccount } from '../../domain/cluster/accounts.js';
+import type { NodePoolSpec } from '../../domain/cluster/spec.js';
 import { PermanentError, TransientError } from '../../errors.js';
 import type {
   ClusterCredentials,

@@ -4,7 +4,7 @@ import { renderKubeconfig } from '../../kube/kubeconfig.js';
 import { apiserverArgs, apiserverMarker, etcdArgs, etcdMarker } from './flags.js';
 import type { ClusterPaths } from './paths.js';
 import { reusePorts } from './ports.js';
-import { findProcesses, isAlive, spawnDetached, stopProcess } from '../../processes.js';
+import { findProcesses, isAlive, spawnDetached, stopProcess } from '../../host/processes.js';
 import { type LocalClusterState, writeState } from './state.js';
 import { readCredentials } from './credentials.js';
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { open, readFile, stat, unlink } from 'node:fs/promises';
 import { TransientError } from '../../errors.js';
-import { processStartTime } from '../../processes.js';
+import { processStartTime } from '../../host/processes.js';
 
 /** Who holds a lock: pid plus its start time, since a pid alone may be reused after a crash. */
 interface Holder {

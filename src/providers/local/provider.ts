@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { ClusterNameSchema } from '../../domain/cluster-spec.js';
+import { ClusterNameSchema } from '../../domain/cluster/spec.js';
 import { PermanentError, TransientError, messageOf } from '../../errors.js';
 import { apiServerHealth } from '../../kube/health.js';
-import { Toolchain } from '../../toolchain.js';
-import type { NodePoolSpec } from '../../domain/cluster-spec.js';
+import { Toolchain } from '../../host/toolchain.js';
+import type { NodePoolSpec } from '../../domain/cluster/spec.js';
 import type {
   ClusterCredentials,
   ClusterProvider,
@@ -23,7 +23,7 @@ import { generatePki, writePki } from './certs.js';
 import { withLock } from './lock.js';
 import { type ClusterPaths, clusterPaths, clustersDir, pathsIn } from './paths.js';
 import { freePorts } from './ports.js';
-import { tailLog } from '../../processes.js';
+import { tailLog } from '../../host/processes.js';
 import { type LocalClusterState, newProviderId, readState, writeState } from './state.js';
 
 export interface LocalProviderOptions {

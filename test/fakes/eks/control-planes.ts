@@ -1,5 +1,5 @@
 import { LocalProvider } from '../../../src/providers/local/index.js';
-import { Toolchain } from '../../../src/toolchain.js';
+import { Toolchain } from '../../../src/host/toolchain.js';
 
 /** The real API server behind one fake EKS cluster: its endpoint, CA and release once ready. */
 export interface ControlPlaneStatus {

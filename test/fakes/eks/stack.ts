@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { EksAccount } from '../../../src/domain/accounts.js';
+import type { EksAccount } from '../../../src/domain/cluster/accounts.js';
 import { EksProvider, type EksTuning } from '../../../src/providers/eks/index.js';
 import type { ClusterProvider } from '../../../src/providers/types.js';
 import { Moto } from '../../helpers/moto.js';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LocalProvider } from '../../../src/providers/local/index.js';
-import type { Toolchain } from '../../../src/toolchain.js';
+import type { Toolchain } from '../../../src/host/toolchain.js';
 
 /** What stands behind a fake GKE cluster's endpoint: a real API server, by name. */
 export interface ControlPlaneBacking {

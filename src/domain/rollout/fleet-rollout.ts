@@ -1,0 +1,106 @@
+import { z } from 'zod';
+import { BundleSchema } from '../bundle/bundle.js';
+import { BundleOverrideSchema } from '../bundle/overrides.js';
+import type { AppliedBundleRecord } from '../cluster/applied-bundles.js';
+import { DurationSchema } from '../time/durations.js';
+import { FleetSelectorSchema } from '../selection/fleet-selector.js';
+import type { Decision } from '../staged/engine.js';
+import { RolloutPlanSchema } from '../staged/plan.js';
+import type { StagedState } from '../staged/operator.js';
+import { waveProgress, type LeftOut, type WaveProgress, type WaveState } from '../upgrade/wave.js';
+
+/** Input of fleetRollout: which clusters, which bundle, how (plan), and what to do on failure. */
+export const FleetRolloutInputSchema = z
+  .object({
+    selector: FleetSelectorSchema,
+    plan: RolloutPlanSchema,
+    bundle: BundleSchema,
+    overrides: z.array(BundleOverrideSchema).max(100, 'must have at most 100 overrides').default([]),
+    /** Passed to each cluster: its entity re-applies the revision when it drifts. */
+    autoReconcile: z.boolean().default(false),
+    /** How long one cluster's workloads may take to become available. */
+    rolloutDeadline: DurationSchema.prefault('10m'),
+    /** On a failure budget breach: roll back at once (default), or wait for the operator. */
+    onBreach: z.enum(['rollback', 'wait']).default('rollback'),
+    /** How long a gate (or, with onBreach "wait", a breach) waits for the operator. */
+    approvalTimeout: DurationSchema.prefault('7d'),
+    requestedBy: z.string().max(200, 'must be at most 200 characters').optional(),
+    /** Continue as new past this many history events (and no cluster running). */
+    maxHistoryEvents: z.number().int().min(300, 'must be at least 300').max(40_000, 'must be at most 40000').default(5_000),
+  })
+  .strict();
+export type FleetRolloutInput = z.input<typeof FleetRolloutInputSchema>;
+export type FleetRolloutOptions = z.output<typeof FleetRolloutInputSchema>;
+
+/** Abort of a rollout, optionally undoing what it changed. */
+export const AbortRolloutSchema = z
+  .object({
+    by: z.string().trim().min(1, 'must say who is acting').max(200),
+    reason: z.string().trim().min(1, 'must say why').max(500),
+    rollback: z.boolean().default(false),
+  })
+  .strict();
+export type AbortRolloutInput = z.input<typeof AbortRolloutSchema>;
+
+/** One cluster's rollback: to which revision (none: the bundle was removed), and how it went. */
+export interface RollbackRun {
+  status: 'Running' | 'Succeeded' | 'Failed';
+  to?: string;
+  message?: string;
+}
+
+/** What fleetRollout carries across continue-as-new. */
+export interface RolloutState extends StagedState {
+  bundle: { name: string; revision: string };
+  /** Per cluster: its environment (for the progress display). */
+  environments: Record<string, string>;
+  /** Per cluster with overrides: which of the input's overrides match it (indexes, in order). */
+  overridesOf?: Record<string, number[]>;
+  leftOut: LeftOut;
+  startedAt: string;
+  generation: number;
+  /** Set when an abort asked for a rollback. */
+  rollbackRequested?: { by: string; reason: string };
+  /** Filled once a rollback runs: per changed cluster. */
+  rollback?: Record<string, RollbackRun>;
+}
+
+/** The progress query of a rollout: the wave's shape, plus the rollback. */
+export interface RolloutProgress extends WaveProgress {
+  bundle: { name: string; revision: string };
+  rollback?: Record<string, RollbackRun>;
+}
+
+/** Clusters this run changed (a failed one may be half-applied): what a rollback must undo. */
+export function changedClusters(s: Pick<StagedState, 'runs'>): string[] {
+  return Object.entries(s.runs)
+    .filter(([, r]) => r.status === 'Succeeded' || r.status === 'Failed' || (r.status === 'Skipped' && r.attempts > 0))
+    .map(([n]) => n)
+    .sort();
+}
+
+/**
+ * The revision a rollback returns a cluster to: the one before `revision` if the cluster
+ * recorded it, the one it still records if the apply never got recorded, or none (remove the
+ * bundle) when the cluster never had it before.
+ */
+export function rollbackTarget(record: AppliedBundleRecord | undefined, revision: string): string | undefined {
+  if (!record) return undefined;
+  if (record.revision !== revision) return record.revision;
+  return record.previous[0];
+}
+
+/** The progress of a rollout at `now`. Pure. */
+export function rolloutProgress(s: RolloutState, d: Decision, now: number, perCluster = true): RolloutProgress {
+  // The wave display fits: "from -> to" becomes "-> revision" per cluster.
+  const upgrades = !perCluster ? {} : Object.fromEntries(
+    Object.keys(s.runs).map((name) => [name, { name, environment: s.environments[name] ?? '', from: '', to: s.bundle.revision }]),
+  );
+  const wave = { ...s, upgrades } as unknown as WaveState;
+  const p = waveProgress(wave, d, now, perCluster);
+  const rolled = s.rollback ? Object.values(s.rollback) : [];
+  const summary = s.rollback && !s.final
+    ? `rolling back: ${rolled.filter((r) => r.status !== 'Running').length} of ${rolled.length} clusters done`
+    : p.summary;
+  return { ...p, summary, bundle: s.bundle, ...(s.rollback ? { rollback: s.rollback } : {}) };
+}
