@@ -29,6 +29,7 @@ import { OperationRequestSchema } from '../src/domain/cluster/operation-inputs.j
 import { targetOf } from '../src/domain/cluster/target.js';
 import { SA } from '../src/temporal/search-attributes.js';
 import { long, probe, quick } from './activity-profiles.js';
+import { historyIsLong } from './history-limits.js';
 import { parseInput, rootFailure } from './operation-steps.js';
 import {
   claimOperation,
@@ -166,8 +167,9 @@ export async function clusterEntity(input: ClusterEntityInput): Promise<ClusterS
   // Entities started before periodic checks existed keep their recorded behaviour on replay.
   const periodicChecks = patched('periodic-health-checks');
   update(state);
-  const historyIsLong = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > MAX_HISTORY_EVENTS;
-  const done = () => state.phase === 'Deleted' || historyIsLong();
+  // The 2 MB rule came later: entities started before it keep continuing by events only on replay.
+  const bySize = patched('entity-history-size');
+  const done = () => state.phase === 'Deleted' || historyIsLong(MAX_HISTORY_EVENTS, bySize);
   // The entity is the inventory: a cancel request (one click in the UI) must not drop a live
   // cluster from it, so it is ignored; decommission retires a cluster, terminate is for admins.
   await CancellationScope.nonCancellable(async () => {

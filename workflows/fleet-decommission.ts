@@ -27,7 +27,8 @@ import { long } from './activity-profiles.js';
 import type { decommissionCluster } from './decommission-cluster.js';
 import { parseInput } from './operation-steps.js';
 import { getDecommissionProgress } from '../src/temporal/messages/staged.js';
-import { childFailureMessage, historyIsLong, StageRunner, type RunOutcome } from './stage-runner.js';
+import { historyIsLong } from './history-limits.js';
+import { childFailureMessage, StageRunner, type RunOutcome } from './stage-runner.js';
 
 /** Continue as new past this many events (each cluster costs a few). */
 const MAX_HISTORY_EVENTS = 5_000;

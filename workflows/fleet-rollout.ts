@@ -29,7 +29,8 @@ import { long } from './activity-profiles.js';
 import { parseInput } from './operation-steps.js';
 import type { rollbackBundle } from './rollback-bundle.js';
 import { abortRollout, getRolloutProgress } from '../src/temporal/messages/staged.js';
-import { childFailureMessage, historyIsLong, StageRunner, type RunOutcome } from './stage-runner.js';
+import { historyIsLong } from './history-limits.js';
+import { childFailureMessage, StageRunner, type RunOutcome } from './stage-runner.js';
 
 /** How a rollout ended, when it did not fail. */
 export interface FleetRolloutResult {

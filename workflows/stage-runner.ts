@@ -1,5 +1,5 @@
 import type { UpdateDefinition } from '@temporalio/common';
-import { ApplicationFailure, ChildWorkflowFailure, condition, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, ChildWorkflowFailure, condition, setHandler, sleep } from '@temporalio/workflow';
 import type { z } from 'zod';
 import { formatDuration } from '../src/domain/time/durations.js';
 import { decideRollout, type Decision } from '../src/domain/staged/engine.js';
@@ -66,15 +66,6 @@ const iso = () => new Date().toISOString();
 
 /** Children started in one workflow task, at most. */
 const MAX_STARTS_PER_TASK = 25;
-
-/** History size past which a staged operation continues as new: well under the 4 MB gRPC message limit, so it stays easy to fetch and replay. */
-const MAX_HISTORY_BYTES = 2 * 1024 * 1024;
-
-/** Whether the history is long enough to continue as new: Temporal suggests it, or it passed `maxEvents` or 2 MB. */
-export function historyIsLong(maxEvents: number): boolean {
-  const info = workflowInfo();
-  return info.continueAsNewSuggested || info.historyLength > maxEvents || info.historySize > MAX_HISTORY_BYTES;
-}
 
 /** A failed child in its own words; `busy` says who else may be running a child of that id. */
 export function childFailureMessage(childId: string, err: unknown, busy: string): string {

@@ -29,7 +29,8 @@ import {
 import { long } from './activity-profiles.js';
 import { parseInput } from './operation-steps.js';
 import { getWaveProgress } from '../src/temporal/messages/staged.js';
-import { childFailureMessage, historyIsLong, StageRunner, type RunOutcome } from './stage-runner.js';
+import { historyIsLong } from './history-limits.js';
+import { childFailureMessage, StageRunner, type RunOutcome } from './stage-runner.js';
 import type { upgradeCluster } from './upgrade-cluster.js';
 
 /** How a wave ended, when it did not fail. */
