@@ -6,10 +6,10 @@ import {
   clusterSummaryFrom,
   selectClusters,
   toVisibilityQuery,
-  versionMatches,
   type ClusterSummary,
   type FleetSelectorInput,
 } from '../../src/domain/selection/fleet-selector.js';
+import { versionMatches } from '../../src/domain/selection/version-constraint.js';
 import { parseWith } from '../../src/domain/validation.js';
 import { cluster } from '../helpers/cluster-summaries.js';
 
