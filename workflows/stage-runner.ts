@@ -1,5 +1,5 @@
 import type { UpdateDefinition } from '@temporalio/common';
-import { ApplicationFailure, ChildWorkflowFailure, condition, setHandler, sleep } from '@temporalio/workflow';
+import { ApplicationFailure, ChildWorkflowFailure, condition, patched, setHandler, sleep } from '@temporalio/workflow';
 import type { z } from 'zod';
 import { formatDuration } from '../src/domain/time/durations.js';
 import { decideRollout, type Decision } from '../src/domain/staged/engine.js';
@@ -169,9 +169,11 @@ export class StageRunner {
       if (d.start.length) {
         // One workflow task carries every command it issues: starting hundreds of children
         // (each with its input) at once would exceed the server's request size, so they go
-        // out in batches, a new task each (a 1 ms timer ends the task).
-        for (const name of d.start.slice(0, MAX_STARTS_PER_TASK)) this.begin(name, now);
-        if (d.start.length > MAX_STARTS_PER_TASK) await sleep(1);
+        // out in batches, a new task each (a 1 ms timer ends the task). Executions started
+        // before batching started them all in one task and replay that way (no marker).
+        const batched = d.start.length > MAX_STARTS_PER_TASK && patched('stage-starts-in-batches');
+        for (const name of batched ? d.start.slice(0, MAX_STARTS_PER_TASK) : d.start) this.begin(name, now);
+        if (batched) await sleep(1);
         continue;
       }
       const wakeAt = Math.min(d.wakeAt ?? Infinity, approvalDeadline ?? Infinity);

@@ -5,13 +5,31 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { workflowsPath } from '../../workers/bundle.js';
 
 const dir = new URL('../histories/', import.meta.url);
-const histories = readdirSync(dir).filter((f) => f.endsWith('.json'));
+/** The files in test/histories/ that record histories rather than being one. */
+const RECORDING_TOOLS = new Set(['record', 'record-large-stages.ts', 'large-stage-workflows.ts']);
+const files = readdirSync(dir).filter((f) => !RECORDING_TOOLS.has(f));
+const histories = files.filter((f) => f.endsWith('.json'));
 let workflowBundle: WorkflowBundle;
+type History = ReturnType<typeof historyFromJSON>;
 
 beforeAll(async () => {
   Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } } });
   workflowBundle = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('ERROR') });
 });
+
+/** The history in `file`, or an error naming the file and what is wrong with it. */
+function load(file: string): History {
+  let history: History;
+  try {
+    history = historyFromJSON(JSON.parse(readFileSync(new URL(file, dir), 'utf8')));
+  } catch (err) {
+    throw new Error(`test/histories/${file} is not a history exported with \`temporal workflow show --output json\`: ${(err as Error).message}`);
+  }
+  if (!history.events?.[0]?.workflowExecutionStartedEventAttributes) {
+    throw new Error(`test/histories/${file} does not begin with WorkflowExecutionStarted: record the whole history with test/histories/record`);
+  }
+  return history;
+}
 
 // A change to workflow code that would break an execution already running in production
 // fails here: each recorded history must replay against today's code without a determinism error.
@@ -20,10 +38,24 @@ describe('recorded histories replay against the current workflow code', () => {
     expect(histories.length).toBeGreaterThanOrEqual(4);
   });
 
+  it('replays every file in test/histories/: none is left out for its name', () => {
+    const notReplayed = files.filter((f) => !histories.includes(f));
+    expect(notReplayed, `test/histories/ holds files that are neither histories (*.json) nor recording tools: ${notReplayed.join(', ')}`).toEqual([]);
+  });
+
   it.each(histories)('%s', async (file) => {
-    const history = historyFromJSON(JSON.parse(readFileSync(new URL(file, dir), 'utf8')));
+    const history = load(file);
+    const type = history.events![0]!.workflowExecutionStartedEventAttributes!.workflowType?.name;
     // The original workflow id (the file name, "/" written "__"): child ids are derived from it.
     const workflowId = file.replace(/\.json$/, '').replaceAll('__', '/');
-    await Worker.runReplayHistory({ workflowBundle, replayName: file }, history, workflowId);
+    try {
+      await Worker.runReplayHistory({ workflowBundle, replayName: file }, history, workflowId);
+    } catch (err) {
+      throw new Error(
+        `test/histories/${file} (${type} ${workflowId}) does not replay against today's workflow code: ${(err as Error).message}\n` +
+          'An execution like it that is running now would fail. Guard the change with patched() (README: "Changing workflow code safely").',
+        { cause: err },
+      );
+    }
   });
 });
