@@ -1,6 +1,5 @@
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes.js';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundle } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,9 +7,8 @@ import type { FleetActivities } from '../../activities/index.js';
 import { clusterEntityId } from '../../src/domain/cluster/inventory.js';
 import type { ClusterState } from '../../src/domain/cluster/state.js';
 import { claimOperation, getClusterState } from '../../src/temporal/messages/cluster.js';
-import { ALL_SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes.js';
 import { workflowsPath } from '../../workers/bundle.js';
-import { timeSkipping } from '../helpers/time-skipping.js';
+import { addSearchAttributes, timeSkipping } from '../helpers/time-skipping.js';
 
 // The cluster entity on the time-skipping test server, with stub activities: a side check that
 // fails, and inputs a user can type into the UI's Start Workflow.
@@ -20,10 +18,7 @@ let workflowBundle: WorkflowBundle;
 beforeAll(async () => {
   ({ env, workflowBundle } = await timeSkipping(workflowsPath));
   // The entity publishes the inventory search attributes, so they must exist here too.
-  await env.connection.operatorService.addSearchAttributes({
-    namespace: env.namespace ?? 'default',
-    searchAttributes: Object.fromEntries(ALL_SEARCH_ATTRIBUTES.map((k) => [k.name, encodeSearchAttributeIndexedValueType(k.type)!])),
-  });
+  await addSearchAttributes(env);
 });
 afterAll(async () => {
   await env?.teardown();
