@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { describeProblems, parseWith } from '../src/domain/validation.js';
+import { checkInput } from '../src/domain/validation.js';
 import { PermanentError } from '../src/errors.js';
 import type { ProviderRegistry } from '../src/providers/registry.js';
 import type { ClusterCredentials } from '../src/kube/credentials.js';
@@ -15,9 +15,9 @@ export function credentialsFor(providers: ProviderRegistry, t: ClusterTarget): P
  * path: a workflow that built a bad input must learn it at once, not after ten retries.
  */
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown, root = 'input'): z.output<S> {
-  const parsed = parseWith(schema, input, root);
-  if (!parsed.ok) throw new PermanentError(`invalid ${root}: ${describeProblems(parsed.problems)}`, 'InvalidInput');
-  return parsed.value;
+  const checked = checkInput(schema, input, root, root);
+  if (!checked.ok) throw new PermanentError(checked.message, 'InvalidInput');
+  return checked.value;
 }
 
 /** The cluster name to put in error messages, even when the input is malformed. */

@@ -4,13 +4,13 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
-  isCancellation,
+  log,
   patched,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
-  workflowInfo,
 } from '@temporalio/workflow';
+import type { z } from 'zod';
 import { ClusterSpecSchema } from '../src/domain/cluster/spec.js';
 import {
   applyProgress,
@@ -21,16 +21,16 @@ import {
   refuseOperation,
   refuseSpecChange,
 } from '../src/domain/cluster/lifecycle.js';
-import { bundlesToReconcile, recordDrift, withReconcileOutcome } from '../src/domain/cluster/applied-bundles.js';
-import { nextCheckDelay, recordHealth } from '../src/domain/cluster/checks.js';
+import { nextCheckDelay, operationCheckDelay } from '../src/domain/cluster/checks.js';
+import { ClusterEntityInputSchema, OperationFinishedSchema, OperationProgressSchema } from '../src/domain/cluster/entity-input.js';
 import type { ClusterState } from '../src/domain/cluster/state.js';
-import { inventoryValues } from '../src/domain/cluster/inventory.js';
+import { clusterEntityId, inventoryValues } from '../src/domain/cluster/inventory.js';
 import { OperationRequestSchema } from '../src/domain/cluster/operation-inputs.js';
-import { targetOf } from '../src/domain/cluster/target.js';
+import { checkInput } from '../src/domain/validation.js';
 import { SA } from '../src/temporal/search-attributes.js';
-import { long, probe, quick } from './activity-profiles.js';
+import { ClusterChecks } from './cluster-checks.js';
 import { historyIsLong } from './history-limits.js';
-import { parseInput, rootFailure } from './operation-steps.js';
+import { parseInput, requireWorkflowId } from './operation-steps.js';
 import {
   claimOperation,
   getClusterState,
@@ -42,8 +42,6 @@ import {
 
 /** Continue-as-new well before Temporal's suggestion so replays stay quick. */
 const MAX_HISTORY_EVENTS = 2_000;
-/** How often a running operation's workflow is checked for having ended without a word. */
-const OPERATION_CHECK_INTERVAL = '30 seconds';
 
 const now = () => new Date().toISOString();
 
@@ -51,9 +49,10 @@ const now = () => new Date().toISOString();
  * One long-running entity per cluster (id `cluster/<name>`): the fleet inventory. It holds the
  * state, admits at most one mutating operation at a time and publishes search attributes so
  * that listing clusters is a visibility query. It completes once the cluster is Deleted.
+ * Health, drift and operation checks are in ClusterChecks; none of them can fail the entity.
  */
 export async function clusterEntity(input: ClusterEntityInput): Promise<ClusterState> {
-  let state = input.state ?? newClusterState(parseSpec(input.spec), now());
+  let state = startingState(input);
 
   const publish = () => {
     const v = inventoryValues(state);
@@ -66,27 +65,24 @@ export async function clusterEntity(input: ClusterEntityInput): Promise<ClusterS
       { key: SA.health, value: v.health },
       { key: SA.labels, value: v.labels },
     ]);
-    const op = state.current ? `; ${state.current.type} ${state.current.id}: ${state.current.message ?? ''}` : '';
-    setCurrentDetails(`**${state.phase}** ${state.spec.provider}/${state.spec.region} v${v.version || '?'}${op}`);
   };
   let published = '';
   const update = (next: ClusterState) => {
     state = next;
-    // Upserting only on change keeps the history short.
+    // Upserting only on change keeps the history short (the key is what it was when histories were recorded).
     const key = JSON.stringify([inventoryValues(state), state.current?.message]);
     if (key !== published) {
       published = key;
       publish();
     }
+    setCurrentDetails(details(state)); // not a command: free to refresh on every change
   };
+  const checks = new ClusterChecks({ get state() { return state; }, update });
 
   setHandler(getClusterState, () => state, { description: 'The cluster: spec, phase, version, health, operations' });
 
-  /** The health check in flight, cancelled when an operation claims the cluster. */
-  let checking: CancellationScope | undefined;
-
   setHandler(claimOperation, (req) => {
-    checking?.cancel();
+    checks.cancel();
     update(beginOperation(state, OperationRequestSchema.parse(req), now()));
     return state;
   }, {
@@ -108,61 +104,18 @@ export async function clusterEntity(input: ClusterEntityInput): Promise<ClusterS
     },
   });
 
-  setHandler(operationProgress, ({ operationId, step, patch }) => {
+  // A signal cannot be refused: a malformed one (typed into the UI) is logged and dropped
+  // rather than failing the workflow task over and over.
+  setHandler(operationProgress, (progress) => {
+    if (!wellFormed(OperationProgressSchema, progress, 'operationProgress')) return;
+    const { operationId, step, patch } = progress;
     update(applyProgress(state, operationId, step, patch ?? {}, now()));
   });
 
   setHandler(operationFinished, (outcome) => {
+    if (!wellFormed(OperationFinishedSchema, outcome, 'operationFinished')) return;
     update(finishOperation(state, outcome, now()));
   });
-
-  /** One health check; its verdict is dropped if an operation claimed the cluster meanwhile. */
-  const checkHealth = async () => {
-    const scope = new CancellationScope();
-    checking = scope;
-    try {
-      await scope.run(async () => {
-        const report = await probe.checkClusterHealth({ target: targetOf(state) });
-        if (state.current) return;
-        update(recordHealth(state, report, now()));
-        if (report.status === 'Unreachable') return;
-        for (const b of state.bundles ?? []) {
-          const drift = await probe.checkBundleDrift({ target: targetOf(state), bundle: b.name, revision: b.revision });
-          if (state.current) return;
-          update(recordDrift(state, b.name, drift, now()));
-        }
-      });
-    } catch (err) {
-      if (!isCancellation(err) && !state.current) {
-        update(recordHealth(state, { status: 'Unknown', reasons: [`health check failed: ${rootFailure(err).message}`], checkedAt: now() }, now()));
-      }
-    } finally {
-      checking = undefined;
-    }
-    for (const b of bundlesToReconcile(state)) {
-      if (!state.current) await reconcile(b.name, b.revision);
-    }
-  };
-
-  /**
-   * Re-applies a drifted bundle's revision as an operation of the entity itself, so it holds
-   * the cluster like any other (a claim meanwhile is refused as busy, never interleaved).
-   */
-  const reconcile = async (bundle: string, revision: string) => {
-    const id = `${workflowInfo().workflowId}/reconcile/${bundle}/${now()}`;
-    update(beginOperation(state, { id, type: 'reconcile', requestedBy: 'fleetflow auto-reconcile' }, now()));
-    try {
-      // Force: the point is to take back the fields someone else changed.
-      const r = await long.applyStoredRevision({ target: targetOf(state), bundle, revision, force: true });
-      const repaired = r.counts.created + r.counts.configured;
-      const bundles = withReconcileOutcome(state.bundles, bundle, undefined, now());
-      update(finishOperation(state, { operationId: id, succeeded: true, message: `re-applied ${bundle}@${revision}: ${repaired} objects repaired, ${r.counts.pruned} pruned`, patch: { bundles } }, now()));
-    } catch (err) {
-      const message = `auto-reconcile of ${bundle}@${revision} failed (suspended until the bundle is applied again): ${rootFailure(err).message}`;
-      const bundles = withReconcileOutcome(state.bundles, bundle, message, now());
-      update(finishOperation(state, { operationId: id, succeeded: false, message, patch: { bundles } }, now()));
-    }
-  };
 
   // Entities started before periodic checks existed keep their recorded behaviour on replay.
   const periodicChecks = patched('periodic-health-checks');
@@ -182,21 +135,13 @@ export async function clusterEntity(input: ClusterEntityInput): Promise<ClusterS
         } else if (delay > 0 && (await condition(() => !!state.current || done(), delay))) {
           continue;
         } else {
-          await checkHealth();
+          await checks.checkHealth();
         }
         continue;
       }
       // A terminated or timed-out operation never reports its end: look for that while it runs.
-      const moved = await condition(() => state.current?.id !== op || done(), OPERATION_CHECK_INTERVAL);
-      if (moved) continue;
-      const status = await quick.operationStatus(op);
-      if (status !== 'RUNNING' && state.current?.id === op) {
-        update(finishOperation(state, {
-          operationId: op,
-          succeeded: false,
-          message: `operation ${op} ended (${status}) without reporting its outcome`,
-        }, now()));
-      }
+      const moved = await condition(() => state.current?.id !== op || done(), operationCheckDelay(state));
+      if (!moved) await checks.checkOperation(op);
     }
   });
   await condition(allHandlersFinished);
@@ -204,6 +149,36 @@ export async function clusterEntity(input: ClusterEntityInput): Promise<ClusterS
   return continueAsNew<typeof clusterEntity>({ spec: state.spec, state });
 }
 
+/**
+ * The state to start from: the one carried over, or a new one from the spec. A malformed input
+ * or an id other than `cluster/<name>` fails the entity at once, before it publishes anything.
+ */
+function startingState(input: unknown): ClusterState {
+  const { state } = parseInput(ClusterEntityInputSchema, input, 'cluster entity input');
+  if (state) {
+    requireWorkflowId(clusterEntityId(state.spec.name), 'state.spec.name', state.spec.name);
+    // The state as it came (not zod's copy), so a carried-over entity is exactly what it was.
+    return (input as ClusterEntityInput).state!;
+  }
+  const spec = parseSpec((input as ClusterEntityInput).spec);
+  requireWorkflowId(clusterEntityId(spec.name), 'spec.name', spec.name);
+  return newClusterState(spec, now());
+}
+
+/** The line the Temporal UI shows for the entity. */
+function details(state: ClusterState): string {
+  const v = inventoryValues(state);
+  const op = state.current ? `; ${state.current.type} ${state.current.id}: ${state.current.message ?? ''}` : '';
+  const problem = state.checkProblem ? `; ${state.checkProblem.check} failing (${state.checkProblem.failures}x): ${state.checkProblem.message}` : '';
+  return `**${state.phase}** ${state.spec.provider}/${state.spec.region} v${v.version || '?'}${op}${problem}`;
+}
+
+/** Whether a signal's payload has the shape the entity relies on; a malformed one is logged. */
+function wellFormed(schema: z.ZodType, value: unknown, signal: string): boolean {
+  const checked = checkInput(schema, value, `${signal} signal`);
+  if (!checked.ok) log.warn(`${checked.message}: ignored`);
+  return checked.ok;
+}
 
 function parseSpec(input: unknown) {
   return parseInput(ClusterSpecSchema, input, 'cluster spec', 'InvalidClusterSpec', 'spec');

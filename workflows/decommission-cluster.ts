@@ -2,7 +2,8 @@ import { setCurrentDetails } from '@temporalio/workflow';
 import { DecommissionInputSchema, pollPlan, type DecommissionInput } from '../src/domain/cluster/operation-inputs.js';
 import { targetOf } from '../src/domain/cluster/target.js';
 import { long, quick } from './activity-profiles.js';
-import { OperationReporter, operationFailure, parseInput, waitForStatus } from './operation-steps.js';
+import { operationWorkflowId } from '../src/domain/cluster/workflow-ids.js';
+import { OperationReporter, operationFailure, parseInput, requireWorkflowId, waitForStatus } from './operation-steps.js';
 
 export interface DecommissionResult {
   name: string;
@@ -15,6 +16,7 @@ export interface DecommissionResult {
  */
 export async function decommissionCluster(input: DecommissionInput): Promise<DecommissionResult> {
   const { name, force, reason, requestedBy } = parseInput(DecommissionInputSchema, input, 'decommission request');
+  requireWorkflowId(operationWorkflowId('decommission', name), 'name', name);
   setCurrentDetails(`decommission ${name}: claiming the cluster`);
   const report = new OperationReporter(name, 'decommission');
   const state = await quick

@@ -26,6 +26,7 @@ import { countRuns, newStagedState, type RunCounts } from '../src/domain/staged/
 import { long } from './activity-profiles.js';
 import type { decommissionCluster } from './decommission-cluster.js';
 import { parseInput } from './operation-steps.js';
+import { CarriedDecommissionStateSchema } from '../src/domain/staged/carried-state.js';
 import { getDecommissionProgress } from '../src/temporal/messages/staged.js';
 import { historyIsLong } from './history-limits.js';
 import { childFailureMessage, StageRunner, type RunOutcome } from './stage-runner.js';
@@ -60,6 +61,7 @@ export interface FleetDecommissionResult {
  */
 export async function fleetDecommission(input: FleetDecommissionRequest, carried?: FleetDecommissionState): Promise<FleetDecommissionResult> {
   const opts = parseInput(FleetDecommissionInputSchema, input, 'fleet decommission request');
+  parseInput(CarriedDecommissionStateSchema.nullish(), carried, 'carried state', 'InvalidInput', 'carried');
   const id = workflowInfo().workflowId;
   // Registered before planning, so the query answers (nothing selected yet) from the start.
   let runner: StageRunner | undefined;

@@ -27,6 +27,7 @@ import { waveDetails } from '../src/domain/upgrade/wave.js';
 import type { applyBundleToCluster } from './apply-bundle.js';
 import { long } from './activity-profiles.js';
 import { parseInput } from './operation-steps.js';
+import { CarriedRolloutStateSchema } from '../src/domain/staged/carried-state.js';
 import type { rollbackBundle } from './rollback-bundle.js';
 import { abortRollout, getRolloutProgress } from '../src/temporal/messages/staged.js';
 import { historyIsLong } from './history-limits.js';
@@ -58,6 +59,7 @@ const ROLLBACK_CONCURRENCY = 10;
  */
 export async function fleetRollout(input: FleetRolloutInput, carried?: RolloutState): Promise<FleetRolloutResult> {
   const opts = parseInput(FleetRolloutInputSchema, input, 'fleet rollout');
+  parseInput(CarriedRolloutStateSchema.nullish(), carried, 'carried state', 'InvalidInput', 'carried');
   const rolloutId = workflowInfo().workflowId;
   let state: RolloutState | undefined = carried;
   let runner: StageRunner | undefined;

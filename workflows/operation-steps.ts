@@ -12,7 +12,8 @@ import type { z } from 'zod';
 import type { ClusterPatch, OperationType } from '../src/domain/cluster/state.js';
 import { clusterEntityId } from '../src/domain/cluster/inventory.js';
 import { nextPollDelay, type PollPlan } from '../src/domain/cluster/operation-inputs.js';
-import { describeProblems, parseWith } from '../src/domain/validation.js';
+import { checkInput } from '../src/domain/validation.js';
+import { refuseWorkflowId } from '../src/domain/cluster/workflow-ids.js';
 import type { ProviderCluster, ProviderClusterStatus } from '../src/providers/types.js';
 import type { ClusterTarget } from '../src/domain/cluster/target.js';
 import { cloud } from './activity-profiles.js';
@@ -26,9 +27,19 @@ export function parseInput<S extends z.ZodType>(
   type = 'InvalidInput',
   root = '',
 ): z.output<S> {
-  const parsed = parseWith(schema, input, root);
-  if (parsed.ok) return parsed.value;
-  throw ApplicationFailure.nonRetryable(`invalid ${what}: ${describeProblems(parsed.problems)}`, type, { problems: parsed.problems });
+  const checked = checkInput(schema, input, what, root);
+  if (checked.ok) return checked.value;
+  throw ApplicationFailure.nonRetryable(checked.message, type, { problems: checked.problems });
+}
+
+/**
+ * Fails the workflow unless it runs under the id its input fixes by convention (e.g.
+ * `provision/<name>`): under another id it would claim the same cluster as a second operation
+ * nobody can find by name, or (for the entity) register a phantom cluster.
+ */
+export function requireWorkflowId(expected: string, field: string, value: string): void {
+  const refusal = refuseWorkflowId(workflowInfo().workflowId, expected, field, value);
+  if (refusal) throw ApplicationFailure.nonRetryable(refusal, 'InvalidInput');
 }
 
 /** The innermost failure: what went wrong, without the "Activity task failed" wrapping. */

@@ -2,7 +2,8 @@ import { setCurrentDetails } from '@temporalio/workflow';
 import { pollPlan, ProvisionInputSchema, type ProvisionInput } from '../src/domain/cluster/operation-inputs.js';
 import { targetOf } from '../src/domain/cluster/target.js';
 import { cloud, long, quick } from './activity-profiles.js';
-import { OperationReporter, operationFailure, parseInput, waitForNodePools, waitForStatus } from './operation-steps.js';
+import { operationWorkflowId } from '../src/domain/cluster/workflow-ids.js';
+import { OperationReporter, operationFailure, parseInput, requireWorkflowId, waitForNodePools, waitForStatus } from './operation-steps.js';
 
 export interface ProvisionResult {
   name: string;
@@ -20,6 +21,7 @@ export interface ProvisionResult {
  */
 export async function provisionCluster(input: ProvisionInput): Promise<ProvisionResult> {
   const { spec, requestedBy } = parseInput(ProvisionInputSchema, input, 'cluster spec', 'InvalidClusterSpec');
+  requireWorkflowId(operationWorkflowId('provision', spec.name), 'spec.name', spec.name);
   setCurrentDetails(`provision ${spec.name}: claiming the cluster`);
   const report = new OperationReporter(spec.name, 'provision');
   await quick

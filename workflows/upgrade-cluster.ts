@@ -14,7 +14,8 @@ import {
 import type { ProviderChange } from '../src/providers/types.js';
 import { targetOf, type ClusterTarget } from '../src/domain/cluster/target.js';
 import { cloud, quick } from './activity-profiles.js';
-import { OperationReporter, operationFailure, parseInput, rootFailure } from './operation-steps.js';
+import { operationWorkflowId } from '../src/domain/cluster/workflow-ids.js';
+import { OperationReporter, operationFailure, parseInput, requireWorkflowId, rootFailure } from './operation-steps.js';
 
 /** What upgradeCluster did. */
 export interface UpgradeClusterResult {
@@ -45,6 +46,7 @@ type Stage = 'preflight' | 'control-plane' | 'after';
 export async function upgradeCluster(input: UpgradeClusterInput): Promise<UpgradeClusterResult> {
   const req = parseInput(UpgradeClusterInputSchema, input, 'upgrade request');
   const name = req.name;
+  requireWorkflowId(operationWorkflowId('upgrade', name), 'name', name);
   setCurrentDetails(`upgrade ${name} to ${req.version}: claiming the cluster`);
   const report = new OperationReporter(name, 'upgrade');
   const claimed = await quick

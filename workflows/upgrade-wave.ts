@@ -28,6 +28,7 @@ import {
 } from '../src/domain/upgrade/wave.js';
 import { long } from './activity-profiles.js';
 import { parseInput } from './operation-steps.js';
+import { CarriedWaveStateSchema } from '../src/domain/staged/carried-state.js';
 import { getWaveProgress } from '../src/temporal/messages/staged.js';
 import { historyIsLong } from './history-limits.js';
 import { childFailureMessage, StageRunner, type RunOutcome } from './stage-runner.js';
@@ -56,6 +57,7 @@ export interface UpgradeWaveResult {
  */
 export async function upgradeWave(input: UpgradeWaveInput, carried?: WaveState): Promise<UpgradeWaveResult> {
   const opts = parseInput(UpgradeWaveInputSchema, input, 'upgrade wave');
+  parseInput(CarriedWaveStateSchema.nullish(), carried, 'carried state', 'InvalidInput', 'carried');
   const waveId = workflowInfo().workflowId;
   // Registered before planning, so the UI's query answers (an empty wave) from the start.
   let runner: StageRunner | undefined;

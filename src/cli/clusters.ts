@@ -161,6 +161,7 @@ async function get(ctx: CliContext, argv: string[]) {
     `health:      ${state.health.status}${state.health.reasons.length ? `: ${state.health.reasons.join('; ')}` : ''}`,
     `labels:      ${Object.entries(s.labels).map(([k, v]) => `${k}=${v}`).join(', ') || '-'}`,
     `operation:   ${state.current ? `${state.current.type} ${state.current.id}: ${state.current.message ?? ''}` : '-'}`,
+    ...(state.checkProblem ? [`check:       ${state.checkProblem.check} failing since ${state.checkProblem.since} (${state.checkProblem.failures}x): ${state.checkProblem.message}`] : []),
     'history:',
     ...state.history.map((h) => `  ${h.endedAt ?? h.startedAt}  ${h.type.padEnd(12)} ${h.status.padEnd(9)} ${h.message ?? ''}`),
   ];

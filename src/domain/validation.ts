@@ -35,3 +35,15 @@ export function parseWith<S extends z.ZodType>(schema: S, input: unknown, root: 
     ? { ok: true, value: result.data }
     : { ok: false, problems: problemsFrom(result.error, root) };
 }
+
+/** An input checked against its schema: the value, or the one-line refusal and the problems. */
+export type Checked<T> = { ok: true; value: T } | { ok: false; message: string; problems: Problem[] };
+
+/**
+ * Checks an input the way every workflow and activity refuses one: "invalid <what>: <every
+ * problem by path>". Each side throws its own failure class with this message.
+ */
+export function checkInput<S extends z.ZodType>(schema: S, input: unknown, what: string, root = ''): Checked<z.output<S>> {
+  const parsed = parseWith(schema, input, root);
+  return parsed.ok ? parsed : { ok: false, message: `invalid ${what}: ${describeProblems(parsed.problems)}`, problems: parsed.problems };
+}

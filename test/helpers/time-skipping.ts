@@ -1,7 +1,9 @@
 import { fileURLToPath } from 'node:url';
+import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes.js';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundle } from '@temporalio/worker';
 import { Toolchain } from '../../src/host/toolchain.js';
+import { ALL_SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes.js';
 
 /**
  * The time-skipping test server (the installed binary, never the SDK's download) and the
@@ -14,4 +16,12 @@ export async function timeSkipping(workflows: string | URL): Promise<{ env: Test
   const workflowsPath = workflows instanceof URL ? fileURLToPath(workflows) : workflows;
   const workflowBundle = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('ERROR') });
   return { env, workflowBundle };
+}
+
+/** Registers Fleetflow's search attributes on the test server: the cluster entity upserts them. */
+export async function addSearchAttributes(env: TestWorkflowEnvironment): Promise<void> {
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: env.namespace ?? 'default',
+    searchAttributes: Object.fromEntries(ALL_SEARCH_ATTRIBUTES.map((k) => [k.name, encodeSearchAttributeIndexedValueType(k.type)!])),
+  });
 }

@@ -121,7 +121,7 @@ describe('provisioning and decommissioning local clusters', () => {
       await first.result();
 
       const protectedRefusal = await fleet.client.workflow
-        .execute('decommissionCluster', { workflowId: 'decommission/gamma-1', taskQueue, args: [{ name: 'gamma' }] })
+        .execute('decommissionCluster', { workflowId: 'decommission/gamma', taskQueue, args: [{ name: 'gamma' }] })
         .catch((e: unknown) => e);
       expect(failureOf(protectedRefusal)).toMatchObject({
         type: 'ClusterProtected',
@@ -130,7 +130,7 @@ describe('provisioning and decommissioning local clusters', () => {
       expect((await entity.query(getClusterState)).phase).toBe('Active'); // the refusal changed nothing
 
       await fleet.client.workflow.execute('decommissionCluster', {
-        workflowId: 'decommission/gamma-2',
+        workflowId: 'decommission/gamma',
         taskQueue,
         args: [{ name: 'gamma', force: true, reason: 'end of test' }],
       });

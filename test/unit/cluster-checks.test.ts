@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { nextCheckDelay, recordHealth } from '../../src/domain/cluster/checks.js';
-import { newClusterState } from '../../src/domain/cluster/lifecycle.js';
+import { clearCheckProblem, nextCheckDelay, operationCheckDelay, recordCheckFailure, recordHealth } from '../../src/domain/cluster/checks.js';
+import { finishOperation, newClusterState } from '../../src/domain/cluster/lifecycle.js';
 import type { ClusterState } from '../../src/domain/cluster/state.js';
 import { ClusterSpecSchema } from '../../src/domain/cluster/spec.js';
 
@@ -53,5 +53,35 @@ describe('recordHealth', () => {
   it('logs nothing when the verdict stays the same, and leaves operation phases alone', () => {
     expect(recordHealth(active(), { status: 'Healthy', reasons: ['ok'] }, iso(T0 + 1)).healthLog).toBeUndefined();
     expect(recordHealth(active({ phase: 'Failed' }), { status: 'Degraded', reasons: ['x'] }, iso(T0 + 1)).phase).toBe('Failed');
+  });
+});
+
+describe('a failing look at the running operation', () => {
+  const running = active({ phase: 'Provisioning', current: { id: 'provision/web-1', type: 'provision', status: 'Running', startedAt: iso(T0) } });
+  const failed = (times: number) => {
+    let s = running;
+    for (let i = 0; i < times; i++) s = recordCheckFailure(s, 'operationStatus', `denied ${i + 1}`, iso(T0 + i * 1000));
+    return s;
+  };
+
+  it.each([
+    // why each case
+    ['looks every 30 s while looks work', 0, 30_000],
+    ['waits a minute after one failed look', 1, 60_000],
+    ['doubles per failure in a row', 3, 240_000],
+    ['never waits more than 10 minutes', 12, 600_000],
+  ])('%s', (_why, failures, delay) => {
+    expect(operationCheckDelay(failed(failures))).toBe(delay);
+  });
+
+  it('keeps when the looks began failing, counts them and shows the latest reason', () => {
+    expect(failed(3).checkProblem).toEqual({ check: 'operationStatus', message: 'denied 3', since: iso(T0), failures: 3 });
+  });
+
+  it('is cleared by a look that works, and by the end of the operation', () => {
+    expect(clearCheckProblem(failed(2), 'operationStatus').checkProblem).toBeUndefined();
+    expect(clearCheckProblem(running, 'operationStatus')).toBe(running);
+    const ended = finishOperation(failed(2), { operationId: 'provision/web-1', succeeded: true, message: 'ok' }, iso(T0 + 5000));
+    expect(ended.checkProblem).toBeUndefined();
   });
 });

@@ -1,6 +1,5 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes.js';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundle } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,9 +8,8 @@ import { newClusterState } from '../../src/domain/cluster/lifecycle.js';
 import { ClusterSpecSchema } from '../../src/domain/cluster/spec.js';
 import { clusterEntityId } from '../../src/domain/cluster/inventory.js';
 import type { ProviderCluster } from '../../src/providers/types.js';
-import { ALL_SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes.js';
 import { workflowsPath } from '../../workers/bundle.js';
-import { timeSkipping } from '../helpers/time-skipping.js';
+import { addSearchAttributes, timeSkipping } from '../helpers/time-skipping.js';
 
 // The time-skipping test server (the installed binary) lets minutes of durable timers pass at once.
 let env: TestWorkflowEnvironment;
@@ -20,10 +18,7 @@ let workflowBundle: WorkflowBundle;
 beforeAll(async () => {
   ({ env, workflowBundle } = await timeSkipping(workflowsPath));
   // The cluster entity publishes the inventory search attributes, so they must exist here too.
-  await env.connection.operatorService.addSearchAttributes({
-    namespace: env.namespace ?? 'default',
-    searchAttributes: Object.fromEntries(ALL_SEARCH_ATTRIBUTES.map((k) => [k.name, encodeSearchAttributeIndexedValueType(k.type)!])),
-  });
+  await addSearchAttributes(env);
 });
 afterAll(async () => {
   await env?.teardown();

@@ -1,5 +1,5 @@
 import { checkIntervalMs } from './spec.js';
-import { HEALTH_LOG_LIMIT, type ClusterHealth, type ClusterState } from './state.js';
+import { HEALTH_LOG_LIMIT, type CheckProblem, type ClusterHealth, type ClusterState } from './state.js';
 
 /**
  * When the cluster entity next checks its cluster, in ms from `nowMs`, or undefined when no
@@ -38,4 +38,32 @@ export function recordHealth(state: ClusterState, health: ClusterHealth & { vers
     phase,
     updatedAt: now,
   };
+}
+
+/** How often a running operation's workflow is looked at while every look works. */
+export const OPERATION_CHECK_MS = 30_000;
+/** The longest pause between looks while they keep failing. */
+export const OPERATION_CHECK_MAX_MS = 10 * 60_000;
+
+/**
+ * When the entity next looks at its running operation's workflow: every 30 s, and after
+ * failed looks twice as long per failure in a row, at most 10 minutes, so a worker that may not
+ * describe workflows is not asked again and again.
+ */
+export function operationCheckDelay(state: Pick<ClusterState, 'checkProblem'>): number {
+  const failures = state.checkProblem?.check === 'operationStatus' ? state.checkProblem.failures : 0;
+  return Math.min(OPERATION_CHECK_MS * 2 ** Math.min(failures, 10), OPERATION_CHECK_MAX_MS);
+}
+
+/** Records a failed side check: the first failure's time is kept, the count goes up. */
+export function recordCheckFailure(state: ClusterState, check: CheckProblem['check'], message: string, now: string): ClusterState {
+  const same = state.checkProblem?.check === check ? state.checkProblem : undefined;
+  return { ...state, checkProblem: { check, message, since: same?.since ?? now, failures: (same?.failures ?? 0) + 1 }, updatedAt: now };
+}
+
+/** Clears the record of a side check once it works again (the same state when there is none). */
+export function clearCheckProblem(state: ClusterState, check: CheckProblem['check']): ClusterState {
+  if (state.checkProblem?.check !== check) return state;
+  const { checkProblem: _cleared, ...rest } = state;
+  return rest;
 }

@@ -128,7 +128,8 @@ export function finishOperation(state: ClusterState, outcome: OperationOutcome, 
     endedAt: now,
     message: outcome.message,
   };
-  const { current: _ended, lastError: _previous, ...rest } = state;
+  // A failing look at the operation's workflow is moot once the operation has ended.
+  const { current: _ended, lastError: _previous, checkProblem: _moot, ...rest } = state;
   return {
     ...rest,
     ...outcome.patch,

@@ -49,6 +49,21 @@ export interface HealthTransition {
   reasons: string[];
 }
 
+/**
+ * A check the entity makes beside its operations (e.g. whether the running operation's workflow
+ * still runs) that failed: recorded for operators and retried later, never a reason for the
+ * entity, which is the inventory, to fail.
+ */
+export interface CheckProblem {
+  /** Which check: the activity it calls. */
+  check: 'operationStatus';
+  /** What went wrong, in words. */
+  message: string;
+  /** When it first failed (ISO), and how many times in a row since. */
+  since: string;
+  failures: number;
+}
+
 /** Everything the inventory knows about one cluster. Holds no secret. */
 export interface ClusterState {
   spec: ClusterSpec;
@@ -66,6 +81,8 @@ export interface ClusterState {
   /** The last operations, newest first, bounded so the state stays small. */
   history: OperationRecord[];
   lastError?: string;
+  /** A side check of the entity that keeps failing (absent while every check works). */
+  checkProblem?: CheckProblem;
   registeredAt: string;
   updatedAt: string;
 }
