@@ -72,14 +72,13 @@ export async function fleetDecommission(input: FleetDecommissionRequest, carried
     );
   }
 
-  const id = workflowInfo().workflowId;
   async function decommissionOne(name: string, attempt: number): Promise<RunOutcome> {
     const workflowId = `decommission/${name}`;
     try {
       await clusterChild<typeof decommissionCluster>('decommissionCluster', {
         workflowId,
         args: [{ name, reason: opts.reason, ...(opts.requestedBy ? { requestedBy: opts.requestedBy } : {}) }],
-        staticSummary: `decommission ${name} (fleet decommission ${id}${attempt > 1 ? `, attempt ${attempt}` : ''})`,
+        staticSummary: `decommission ${name} (fleet decommission ${workflowInfo().workflowId}${attempt > 1 ? `, attempt ${attempt}` : ''})`,
       });
       return { succeeded: true, message: 'decommissioned' };
     } catch (err) {

@@ -31,9 +31,10 @@ import { abortOperation, approveGate, pauseOperation, resumeOperation, retryFail
  * a soak ends, a window opens), and ends when the engine says so. It decides nothing itself.
  *
  * Beyond the engine it adds: a cluster the hook refuses to admit waits (its window) or is
- * skipped; a cluster refused as busy waits and is tried again (src/domain/staged/busy.ts); a failure marked `halts` stops starting clusters whatever the budget; after a breach
- * or a halt, and at an approval gate, it waits for the operator at most `operatorTimeoutMs`,
- * then fails. Abort and breaches never interrupt running clusters: the runner waits for them.
+ * skipped; a cluster refused as busy waits and is tried again (src/domain/staged/busy.ts); a
+ * failure marked `halts` stops starting clusters whatever the budget; after a breach or a halt,
+ * and at an approval gate, it waits for the operator at most `operatorTimeoutMs`, then fails.
+ * Abort and breaches never interrupt running clusters: the runner waits for them.
  */
 
 /** How one cluster's part ended. */
