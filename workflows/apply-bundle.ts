@@ -2,6 +2,7 @@ import { ApplicationFailure, setCurrentDetails } from '@temporalio/workflow';
 import { withBundleApplied } from '../src/domain/cluster/applied-bundles.js';
 import { ApplyBundleInputSchema, type ApplyBundleInput } from '../src/domain/cluster/operation-inputs.js';
 import { targetOf } from '../src/domain/cluster/target.js';
+import type { ApplyReach } from '../src/domain/rollout/fleet-rollout.js';
 import { long, probe, quick } from './activity-profiles.js';
 import { OperationReporter, operationFailure, parseInput } from './operation-steps.js';
 
@@ -11,6 +12,8 @@ export interface ApplyBundleResult {
   revision: string;
   counts: Record<'created' | 'configured' | 'unchanged' | 'pruned', number>;
   health: string;
+  /** What the apply found on the cluster (a rollout's rollback returns it there); also in a failure's details. */
+  reach: ApplyReach;
 }
 
 /**
@@ -20,7 +23,8 @@ export interface ApplyBundleResult {
  * the revision (and the one before it, for rollback). A stuck rollout or an unhealthy cluster
  * fails the operation with the reason; what was applied stays applied (fleetRollout decides
  * about rolling back). A rollout's children name the bundle (`bundleFrom`) instead of carrying
- * it, and read it from the rollout.
+ * it, and read it from the rollout. The result, and the details of a failure, say how far the
+ * apply got (`ApplyReach`): refused at the claim, or claimed over the revision it found there.
  */
 export async function applyBundleToCluster(input: ApplyBundleInput): Promise<ApplyBundleResult> {
   const { cluster, bundle: given, bundleFrom, autoReconcile, rolloutDeadlineSeconds, requestedBy } = parseInput(ApplyBundleInputSchema, input, 'bundle apply request');
@@ -30,8 +34,10 @@ export async function applyBundleToCluster(input: ApplyBundleInput): Promise<App
   const state = await quick
     .claimClusterOperation({ name: cluster, request: { id: report.operationId, type: 'apply', ...(requestedBy ? { requestedBy } : {}) } })
     .catch((err: unknown) => {
-      throw operationFailure('apply', err);
+      throw operationFailure('apply', err, { claimed: false } satisfies ApplyReach);
     });
+  const found = state.bundles?.find((b) => b.name === name)?.revision;
+  const reach: ApplyReach = { claimed: true, ...(found ? { before: found } : {}) };
   const target = targetOf(state);
   try {
     // From a rollout: read after the claim, so a busy cluster costs no bundle in this history.
@@ -58,10 +64,10 @@ export async function applyBundleToCluster(input: ApplyBundleInput): Promise<App
       throw ApplicationFailure.nonRetryable(`cluster ${cluster}: ${health.status} after applying ${bundle.name}@${bundle.revision}: ${health.reasons.join('; ')}`, 'ClusterUnhealthy');
     }
     await report.finish(true, `applied ${bundle.name}@${bundle.revision}`, { bundles, health: verdict });
-    return { cluster, bundle: bundle.name, revision: bundle.revision, counts: c, health: health.status };
+    return { cluster, bundle: bundle.name, revision: bundle.revision, counts: c, health: health.status, reach };
   } catch (err) {
     // Already reported to the entity (with the revision recorded): only the failure is left.
-    if (err instanceof ApplicationFailure && (err.type === 'ClusterUnhealthy' || err.type === 'RolloutStuck')) throw operationFailure('apply', err);
-    throw await report.fail('apply', err);
+    if (err instanceof ApplicationFailure && (err.type === 'ClusterUnhealthy' || err.type === 'RolloutStuck')) throw operationFailure('apply', err, reach);
+    throw await report.fail('apply', err, reach);
   }
 }

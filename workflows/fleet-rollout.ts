@@ -1,37 +1,27 @@
-import {
-  allHandlersFinished,
-  ApplicationFailure,
-  ChildWorkflowCancellationType,
-  condition,
-  continueAsNew,
-  ParentClosePolicy,
-  setCurrentDetails,
-  setHandler,
-  startChild,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { ApplicationFailure, continueAsNew, setCurrentDetails, setHandler, workflowInfo } from '@temporalio/workflow';
 import { overridesFor } from '../src/domain/bundle/overrides.js';
 import { selectClusters, type ClusterSummary } from '../src/domain/selection/fleet-selector.js';
 import {
   AbortRolloutSchema,
-  changedClusters,
   FleetRolloutInputSchema,
+  isApplyReach,
+  mergeReach,
   rolloutProgress,
   type FleetRolloutInput,
+  type FleetRolloutOptions,
   type RolloutState,
 } from '../src/domain/rollout/fleet-rollout.js';
-import { decideRollout } from '../src/domain/staged/engine.js';
 import { planStages } from '../src/domain/staged/plan.js';
-import { countRuns, newStagedState, refuseAction, type RunCounts } from '../src/domain/staged/operator.js';
+import { countRuns, newStagedState, refuseAction, type FinalOutcome, type RunCounts } from '../src/domain/staged/operator.js';
 import { waveDetails } from '../src/domain/upgrade/wave.js';
 import type { applyBundleToCluster } from './apply-bundle.js';
 import { long } from './activity-profiles.js';
 import { parseInput } from './operation-steps.js';
 import { CarriedRolloutStateSchema } from '../src/domain/staged/carried-state.js';
-import type { rollbackBundle } from './rollback-bundle.js';
+import { rollBack } from './rollout-rollback.js';
 import { abortRollout, getRolloutProgress } from '../src/temporal/messages/staged.js';
-import { historyIsLong } from './history-limits.js';
-import { childFailureMessage, StageRunner, type RunOutcome } from './stage-runner.js';
+import { childFailureOf, failedChild, type RunOutcome } from './stage-runner.js';
+import { clusterChild, openStaged, runStaged } from './staged-operation.js';
 
 /** How a rollout ended, when it did not fail. */
 export interface FleetRolloutResult {
@@ -42,16 +32,13 @@ export interface FleetRolloutResult {
   rolledBack: string[];
 }
 
-/** Rollbacks running at once. */
-const ROLLBACK_CONCURRENCY = 10;
-
 /**
  * Rolls a bundle revision out over the fleet by plan: listFleet -> selectClusters -> planStages
  * -> the stage runner, each cluster as a child applyBundleToCluster (apply with prune, rollout
  * status, health) with its own overrides, under the plan's concurrency, soak, failure budget
  * and approval gates. On a breach (or an abort with rollback) it stops starting clusters,
  * waits for the running ones, rolls every cluster this run changed back to the revision it
- * had before (child rollbackBundle) and finishes with a report.
+ * found there (child rollbackBundle, see rollout-rollback.ts) and finishes with a report.
  *
  * History: the bundle is in this workflow's input only; each child reads it from there
  * (`bundleFrom`). The rollout continues as new (with its state) past `maxHistoryEvents` or
@@ -61,52 +48,26 @@ export async function fleetRollout(input: FleetRolloutInput, carried?: RolloutSt
   const opts = parseInput(FleetRolloutInputSchema, input, 'fleet rollout');
   parseInput(CarriedRolloutStateSchema.nullish(), carried, 'carried state', 'InvalidInput', 'carried');
   const rolloutId = workflowInfo().workflowId;
-  let state: RolloutState | undefined = carried;
-  let runner: StageRunner | undefined;
-  const current = () => (runner?.state ?? state) as RolloutState | undefined;
-  setHandler(getRolloutProgress, () => {
-    const s = current() ?? emptyRollout(opts.bundle);
-    const now = Date.now();
-    const progress = rolloutProgress(s, decideRollout({ stages: s.stages, runs: s.runs, operator: s.operator, now }), now);
-    // Before the plan exists, "no stages" would read as done.
-    return current() ? progress : { ...progress, outcome: 'InProgress', summary: 'planning: reading the fleet' };
-  }, { description: 'Per-stage and per-cluster status, gates, the audit log and any rollback' });
-
-  setCurrentDetails(carried ? `continuing (generation ${carried.generation})` : 'planning: reading the fleet');
-  const inventory = new Map<string, ClusterSummary>();
-  if (!carried) {
-    const fleet = await long.listFleet(opts.selector);
-    for (const c of fleet) inventory.set(c.name, c);
-    const { selected, excluded } = selectClusters(opts.selector, fleet);
-    const plan = planStages(opts.plan, selected);
-    state = {
-      ...newStagedState(plan.stages),
-      bundle: { name: opts.bundle.name, revision: opts.bundle.revision },
-      environments: Object.fromEntries(selected.map((c) => [c.name, c.environment])),
-      overridesOf: Object.fromEntries(
-        selected.flatMap((c) => {
-          const idx = opts.overrides.flatMap((o, i) => (overridesFor([o], c).length ? [i] : []));
-          return idx.length ? [[c.name, idx]] : [];
-        }),
-      ),
-      leftOut: { upToDate: [], refused: [], excluded, unassigned: plan.unassigned.map((name) => ({ name, environment: inventory.get(name)?.environment ?? '' })) },
-      startedAt: new Date().toISOString(),
-      generation: 0,
-    };
-  }
-  const r = new StageRunner(state!, {
-    operatorTimeoutMs: opts.approvalTimeout,
-    onBreach: opts.onBreach === 'rollback' ? 'end' : 'wait',
-    run: (name) => applyOne(name),
-    onProgress: (d, now) => setCurrentDetails(waveDetails(rolloutProgress(r.state as RolloutState, d, now, false), now)),
-    shouldContinueAsNew: () => historyIsLong(opts.maxHistoryEvents),
+  const r = await openStaged({
+    carried,
+    planning: 'planning: reading the fleet',
+    plan: () => planRollout(opts),
+    empty: () => emptyRollout(opts.bundle),
+    query: getRolloutProgress,
+    queryDescription: 'Per-stage and per-cluster status, gates, the audit log and any rollback',
+    progress: rolloutProgress,
+    details: waveDetails,
+    maxHistoryEvents: opts.maxHistoryEvents,
+    hooks: {
+      operatorTimeoutMs: opts.approvalTimeout,
+      onBreach: opts.onBreach === 'rollback' ? 'end' : 'wait',
+      run: (name) => applyOne(name),
+    },
   });
-  runner = r;
-  r.installOperatorHandlers();
   setHandler(abortRollout, (req) => {
     const a = parseInput(AbortRolloutSchema, req, 'abort request');
     r.act({ action: 'abort', by: a.by, reason: a.rollback ? `${a.reason} (with rollback)` : a.reason });
-    if (a.rollback) (r.state as RolloutState).rollbackRequested = { by: a.by, reason: a.reason };
+    if (a.rollback) r.state.rollbackRequested = { by: a.by, reason: a.reason };
   }, {
     description: 'Stop for good; with {"rollback": true} the clusters this rollout changed go back: {"by": "alice", "reason": "...", "rollback": true}',
     validator: (req) => {
@@ -122,45 +83,47 @@ export async function fleetRollout(input: FleetRolloutInput, carried?: RolloutSt
     return summary ? overridesFor(opts.overrides, summary) : [];
   }
 
+  /** Records what an apply found on the cluster (from its result or its failure), for the rollback. */
+  function noteReach(name: string, reach: unknown): void {
+    if (isApplyReach(reach)) r.state.reach = { ...r.state.reach, [name]: mergeReach(r.state.reach?.[name], reach) };
+  }
+
   async function applyOne(name: string): Promise<RunOutcome> {
     const { bundle } = opts;
-    const chosen = (r.state as RolloutState).overridesOf;
+    const chosen = r.state.overridesOf;
     // No await unless an activity is needed: the child must be started in the same turn as
     // before, ahead of any timer this task also sets, or running rollouts fail to replay.
     const overrides = chosen ? (chosen[name] ?? []).map((i) => opts.overrides[i]!) : await readOverrides(name);
     // The child reads the manifests from this workflow's input: a thousand copies of the bundle
     // in this history would force a continue-as-new every few dozen clusters.
     const bundleFrom = { rollout: rolloutId, name: bundle.name, revision: bundle.revision, overrides };
+    const workflowId = `${rolloutId}/apply/${name}`;
     try {
-      const child = await startChild<typeof applyBundleToCluster>('applyBundleToCluster', {
-        workflowId: `${rolloutId}/apply/${name}`,
+      const result = await clusterChild<typeof applyBundleToCluster>('applyBundleToCluster', {
+        workflowId,
         args: [{ cluster: name, bundleFrom, autoReconcile: opts.autoReconcile, rolloutDeadlineSeconds: Math.round(opts.rolloutDeadline / 1000), ...(opts.requestedBy ? { requestedBy: opts.requestedBy } : {}) }],
-        parentClosePolicy: ParentClosePolicy.ABANDON,
-        cancellationType: ChildWorkflowCancellationType.ABANDON,
         staticSummary: `apply ${bundle.name}@${bundle.revision} to ${name} (rollout ${rolloutId})`,
       });
-      const result = await child.result();
+      noteReach(name, result.reach);
       const c = result.counts;
       return { succeeded: true, message: `applied: ${c.created} created, ${c.configured} configured, ${c.unchanged} unchanged, ${c.pruned} pruned` };
     } catch (err) {
-      return { succeeded: false, message: childFailureMessage(`${rolloutId}/apply/${name}`, err, 'another rollout with this id') };
+      const top = childFailureOf(err);
+      noteReach(name, top instanceof ApplicationFailure ? top.details?.[0] : undefined);
+      return failedChild(workflowId, err, 'another rollout with this id');
     }
   }
 
-  const end = await r.run();
-  const s = r.state as RolloutState;
-  if (end.outcome === 'ContinueAsNew') {
-    await condition(allHandlersFinished);
-    return continueAsNew<typeof fleetRollout>(input, { ...s, generation: s.generation + 1 });
-  }
   // A breach undoes the run; a gate nobody approved in time leaves what passed in place.
-  const rollingBack = (end.outcome === 'Failed' && end.type !== 'ApprovalTimedOut') || (end.outcome === 'Aborted' && !!s.rollbackRequested);
-  if (rollingBack) await rollBack(s, rolloutId, opts.requestedBy);
-  await condition(allHandlersFinished);
+  const rollsBack = (end: FinalOutcome) => (end.outcome === 'Failed' && end.type !== 'ApprovalTimedOut') || (end.outcome === 'Aborted' && !!r.state.rollbackRequested);
+  const end = await runStaged(r, (next) => continueAsNew<typeof fleetRollout>(input, next), async (end) => {
+    if (rollsBack(end)) await rollBack(r.state, rolloutId, opts.requestedBy);
+  });
+  const s = r.state;
   const counts = countRuns(s.runs);
   const rolledBack = Object.entries(s.rollback ?? {}).filter(([, x]) => x.status === 'Succeeded').map(([n]) => n).sort();
   const failedRollbacks = Object.entries(s.rollback ?? {}).filter(([, x]) => x.status === 'Failed').map(([n, x]) => `${n}: ${x.message}`);
-  const report = rollingBack
+  const report = rollsBack(end)
     ? `; rolled back ${rolledBack.length} of ${Object.keys(s.rollback ?? {}).length} changed clusters${failedRollbacks.length ? ` (failed: ${failedRollbacks.join('; ')})` : ''}`
     : '';
   setCurrentDetails(`**${end.outcome}**: ${end.message}${report}`);
@@ -171,29 +134,26 @@ export async function fleetRollout(input: FleetRolloutInput, carried?: RolloutSt
   return { outcome: end.outcome, message: `${end.message}${report}`, counts, applied, rolledBack };
 }
 
-/** Rolls every cluster this run changed back, a few at a time, recording each outcome in the state. */
-async function rollBack(s: RolloutState, rolloutId: string, requestedBy: string | undefined): Promise<void> {
-  const names = changedClusters(s);
-  s.rollback = Object.fromEntries(names.map((n) => [n, { status: 'Running' as const }]));
-  setCurrentDetails(`rolling back ${names.length} clusters to their previous revision of ${s.bundle.name}`);
-  for (let i = 0; i < names.length; i += ROLLBACK_CONCURRENCY) {
-    await Promise.all(
-      names.slice(i, i + ROLLBACK_CONCURRENCY).map(async (name) => {
-        try {
-          const child = await startChild<typeof rollbackBundle>('rollbackBundle', {
-            workflowId: `${rolloutId}/rollback/${name}`,
-            args: [{ cluster: name, bundle: s.bundle.name, revision: s.bundle.revision, reason: `rollout ${rolloutId} rolled back`, ...(requestedBy ? { requestedBy } : {}) }],
-            parentClosePolicy: ParentClosePolicy.ABANDON,
-            staticSummary: `roll back ${s.bundle.name}@${s.bundle.revision} on ${name} (rollout ${rolloutId})`,
-          });
-          const done = await child.result();
-          s.rollback![name] = { status: 'Succeeded', ...(done.to ? { to: done.to } : {}), message: done.to ? `back to ${done.to}` : 'bundle removed' };
-        } catch (err) {
-          s.rollback![name] = { status: 'Failed', message: childFailureMessage(`${rolloutId}/rollback/${name}`, err, 'an earlier rollback') };
-        }
+/** Reads the fleet, selects and plans; each cluster's matching overrides are kept by index. */
+async function planRollout(opts: FleetRolloutOptions): Promise<RolloutState> {
+  const fleet = await long.listFleet(opts.selector);
+  const inventory = new Map<string, ClusterSummary>(fleet.map((c) => [c.name, c]));
+  const { selected, excluded } = selectClusters(opts.selector, fleet);
+  const plan = planStages(opts.plan, selected);
+  return {
+    ...newStagedState(plan.stages),
+    bundle: { name: opts.bundle.name, revision: opts.bundle.revision },
+    environments: Object.fromEntries(selected.map((c) => [c.name, c.environment])),
+    overridesOf: Object.fromEntries(
+      selected.flatMap((c) => {
+        const idx = opts.overrides.flatMap((o, i) => (overridesFor([o], c).length ? [i] : []));
+        return idx.length ? [[c.name, idx]] : [];
       }),
-    );
-  }
+    ),
+    leftOut: { upToDate: [], refused: [], excluded, unassigned: plan.unassigned.map((name) => ({ name, environment: inventory.get(name)?.environment ?? '' })) },
+    startedAt: new Date().toISOString(),
+    generation: 0,
+  };
 }
 
 function emptyRollout(bundle: { name: string; revision: string }): RolloutState {

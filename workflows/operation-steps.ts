@@ -51,13 +51,14 @@ export function rootFailure(err: unknown): { message: string; type: string } {
 }
 
 /**
- * Rethrown from an operation: the root cause's words and type, the whole chain as the cause.
- * A cancellation stays a cancellation, so the UI shows the workflow Canceled, not Failed.
+ * Rethrown from an operation: the root cause's words and type, the whole chain as the cause,
+ * and `details` for the caller (e.g. how far an apply got). A cancellation stays a
+ * cancellation, so the UI shows the workflow Canceled, not Failed.
  */
-export function operationFailure(what: string, err: unknown): unknown {
+export function operationFailure(what: string, err: unknown, ...details: unknown[]): unknown {
   if (isCancellation(err)) return err;
   const root = rootFailure(err);
-  return ApplicationFailure.create({ message: `${what} failed: ${root.message}`, type: root.type, nonRetryable: true, cause: err as Error });
+  return ApplicationFailure.create({ message: `${what} failed: ${root.message}`, type: root.type, nonRetryable: true, cause: err as Error, ...(details.length ? { details } : {}) });
 }
 
 /** Reports an operation's steps to its cluster entity and to the Temporal UI. */
@@ -79,8 +80,8 @@ export class OperationReporter {
 
   /** Always delivered, even when the operation is being cancelled, so the cluster is freed. */
   /** Reports a failed operation and returns what the workflow should throw. */
-  async fail(what: string, err: unknown): Promise<unknown> {
-    const failure = operationFailure(what, err);
+  async fail(what: string, err: unknown, ...details: unknown[]): Promise<unknown> {
+    const failure = operationFailure(what, err, ...details);
     await this.finish(false, isCancellation(err) ? `${what} cancelled` : (failure as Error).message);
     return failure;
   }

@@ -14,12 +14,13 @@ export interface RollbackBundleResult {
 
 /**
  * Undoes one revision of a bundle on one cluster (id `<rollout>/rollback/<cluster>`): the
- * revision before it, kept on the cluster, is re-applied with force (taking back what the
- * failed revision changed, pruning what it added); a bundle the cluster never had before is
+ * revision the cluster had before (`to`, as the rollout found it; without it, the one before in
+ * the entity's record), kept on the cluster, is re-applied with force (taking back what the
+ * failed revision changed, pruning what it added); a bundle the cluster did not have before is
  * removed. The cluster entity records the outcome.
  */
 export async function rollbackBundle(input: RollbackBundleInput): Promise<RollbackBundleResult> {
-  const { cluster, bundle, revision, requestedBy, reason } = parseInput(RollbackBundleInputSchema, input, 'rollback request');
+  const { cluster, bundle, revision, to: given, requestedBy, reason } = parseInput(RollbackBundleInputSchema, input, 'rollback request');
   setCurrentDetails(`roll back ${bundle}@${revision} on ${cluster}: claiming the cluster`);
   const report = new OperationReporter(cluster, 'apply');
   const state = await quick
@@ -28,7 +29,7 @@ export async function rollbackBundle(input: RollbackBundleInput): Promise<Rollba
       throw operationFailure('rollback', err);
     });
   const target = targetOf(state);
-  const to = rollbackTarget(state.bundles?.find((b) => b.name === bundle), revision);
+  const to = given !== undefined ? (given ?? undefined) : rollbackTarget(state.bundles?.find((b) => b.name === bundle), revision);
   try {
     await report.step(to ? `rolling ${bundle} back from ${revision} to ${to}` : `removing ${bundle} (the cluster had no revision before ${revision})`);
     await long.applyStoredRevision({ target, bundle, ...(to ? { revision: to } : {}), force: true });

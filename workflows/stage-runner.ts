@@ -2,6 +2,7 @@ import type { UpdateDefinition } from '@temporalio/common';
 import { ApplicationFailure, ChildWorkflowFailure, condition, patched, setHandler, sleep } from '@temporalio/workflow';
 import type { z } from 'zod';
 import { formatDuration } from '../src/domain/time/durations.js';
+import { runAfterBusy } from '../src/domain/staged/busy.js';
 import { decideRollout, type Decision } from '../src/domain/staged/engine.js';
 import {
   AbortSchema,
@@ -24,15 +25,16 @@ export type { Admission };
 import { abortOperation, approveGate, pauseOperation, resumeOperation, retryFailed, skipCluster } from '../src/temporal/messages/staged.js';
 
 /**
- * A generic runner for staged fleet operations (upgradeWave; fleetRollout can reuse it): it
+ * The runner of every staged fleet operation (upgradeWave, fleetRollout, fleetDecommission): it
  * asks the decision engine (src/domain/staged/engine.ts) what to do, starts clusters through
  * a hook, sleeps on durable timers until something changes (a cluster ends, an operator acts,
  * a soak ends, a window opens), and ends when the engine says so. It decides nothing itself.
  *
  * Beyond the engine it adds: a cluster the hook refuses to admit waits (its window) or is
- * skipped; a failure marked `halts` stops starting clusters whatever the budget; after a breach
- * or a halt, and at an approval gate, it waits for the operator at most `operatorTimeoutMs`,
- * then fails. Abort and breaches never interrupt running clusters: the runner waits for them.
+ * skipped; a cluster refused as busy waits and is tried again (src/domain/staged/busy.ts); a
+ * failure marked `halts` stops starting clusters whatever the budget; after a breach or a halt,
+ * and at an approval gate, it waits for the operator at most `operatorTimeoutMs`, then fails.
+ * Abort and breaches never interrupt running clusters: the runner waits for them.
  */
 
 /** How one cluster's part ended. */
@@ -41,6 +43,8 @@ export interface RunOutcome {
   message: string;
   /** A failure that cannot be undone: the operation halts until the operator decides. */
   halts?: boolean;
+  /** Refused because another operation holds the cluster: not a failure, it is tried again later. */
+  busy?: boolean;
 }
 
 /** What the runner needs from the workflow that uses it. */
@@ -67,21 +71,36 @@ const iso = () => new Date().toISOString();
 /** Children started in one workflow task, at most. */
 const MAX_STARTS_PER_TASK = 25;
 
+/** Busy clusters wait and are tried again; in runs that predate it, a busy refusal was a failure. */
+const BUSY_RETRY_PATCH = 'busy-is-not-failure';
+
 /** A failed child in its own words; `busy` says who else may be running a child of that id. */
 export function childFailureMessage(childId: string, err: unknown, busy: string): string {
   if (err instanceof Error && err.name === 'WorkflowExecutionAlreadyStartedError') return `${childId} is already running (${busy})`;
-  const top = err instanceof ChildWorkflowFailure && err.cause ? err.cause : err;
+  const top = childFailureOf(err);
   return top instanceof ApplicationFailure ? top.message : `${childId} ended: ${rootFailure(err).message}`;
 }
 
+/** What a child failed with: the cause of a ChildWorkflowFailure, or the error itself. */
+export function childFailureOf(err: unknown): unknown {
+  return err instanceof ChildWorkflowFailure && err.cause ? err.cause : err;
+}
+
+/** A failed child as a run outcome, in its own words; one refused because the cluster is busy says so. */
+export function failedChild(childId: string, err: unknown, busy: string): RunOutcome {
+  const top = childFailureOf(err);
+  const refusedBusy = top instanceof ApplicationFailure && top.type === 'ClusterBusy';
+  return { succeeded: false, message: childFailureMessage(childId, err, busy), ...(refusedBusy ? { busy: true } : {}) };
+}
+
 /** Runs a staged operation over `state` (mutated in place as `runner.state`). */
-export class StageRunner {
+export class StageRunner<S extends StagedState> {
   /** Bumped on every change; waits end when it moves. */
   private changes = 0;
   private ended = false;
 
   constructor(
-    public state: StagedState,
+    public state: S,
     private readonly hooks: StageRunnerHooks,
   ) {}
 
@@ -194,9 +213,15 @@ export class StageRunner {
       return;
     }
     const attempt = prev.attempts + 1;
-    this.state.runs[name] = { status: 'Running', attempts: attempt, startedAt: now, message: attempt > 1 ? `attempt ${attempt}` : 'started' };
+    const running = { status: 'Running' as const, attempts: attempt, startedAt: now, message: attempt > 1 ? `attempt ${attempt}` : 'started', ...(prev.busy ? { busy: prev.busy } : {}) };
+    this.state.runs[name] = running;
     this.changes++;
     const settle = (outcome: RunOutcome) => {
+      this.changes++;
+      if (outcome.busy && patched(BUSY_RETRY_PATCH)) {
+        this.state.runs[name] = runAfterBusy(running, this.state.stages.find((s) => s.clusters.includes(name)), Date.now(), outcome.message);
+        return;
+      }
       this.state.runs[name] = {
         status: outcome.succeeded ? 'Succeeded' : 'Failed',
         attempts: attempt,
@@ -205,7 +230,6 @@ export class StageRunner {
         message: outcome.message,
         ...(outcome.halts ? { halts: true } : {}),
       };
-      this.changes++;
     };
     this.hooks.run(name, attempt).then(settle, (err: unknown) => settle({ succeeded: false, message: err instanceof Error ? err.message : String(err) }));
   }

@@ -1,20 +1,6 @@
-import {
-  allHandlersFinished,
-  ApplicationFailure,
-  ChildWorkflowCancellationType,
-  ChildWorkflowFailure,
-  condition,
-  continueAsNew,
-  ParentClosePolicy,
-  setCurrentDetails,
-  setHandler,
-  startChild,
-  TemporalFailure,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { ApplicationFailure, continueAsNew, TemporalFailure, workflowInfo } from '@temporalio/workflow';
 import type { ClusterSummary } from '../src/domain/selection/fleet-selector.js';
-import { decideRollout } from '../src/domain/staged/engine.js';
-import { countRuns, newStagedState, type RunCounts } from '../src/domain/staged/operator.js';
+import { countRuns, newStagedState, type Admission, type RunCounts } from '../src/domain/staged/operator.js';
 import { planUpgradeWave } from '../src/domain/upgrade/plan.js';
 import { POST_UPGRADE_FAILURE } from '../src/domain/upgrade/preflight.js';
 import {
@@ -24,14 +10,15 @@ import {
   waveProgress,
   type UpgradeWaveInput,
   type UpgradeWaveOptions,
+  type WaveProgress,
   type WaveState,
 } from '../src/domain/upgrade/wave.js';
 import { long } from './activity-profiles.js';
 import { parseInput } from './operation-steps.js';
 import { CarriedWaveStateSchema } from '../src/domain/staged/carried-state.js';
 import { getWaveProgress } from '../src/temporal/messages/staged.js';
-import { historyIsLong } from './history-limits.js';
-import { childFailureMessage, StageRunner, type RunOutcome } from './stage-runner.js';
+import { childFailureOf, failedChild, type RunOutcome } from './stage-runner.js';
+import { clusterChild, openStaged, runStaged } from './staged-operation.js';
 import type { upgradeCluster } from './upgrade-cluster.js';
 
 /** How a wave ended, when it did not fail. */
@@ -59,38 +46,35 @@ export async function upgradeWave(input: UpgradeWaveInput, carried?: WaveState):
   const opts = parseInput(UpgradeWaveInputSchema, input, 'upgrade wave');
   parseInput(CarriedWaveStateSchema.nullish(), carried, 'carried state', 'InvalidInput', 'carried');
   const waveId = workflowInfo().workflowId;
-  // Registered before planning, so the UI's query answers (an empty wave) from the start.
-  let runner: StageRunner | undefined;
-  setHandler(getWaveProgress, () => {
-    const state = (runner?.state ?? carried ?? emptyWave()) as WaveState;
-    const now = Date.now();
-    const progress = waveProgress(state, decideRollout({ stages: state.stages, runs: state.runs, operator: state.operator, now }), now);
-    return runner || carried ? progress : { ...progress, outcome: 'InProgress', summary: 'planning: reading the fleet' };
-  }, { description: 'Per-stage and per-cluster status, what the wave waits for, and the audit log' });
-
-  setCurrentDetails(carried ? `continuing (generation ${carried.generation})` : 'planning: reading the fleet');
-  const initial = carried ?? (await planWave(opts));
-  const r = new StageRunner(initial, {
-    operatorTimeoutMs: opts.approvalTimeout,
-    admit: (name, now) => admitUpgrade(initial.upgrades[name], now),
-    run: (name, attempt) => upgradeOne(name, attempt),
-    onProgress: (decision, now) => setCurrentDetails(waveDetails(waveProgress(r.state as WaveState, decision, now, false), now)),
-    shouldContinueAsNew: () => historyIsLong(opts.maxHistoryEvents),
+  const r = await openStaged<WaveState, WaveProgress>({
+    carried,
+    planning: 'planning: reading the fleet',
+    plan: () => planWave(opts),
+    empty: emptyWave,
+    query: getWaveProgress,
+    queryDescription: 'Per-stage and per-cluster status, what the wave waits for, and the audit log',
+    progress: waveProgress,
+    details: waveDetails,
+    maxHistoryEvents: opts.maxHistoryEvents,
+    hooks: {
+      operatorTimeoutMs: opts.approvalTimeout,
+      admit: (name, now) => admitOne(name, now),
+      run: (name, attempt) => upgradeOne(name, attempt),
+    },
   });
-  runner = r;
-  r.installOperatorHandlers();
+
+  function admitOne(name: string, now: number): Admission {
+    return admitUpgrade(r.state.upgrades[name], now);
+  }
 
   async function upgradeOne(name: string, attempt: number): Promise<RunOutcome> {
-    const u = initial.upgrades[name]!;
+    const u = r.state.upgrades[name]!;
     try {
-      const child = await startChild<typeof upgradeCluster>('upgradeCluster', {
+      const result = await clusterChild<typeof upgradeCluster>('upgradeCluster', {
         workflowId: `upgrade/${name}`,
         args: [{ name, version: u.to, wave: waveId, skipApiScan: opts.skipApiScan, ...(opts.requestedBy ? { requestedBy: opts.requestedBy } : {}) }],
-        parentClosePolicy: ParentClosePolicy.ABANDON,
-        cancellationType: ChildWorkflowCancellationType.ABANDON,
         staticSummary: `upgrade ${name} ${u.from} -> ${u.to} (wave ${waveId}${attempt > 1 ? `, attempt ${attempt}` : ''})`,
       });
-      const result = await child.result();
       return { succeeded: true, message: result.noop ? `already at ${result.version}` : `upgraded ${result.from} -> ${result.version} (${result.health})` };
     } catch (err) {
       return childFailure(name, err);
@@ -98,12 +82,9 @@ export async function upgradeWave(input: UpgradeWaveInput, carried?: WaveState):
   }
 
   // Nothing to do is said plainly, with what was left out and why (see the progress query).
-  const total = countRuns(initial.runs).total;
-  if (!total) r.state.final = { outcome: 'Succeeded', message: nothingToDo(initial), at: new Date().toISOString() };
-  const end = r.state.final ?? (await r.run());
-  await condition(allHandlersFinished);
-  const state = r.state as WaveState;
-  if (end.outcome === 'ContinueAsNew') return continueAsNew<typeof upgradeWave>(input, { ...state, generation: state.generation + 1 });
+  if (!countRuns(r.state.runs).total) r.state.final = { outcome: 'Succeeded', message: nothingToDo(r.state), at: new Date().toISOString() };
+  const end = await runStaged(r, (next) => continueAsNew<typeof upgradeWave>(input, next));
+  const state = r.state;
   const counts = countRuns(state.runs);
   if (end.outcome === 'Failed') throw ApplicationFailure.create({ message: end.message, type: end.type ?? 'WaveFailed', nonRetryable: true, details: [counts] });
   const upgraded = Object.keys(state.runs).filter((n) => state.runs[n]!.status === 'Succeeded').sort();
@@ -127,13 +108,11 @@ async function planWave(opts: UpgradeWaveOptions): Promise<WaveState> {
 
 /** A failed child as the wave records it: the child's own words; a post-upgrade failure halts. */
 function childFailure(name: string, err: unknown): RunOutcome {
-  const message = childFailureMessage(`upgrade/${name}`, err, 'a manual upgrade or another wave');
-  const top = err instanceof ChildWorkflowFailure && err.cause ? err.cause : err;
   let halts = false;
-  for (let e: unknown = top; e instanceof TemporalFailure; e = e.cause) {
+  for (let e: unknown = childFailureOf(err); e instanceof TemporalFailure; e = e.cause) {
     if (e instanceof ApplicationFailure && e.type === POST_UPGRADE_FAILURE) halts = true;
   }
-  return { succeeded: false, message, ...(halts ? { halts } : {}) };
+  return { ...failedChild(`upgrade/${name}`, err, 'a manual upgrade or another wave'), ...(halts ? { halts } : {}) };
 }
 
 function nothingToDo(w: WaveState): string {

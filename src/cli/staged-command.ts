@@ -131,7 +131,7 @@ async function follow(kind: AnyKind, ctx: CliContext, client: Client, id: string
 export function plainLine(p: WaveProgress): string {
   const c = p.counts;
   const state = p.outcome === 'InProgress' ? (p.paused ? 'Paused' : 'Running') : p.outcome;
-  return `${state}: ${p.summary} [${c.Succeeded}/${c.total} done, ${c.Failed} failed, ${c.Running} running, ${c.WaitingWindow} waiting, ${c.Pending} pending]`;
+  return `${state}: ${p.summary} [${c.Succeeded}/${c.total} done, ${c.Failed} failed, ${c.Running} running, ${c.WaitingWindow + c.WaitingBusy} waiting, ${c.Pending} pending]`;
 }
 
 async function describe(kind: AnyKind, client: Client, id: string) {

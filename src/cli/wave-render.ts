@@ -23,7 +23,7 @@ export function renderWave(id: string, p: WaveProgress, opts: RenderOptions): st
   const state = p.outcome === 'InProgress' ? (p.paused ? 'Paused' : 'Running') : p.outcome;
   const lines = [
     `${opts.noun ?? 'upgrade wave'} ${id}: ${state}: ${p.summary}`,
-    `clusters: ${c.Succeeded}/${c.total} done, ${c.Failed} failed, ${c.Running} running, ${c.WaitingWindow} waiting for a window, ${c.Pending} pending, ${c.Skipped} skipped`,
+    `clusters: ${c.Succeeded}/${c.total} done, ${c.Failed} failed, ${c.Running} running, ${c.WaitingWindow} waiting for a window, ${c.WaitingBusy ? `${c.WaitingBusy} waiting for a busy cluster, ` : ''}${c.Pending} pending, ${c.Skipped} skipped`,
     '',
     table(
       ['stage', 'status', 'done', 'running', 'failed', 'window', 'budget', 'soak ends'],
@@ -31,7 +31,7 @@ export function renderWave(id: string, p: WaveProgress, opts: RenderOptions): st
     ),
   ];
   const limit = opts.clusterLimit ?? Infinity;
-  const rank = (s: string) => ({ Running: 0, Failed: 1, WaitingWindow: 2, Pending: 3 })[s] ?? 4;
+  const rank = (s: string) => ({ Running: 0, Failed: 1, WaitingBusy: 2, WaitingWindow: 2, Pending: 3 })[s] ?? 4;
   const shown = p.clusters.length > limit ? [...p.clusters].sort((a, b) => rank(a.status) - rank(b.status)).slice(0, limit) : p.clusters;
   if (shown.length) {
     lines.push(

@@ -26,17 +26,26 @@ const web = {
 const plan = { stages: [{ name: 'canary', selector: { include: ['r1'] }, maxFailures: 0 }, { name: 'rest', maxConcurrency: '100%', maxFailures: 0 }] };
 
 describe('fleetRollout on five real clusters', () => {
-  it('rolls out v1, then halts v2 at a canary that does not become available and rolls it back', async () => {
+  it('rolls out v1, halts v2 at a canary that does not become available and rolls it back; a re-roll breaching later leaves the cluster that already had its revision alone', async () => {
     const taskQueue = fleet.newTaskQueue();
     await fleet.withWorker(taskQueue, async () => {
       await Promise.all(NAMES.map((name) =>
         fleet.client.workflow.execute('provisionCluster', { workflowId: `provision/${name}`, taskQueue, args: [{ spec: { name, provider: 'local', labels: { app: 'shop' } } }] })));
-      const rollout = (id: string, revision: string, manifests: object[]) =>
+      const rollout = (id: string, revision: string, manifests: object[], more: object = {}) =>
         fleet.client.workflow.execute('fleetRollout', {
           workflowId: id,
           taskQueue,
-          args: [{ selector: { matchLabels: { app: 'shop' } }, plan, bundle: { name: 'shop', revision, manifests }, rolloutDeadline: '10s' }],
+          args: [{ selector: { matchLabels: { app: 'shop' } }, plan, bundle: { name: 'shop', revision, manifests }, rolloutDeadline: '10s', ...more }],
         });
+      const tiers = async () => {
+        const out: string[] = [];
+        for (const name of NAMES) {
+          const creds = await fleet.local.credentials({ name, region: 'local' });
+          const cm = (await readObject(creds, { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'shop', name: 'settings' })) as { data?: Record<string, string> };
+          out.push(`${name}: ${cm.data?.tier}`);
+        }
+        return out;
+      };
 
       expect(await rollout('rollout/shop-v1', 'v1', [shop, settings('gold')])).toMatchObject({ outcome: 'Succeeded', applied: NAMES });
 
@@ -57,6 +66,18 @@ describe('fleetRollout on five real clusters', () => {
         'apply Succeeded: rolled shop back from v2 to v1',
         expect.stringMatching(/^apply Failed: .*rollout of shop@v2 (TimedOut|Stuck)/),
       ]);
+
+      // v3 reaches the canary alone; then v3 goes to all, and r5 refuses its manifests (an invalid key).
+      const v3 = [shop, settings('silver')];
+      const canaryOnly = { plan: { stages: [{ name: 'canary', selector: { include: ['r1'] } }] } };
+      expect(await rollout('rollout/shop-v3-canary', 'v3', v3, canaryOnly)).toMatchObject({ outcome: 'Succeeded', applied: ['r1'] });
+      const broken = { overrides: [{ selector: { include: ['r5'] }, match: { kind: 'ConfigMap', name: 'settings' }, merge: { data: { 'bad key!': 'x' } } }] };
+      const again = await rollout('rollout/shop-v3', 'v3', v3, broken).catch((e: unknown) => e);
+      expect((again as WorkflowFailedError).cause?.message).toBe('stage rest has 1 failed clusters, over its budget of 0; rolled back 4 of 4 changed clusters');
+      // r1 had v3 before this rollout reached it: it keeps v3; the others go back to v1.
+      expect(await tiers()).toEqual(['r1: silver', 'r2: gold', 'r3: gold', 'r4: gold', 'r5: gold']);
+      const r1 = await fleet.client.workflow.getHandle(clusterEntityId('r1')).query(getClusterState);
+      expect(r1.bundles?.find((b) => b.name === 'shop')).toMatchObject({ revision: 'v3' });
     });
   });
 });

@@ -64,6 +64,24 @@ describe('decideRollout', () => {
     expect(decideRollout({ stages, runs: allWaiting, operator: {}, now: T0 + 30 * MIN })).toMatchObject({ start: ['b'] });
   });
 
+  it('does not count a busy cluster as failed nor let it occupy a slot, and tries it again at its wake time', () => {
+    const stages = [stage('s', ['a', 'b', 'c'], { maxConcurrency: 1, maxFailures: 0 })];
+    const busy = (wakeAt: number): ClusterRun => ({ status: 'WaitingBusy', wakeAt });
+    // a waits for another operation to let go of it: no breach, and b takes the slot
+    expect(decideRollout({ stages, runs: { a: busy(T0 + MIN) }, operator: {}, now: T0 })).toMatchObject({ outcome: 'InProgress', start: ['b'] });
+    // everything else done: wait for the busy one, waking at its next try
+    const rest = { b: ok(), c: ok() };
+    expect(decideRollout({ stages, runs: { a: busy(T0 + MIN), ...rest }, operator: {}, now: T0 })).toMatchObject({ outcome: 'InProgress', start: [], waitingFor: 'busy', wakeAt: T0 + MIN });
+    // its time has come: started again
+    expect(decideRollout({ stages, runs: { a: busy(T0 + MIN), ...rest }, operator: {}, now: T0 + MIN })).toMatchObject({ start: ['a'] });
+    // the earliest waiter decides what the stage waits for
+    const both = { a: busy(T0 + 2 * MIN), b: { status: 'WaitingWindow', wakeAt: T0 + MIN } as ClusterRun, c: ok() };
+    expect(decideRollout({ stages, runs: both, operator: {}, now: T0 })).toMatchObject({ waitingFor: 'window', wakeAt: T0 + MIN });
+    const d = decideRollout({ stages, runs: { a: busy(T0 + MIN), ...rest }, operator: {}, now: T0 });
+    expect(stageLine(d.stages[0]!)).toBe('s: Running, 2/3 done (2 succeeded, 1 waiting for a busy cluster), failure budget 0');
+    expect(describeDecision(d, T0)).toBe('stage s: waiting for busy clusters to be free, next try (1m from now)');
+  });
+
   it('passes empty stages without gates and does not soak after the last stage', () => {
     const stages = [stage('empty', [], { approval: 'before', soakMs: 60 * MIN }), stage('last', ['x'], { soakMs: 60 * MIN })];
     expect(decideRollout({ stages, runs: {}, operator: {}, now: T0 })).toMatchObject({ stage: 'last', start: ['x'] });

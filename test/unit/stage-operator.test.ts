@@ -30,6 +30,8 @@ describe('operator actions', () => {
     ['skip of a done cluster', withRuns({ a: { status: 'Succeeded', attempts: 1 } }), { action: 'skipCluster', by: 'x', cluster: 'a', reason: 'r' }, 'a is already Succeeded'],
     ['anything after abort', applyAction(withRuns({}), { action: 'abort', by: 'x', reason: 'r' }, AT), { action: 'pause', by: 'x' }, 'the operation was aborted: it only waits for its running clusters'],
     ['a skip of a failed cluster', withRuns({ a: { status: 'Failed', attempts: 1 } }), { action: 'skipCluster', by: 'x', cluster: 'a', reason: 'r' }, undefined],
+    // a cluster waiting for another operation to let go of it can be left out
+    ['a skip of a cluster waiting because it was busy', withRuns({ a: { status: 'WaitingBusy', attempts: 0, wakeAt: 1 } }), { action: 'skipCluster', by: 'x', cluster: 'a', reason: 'r' }, undefined],
   ])('%s', (_why, state, action, want) => {
     expect(refuseAction(state, action)).toBe(want);
   });

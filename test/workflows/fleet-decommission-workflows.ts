@@ -11,6 +11,8 @@ export interface FakeDecommission {
   ok: boolean;
   minutes: number;
   message?: string;
+  /** The failure's type, e.g. ClusterBusy for a refused claim (default: the provider failed). */
+  type?: string;
 }
 
 /** The input the stub received, as the fleet workflow passed it. */
@@ -32,6 +34,6 @@ const { fakeDecommission } = proxyActivities<FakeActivities>({ startToCloseTimeo
 export async function decommissionCluster(input: Omit<DecommissionCall, 'at'>): Promise<DecommissionResult> {
   const plan = await fakeDecommission({ ...input, at: Date.now() });
   if (plan.minutes > 0) await sleep(plan.minutes * 60_000);
-  if (!plan.ok) throw ApplicationFailure.nonRetryable(plan.message ?? `${input.name} failed`, 'ClusterBusy');
+  if (!plan.ok) throw ApplicationFailure.nonRetryable(plan.message ?? `${input.name} failed`, plan.type ?? 'ProviderFailed');
   return { name: input.name };
 }

@@ -152,7 +152,7 @@ describe('fleetDecommission on the time-skipping server', () => {
 
   it('stops starting clusters after a failure until the operator skips it; skip and abort are audited with who and why', async () => {
     const names = ['web-a', 'web-b', 'web-c'];
-    const { activities, calls } = fleet(names.map((n) => cluster(n, { labels: web })), (name) => (name === 'web-a' ? { ok: false, minutes: 1, message: 'cluster web-a is busy' } : { ok: true, minutes: 10 }));
+    const { activities, calls } = fleet(names.map((n) => cluster(n, { labels: web })), (name) => (name === 'web-a' ? { ok: false, minutes: 1, message: 'GKE refused to delete web-a: deletion protection is on' } : { ok: true, minutes: 10 }));
     const { halted, result, audit } = await withDecommission({ ...request, maxConcurrency: 1 }, activities, async (h) => {
       await env.sleep(5 * MINUTE); // web-a fails after a minute; time skips only while the test waits on the server
       const halted = await until(h, (p) => p.waitingFor === 'operator', 'stopped after the failure');
@@ -162,11 +162,32 @@ describe('fleetDecommission on the time-skipping server', () => {
       return { halted, result: await h.result(), audit: (await h.query(getDecommissionProgress)).audit };
     });
     expect(audit.map((e) => [e.action, e.by, e.reason, e.detail])).toEqual([['skipCluster', 'bob', 'retire it by hand', 'web-a'], ['abort', 'carol', 'freeze', undefined]]);
-    expect(halted.clusters.map((c) => [c.name, c.status, c.message])).toEqual([['web-a', 'Failed', 'cluster web-a is busy'], ['web-b', 'Pending', undefined], ['web-c', 'Pending', undefined]]);
+    expect(halted.clusters.map((c) => [c.name, c.status, c.message])).toEqual([['web-a', 'Failed', 'GKE refused to delete web-a: deletion protection is on'], ['web-b', 'Pending', undefined], ['web-c', 'Pending', undefined]]);
     // the running web-b finishes; web-c never starts
     expect(calls.map((c) => c.name)).toEqual(['web-a', 'web-b']);
     expect(result).toMatchObject({ outcome: 'Aborted', decommissioned: ['web-b'], skipped: [{ name: 'web-a', message: 'skipped by bob: retire it by hand' }] });
     expect(result.message).toMatch(/^aborted by carol: freeze; /);
+  });
+
+  it('waits for a busy cluster instead of counting it as failed, says why, and decommissions it once it is free', async () => {
+    const busy = 'decommission failed: cluster web-a is busy: upgrade operation upgrade/web-a has been running since 2026-06-01T10:00:00.000Z; try again when it has finished';
+    let free = false;
+    const { activities, calls } = fleet([cluster('web-a', { labels: web }), cluster('web-b', { labels: web })], (name) =>
+      name === 'web-a' && !free ? { ok: false, minutes: 0, type: 'ClusterBusy', message: busy } : { ok: true, minutes: 10 },
+    );
+    const { waiting, details, result } = await withDecommission(request, activities, async (h) => {
+      const waiting = await until(h, (p) => p.clusters.some((c) => c.name === 'web-a' && c.status === 'WaitingBusy'), 'web-a waiting');
+      const details = await currentDetails(h);
+      free = true;
+      return { waiting, details, result: await h.result() };
+    });
+    expect(waiting.clusters.find((c) => c.name === 'web-a')).toMatchObject({ status: 'WaitingBusy', attempts: 0, message: expect.stringContaining(busy) });
+    expect(waiting.counts).toMatchObject({ Failed: 0, WaitingBusy: 1 });
+    expect(details).toContain(`web-a: ${busy}`);
+    expect(result).toMatchObject({ outcome: 'Succeeded', decommissioned: ['web-a', 'web-b'], failed: [] });
+    const tries = calls.filter((c) => c.name === 'web-a').map((c) => c.at);
+    expect(tries).toHaveLength(2);
+    expect(tries[1]! - tries[0]!).toBeGreaterThanOrEqual(30_000);
   });
 
   it('fails at once, changing nothing, when the selector is empty', async () => {

@@ -14,11 +14,15 @@ export interface FakeApply {
   ok: boolean;
   minutes: number;
   message?: string;
+  /** The claim is refused with this type (e.g. ClusterBusy): the child touches nothing. */
+  refused?: string;
+  /** The bundle's revision the child finds on the cluster after its claim (none when absent). */
+  before?: string;
 }
 
 export interface FakeActivities {
   fakeApply(call: { cluster: string; revision: string; manifests: unknown[]; at: number }): Promise<FakeApply>;
-  fakeRollback(call: { cluster: string; revision: string; at: number }): Promise<void>;
+  fakeRollback(call: { cluster: string; revision: string; to?: string | null; at: number }): Promise<void>;
 }
 
 const { fakeApply, fakeRollback, loadRolloutBundle } = proxyActivities<FakeActivities & RolloutBundleActivities>({ startToCloseTimeout: '10 seconds', retry: { maximumAttempts: 1 } });
@@ -26,12 +30,18 @@ const { fakeApply, fakeRollback, loadRolloutBundle } = proxyActivities<FakeActiv
 export async function applyBundleToCluster(input: { cluster: string; bundle?: Bundle; bundleFrom?: RolloutBundleRef }): Promise<ApplyBundleResult> {
   const bundle = input.bundle ?? (await loadRolloutBundle(input.bundleFrom!));
   const plan = await fakeApply({ cluster: input.cluster, revision: bundle.revision, manifests: bundle.manifests, at: Date.now() });
+  // As the real child reports it: a refused claim touched nothing; after the claim, what it
+  // found on the cluster goes with the result or with the failure.
+  if (plan.refused) throw ApplicationFailure.create({ message: plan.message ?? `cluster ${input.cluster} is busy`, type: plan.refused, nonRetryable: true, details: [{ claimed: false }] });
+  const reach = { claimed: true as const, ...(plan.before ? { before: plan.before } : {}) };
   if (plan.minutes > 0) await sleep(plan.minutes * 60_000);
-  if (!plan.ok) throw ApplicationFailure.nonRetryable(plan.message ?? `${input.cluster} is unhealthy`, 'ClusterUnhealthy');
-  return { cluster: input.cluster, bundle: bundle.name, revision: bundle.revision, counts: { created: 1, configured: 0, unchanged: 0, pruned: 0 }, health: 'Healthy' };
+  if (!plan.ok) throw ApplicationFailure.create({ message: plan.message ?? `${input.cluster} is unhealthy`, type: 'ClusterUnhealthy', nonRetryable: true, details: [reach] });
+  return { cluster: input.cluster, bundle: bundle.name, revision: bundle.revision, counts: { created: 1, configured: 0, unchanged: 0, pruned: 0 }, health: 'Healthy', reach };
 }
 
-export async function rollbackBundle(input: { cluster: string; revision: string }): Promise<RollbackBundleResult> {
+/** Stands in for rollbackBundle: returns to the revision it was told (none: removed), or v1 when not told. */
+export async function rollbackBundle(input: { cluster: string; revision: string; to?: string | null }): Promise<RollbackBundleResult> {
   await fakeRollback({ ...input, at: Date.now() });
-  return { cluster: input.cluster, to: 'v1' };
+  const to = input.to === undefined ? 'v1' : input.to;
+  return { cluster: input.cluster, ...(to ? { to } : {}) };
 }

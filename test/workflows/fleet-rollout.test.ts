@@ -39,9 +39,11 @@ const twoStages = (extra: object = {}) => ({
   ],
 });
 
-function fleet(behaviour: (name: string, attempt: number) => FakeApply = () => ({ ok: true, minutes: 5 })) {
+function fleet(behaviour: (name: string, attempt: number) => FakeApply = () => ({ ok: true, minutes: 5, before: 'v1' })) {
   const applies: { cluster: string; at: number; manifests: unknown[] }[] = [];
   const rollbacks: string[] = [];
+  /** Per rolled-back cluster: the revision the rollout told its rollback to return to (null: remove the bundle). */
+  const rollbackTo: Record<string, string | null | undefined> = {};
   const attempts = new Map<string, number>();
   const activities = {
     ...rolloutBundleActivities(env.client),
@@ -52,11 +54,12 @@ function fleet(behaviour: (name: string, attempt: number) => FakeApply = () => (
       applies.push(c);
       return behaviour(c.cluster, n);
     },
-    fakeRollback: async (c: { cluster: string }) => {
+    fakeRollback: async (c: { cluster: string; to?: string | null }) => {
       rollbacks.push(c.cluster);
+      rollbackTo[c.cluster] = c.to;
     },
   };
-  return { activities, applies, rollbacks };
+  return { activities, applies, rollbacks, rollbackTo };
 }
 
 async function withRollout<T>(input: FleetRolloutInput, activities: object, fn: (h: Handle) => Promise<T>): Promise<T> {
@@ -74,6 +77,12 @@ async function until(h: Handle, ok: (p: RolloutProgress) => boolean, what: strin
     // Time skips only while the client waits on the server: let a minute of workflow time pass.
     await env.sleep(60_000);
   }
+}
+
+/** The workflow's current details, as the Temporal UI shows them. */
+async function currentDetails(h: Handle): Promise<string> {
+  const meta = (await h.query<{ currentDetails?: string }>('__temporal_workflow_metadata')) ?? {};
+  return meta.currentDetails ?? '';
 }
 
 const failureOf = async (h: Handle) => {
@@ -105,6 +114,50 @@ describe('fleetRollout', () => {
     expect((err as ApplicationFailure).type).toBe('FailureBudgetExceeded');
     expect((err as ApplicationFailure).message).toBe('stage rest has 1 failed clusters, over its budget of 0; rolled back 5 of 5 changed clusters');
     expect(f.rollbacks.sort()).toEqual(['c1', 'c2', 'c3', 'c4', 'c5']);
+  });
+
+  it('rolls each cluster back to the revision it had when the rollout reached it, and leaves alone what it did not change', async () => {
+    // c1 already had v2 (a re-roll), c2 and c5 had v1, c4 never had shop, and c3 refused the claim (never touched).
+    const plans: Record<string, FakeApply> = {
+      c1: { ok: true, minutes: 5, before: 'v2' },
+      c2: { ok: true, minutes: 5, before: 'v1' },
+      c3: { ok: false, minutes: 0, refused: 'ClusterNotReady', message: 'apply failed: cluster c3 is Provisioning: apply needs an Active or Degraded cluster' },
+      c4: { ok: true, minutes: 5 },
+      c5: { ok: false, minutes: 2, before: 'v1', message: 'c5: Degraded after applying shop@v2' },
+    };
+    const f = fleet((name) => plans[name]!);
+    const plan = { stages: [{ name: 'canary', selector: { include: ['c1'] }, maxFailures: 0 }, { name: 'rest', maxConcurrency: '100%', maxFailures: 1 }] };
+    const { err, progress } = await withRollout({ selector: { environments: ['dev'] }, plan, bundle }, f.activities, async (h) => ({ err: await failureOf(h), progress: await h.query(getRolloutProgress) }));
+    expect(err).toMatchObject({ type: 'FailureBudgetExceeded', message: 'stage rest has 2 failed clusters, over its budget of 1; rolled back 3 of 3 changed clusters' });
+    expect(f.rollbackTo).toEqual({ c2: 'v1', c4: null, c5: 'v1' });
+    expect(progress.rollback).toEqual({
+      c2: { status: 'Succeeded', to: 'v1', message: 'back to v1' },
+      c4: { status: 'Succeeded', message: 'bundle removed' },
+      c5: { status: 'Succeeded', to: 'v1', message: 'back to v1' },
+    });
+  });
+
+  it('waits for a busy cluster and tries it again later (30 s, then longer), without spending the failure budget', async () => {
+    const busy = 'apply failed: cluster c2 is busy: reconcile operation reconcile/c2/shop has been running since 2026-06-01T10:00:00.000Z; try again when it has finished';
+    let free = false;
+    const f = fleet((name) => (name === 'c2' && !free ? { ok: false, minutes: 0, refused: 'ClusterBusy', message: busy } : { ok: true, minutes: 5, before: 'v1' }));
+    const triesOfC2 = () => f.applies.filter((a) => a.cluster === 'c2').map((a) => a.at);
+    const input = { selector: { environments: ['dev'] }, plan: twoStages({ soak: '0s' }), bundle };
+    const { waiting, details, result } = await withRollout(input, f.activities, async (h) => {
+      const waiting = await until(h, (p) => p.clusters.find((c) => c.name === 'c2')?.status === 'WaitingBusy' && triesOfC2().length >= 3, 'c2 refused three times and waiting');
+      const details = await currentDetails(h);
+      free = true;
+      return { waiting, details, result: await h.result() };
+    });
+    expect(waiting.clusters.find((c) => c.name === 'c2')).toMatchObject({ status: 'WaitingBusy', message: expect.stringContaining(busy), wakeAt: expect.any(String) });
+    expect(waiting.counts).toMatchObject({ Failed: 0, WaitingBusy: 1 });
+    expect(details).toContain(`c2: ${busy}`);
+    expect(result).toMatchObject({ outcome: 'Succeeded', applied: ['c1', 'c2', 'c3', 'c4', 'c5'], rolledBack: [] });
+    const [t1, t2, t3] = triesOfC2();
+    expect(t2! - t1!).toBeGreaterThanOrEqual(30_000);
+    expect(t2! - t1!).toBeLessThan(60_000);
+    expect(t3! - t2!).toBeGreaterThanOrEqual(60_000);
+    expect(f.rollbacks).toEqual([]);
   });
 
   it('fails a gate nobody approves in time without undoing the canary', async () => {

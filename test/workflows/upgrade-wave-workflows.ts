@@ -13,6 +13,8 @@ export interface FakePlan {
   /** A post-upgrade failure (the control plane moved): the wave must halt. */
   halts?: boolean;
   message?: string;
+  /** The failure's type, e.g. ClusterBusy for a refused claim (default: a preflight refusal). */
+  type?: string;
 }
 
 export interface FakeActivities {
@@ -25,6 +27,6 @@ const { fakeUpgrade } = proxyActivities<FakeActivities>({ startToCloseTimeout: '
 export async function upgradeCluster(input: { name: string; version: string; wave?: string }): Promise<UpgradeClusterResult> {
   const plan = await fakeUpgrade({ ...input, at: Date.now() });
   if (plan.minutes > 0) await sleep(plan.minutes * 60_000);
-  if (!plan.ok) throw ApplicationFailure.nonRetryable(plan.message ?? `${input.name} failed`, plan.halts ? 'PostUpgradeFailure' : 'UpgradePreflightFailed');
+  if (!plan.ok) throw ApplicationFailure.nonRetryable(plan.message ?? `${input.name} failed`, plan.type ?? (plan.halts ? 'PostUpgradeFailure' : 'UpgradePreflightFailed'));
   return { name: input.name, from: '1.35.4', version: `${input.version}.3`, noop: false, nodePools: [], health: 'Healthy', warnings: [] };
 }

@@ -166,6 +166,21 @@ describe('upgradeWave on the time-skipping server', () => {
     expect(calls.map((c) => c.name)).toEqual(['a']);
   });
 
+  it('tries a busy cluster again (30 s, doubling to 5 min) until the stage\'s progress deadline, then counts it as failed with the reason', async () => {
+    const busy = 'upgrade failed: cluster a is busy: apply operation apply/a/shop has been running since 2026-06-01T10:00:00.000Z; try again when it has finished';
+    const { activities, calls } = fleet([cluster('a'), cluster('b')], (name) => (name === 'a' ? { ok: false, minutes: 0, type: 'ClusterBusy', message: busy } : { ok: true, minutes: 5 }));
+    const input: UpgradeWaveInput = { targets: [target], maxConcurrency: 2, maxFailures: 0, progressDeadline: '10m', approvalTimeout: '1h' };
+    const { failure, progress } = await withWave(input, activities, async (h) => ({ failure: await failureOf(h), progress: await h.query(getWaveProgress) }));
+    expect(failure).toMatchObject({ type: 'FailureBudgetExceeded', message: 'halted: stage dev has 1 failed clusters, over its budget of 0; no retry, skip or abort within 1h' });
+    expect(progress.clusters.map((c) => [c.name, c.status, c.message])).toEqual([['a', 'Failed', `still busy after 10m: ${busy}`], ['b', 'Succeeded', 'upgraded 1.35.4 -> 1.36.3 (Healthy)']]);
+    // refused at once, then tried again after 30 s, 1, 2 and 4 min, and a last time at the 10-minute deadline
+    const ofA = calls.filter((c) => c.name === 'a').map((c) => c.at);
+    const gaps = ofA.slice(1).map((at, i) => (at - ofA[i]!) / 1000);
+    expect(gaps).toHaveLength(5);
+    gaps.slice(0, 4).forEach((gap, i) => expect(gap).toBeCloseTo([30, 60, 120, 240][i]!, -1));
+    expect((ofA[5]! - ofA[0]!) / 1000).toBeCloseTo(600, -1);
+  });
+
   it('halts on a failure after a control plane moved, even within budget, until the cluster is skipped', async () => {
     const { activities, calls } = fleet([cluster('a'), cluster('b'), cluster('c')], (name) =>
       name === 'a' ? { ok: false, minutes: 1, halts: true, message: 'control plane stays at 1.36.3' } : { ok: true, minutes: 5 },

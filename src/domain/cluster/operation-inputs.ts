@@ -32,6 +32,8 @@ export const RollbackBundleInputSchema = z
     bundle: BundleNameSchema,
     /** The revision being undone. */
     revision: z.string().min(1, 'must not be empty'),
+    /** The revision to return to (null: remove the bundle); absent: the one before `revision` in the cluster's record. */
+    to: z.string().min(1, 'must not be empty').nullable().optional(),
     requestedBy: z.string().max(200).optional(),
     reason: z.string().max(500).optional(),
   })

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { formatDuration } from '../time/durations.js';
 import type { FleetDecommissionInputSchema, FleetDecommissionPlan } from './fleet-decommission.js';
 import type { ClusterSummary, ExcludedCluster } from '../selection/fleet-selector.js';
+import { busyClusters, busyLines, type BusyCluster } from '../staged/busy.js';
 import { describeDecision, gateId, stageLine, type Decision, type StageProgress } from '../staged/engine.js';
 import { countRuns, gatesOf, newStagedState, type AuditEntry, type FinalOutcome, type RunCounts, type StagedState } from '../staged/operator.js';
 
@@ -102,6 +103,8 @@ export interface DecommissionProgress {
   counts: RunCounts;
   stages: StageProgress[];
   clusters: DecommissionClusterProgress[];
+  /** Clusters refused because another operation held them, waiting to be tried again, with why. */
+  busy: BusyCluster[];
   /** Protected clusters the selector matched: never decommissioned by a fleet decommission. */
   refused: FleetDecommissionPlan['refused'];
   /** Matched clusters left out (busy, deleted, listed in exclude ...), each with its reason. */
@@ -152,6 +155,7 @@ export function decommissionProgress(s: FleetDecommissionState, d: Decision, now
     counts: countRuns(s.runs),
     stages: d.stages,
     clusters,
+    busy: busyClusters(s.runs),
     refused: s.refused,
     excluded: s.excluded,
     audit: s.audit,
@@ -168,8 +172,9 @@ export function decommissionDetails(p: DecommissionProgress, now: number): strin
   const lines = [
     `**${state}**: ${p.summary}`,
     '',
-    `${c.Succeeded} decommissioned, ${c.Failed} failed, ${c.Running} running, ${c.Pending} waiting, ${c.Skipped} skipped (of ${c.total})`,
+    `${c.Succeeded} decommissioned, ${c.Failed} failed, ${c.Running} running, ${c.Pending + c.WaitingBusy} waiting, ${c.Skipped} skipped (of ${c.total})`,
     ...p.stages.map((s) => `- ${stageLine(s)}`),
+    ...busyLines(p.busy),
   ];
   if (p.nextGate) {
     lines.push('', `next gate: ${p.nextGate}${p.approvalReasons.length ? ` (${p.approvalReasons.join('; ')})` : ''}`);

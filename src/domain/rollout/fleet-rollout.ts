@@ -7,7 +7,7 @@ import { FleetSelectorSchema } from '../selection/fleet-selector.js';
 import type { Decision } from '../staged/engine.js';
 import { RolloutPlanSchema } from '../staged/plan.js';
 import type { StagedState } from '../staged/operator.js';
-import { waveProgress, type LeftOut, type WaveProgress, type WaveState } from '../upgrade/wave.js';
+import { waveProgress, type LeftOut, type WaveProgress, type WaveView } from '../upgrade/wave.js';
 
 /** Input of fleetRollout: which clusters, which bundle, how (plan), and what to do on failure. */
 export const FleetRolloutInputSchema = z
@@ -63,6 +63,8 @@ export interface RolloutState extends StagedState {
   rollbackRequested?: { by: string; reason: string };
   /** Filled once a rollback runs: per changed cluster. */
   rollback?: Record<string, RollbackRun>;
+  /** Per cluster an apply of this rollout reached: what it found there (see rollbackPlan). */
+  reach?: Record<string, ApplyReach>;
 }
 
 /** The progress query of a rollout: the wave's shape, plus the rollback. */
@@ -71,7 +73,50 @@ export interface RolloutProgress extends WaveProgress {
   rollback?: Record<string, RollbackRun>;
 }
 
-/** Clusters this run changed (a failed one may be half-applied): what a rollback must undo. */
+/**
+ * How far a rollout's apply got on one cluster, for its rollback: refused at the claim (the
+ * cluster was not touched), or claimed, `before` being the bundle's revision it found there
+ * (absent: none). applyBundleToCluster returns it with its result and in its failure's details.
+ */
+export type ApplyReach = { claimed: false } | { claimed: true; before?: string };
+
+/** Whether `v` (e.g. a child failure's first detail) is an ApplyReach. */
+export function isApplyReach(v: unknown): v is ApplyReach {
+  if (typeof v !== 'object' || v === null) return false;
+  const r = v as Record<string, unknown>;
+  return r.claimed === false || (r.claimed === true && (r.before === undefined || typeof r.before === 'string'));
+}
+
+/** A cluster's reach after another attempt: the first claimed attempt saw what the cluster had before this rollout. */
+export function mergeReach(prev: ApplyReach | undefined, next: ApplyReach): ApplyReach {
+  return prev?.claimed ? prev : next;
+}
+
+/** One cluster a rollback undoes, and to what: a revision, null (remove the bundle), or absent (the cluster's record decides). */
+export interface RollbackStep {
+  cluster: string;
+  to?: string | null;
+}
+
+/**
+ * What a rollback undoes: each cluster this rollout changed goes back to exactly the revision it
+ * found there. Left alone: a cluster whose claim was refused (never touched) and one that already
+ * had this revision (nothing changed). A cluster settled without a reach (by code older than it,
+ * or a child that ended without saying) is undone as before: by the record's previous revision.
+ */
+export function rollbackPlan(s: Pick<RolloutState, 'runs' | 'reach' | 'bundle'>): RollbackStep[] {
+  const unknown = new Set(changedClusters(s));
+  return Object.keys(s.runs)
+    .sort()
+    .flatMap((cluster): RollbackStep[] => {
+      const r = s.reach?.[cluster];
+      if (!r) return unknown.has(cluster) ? [{ cluster }] : [];
+      if (!r.claimed || r.before === s.bundle.revision) return [];
+      return [{ cluster, to: r.before ?? null }];
+    });
+}
+
+/** Clusters this run changed as seen by their runs alone (a failed one may be half-applied); rollouts before reach was recorded undo these. */
 export function changedClusters(s: Pick<StagedState, 'runs'>): string[] {
   return Object.entries(s.runs)
     .filter(([, r]) => r.status === 'Succeeded' || r.status === 'Failed' || (r.status === 'Skipped' && r.attempts > 0))
@@ -96,7 +141,7 @@ export function rolloutProgress(s: RolloutState, d: Decision, now: number, perCl
   const upgrades = !perCluster ? {} : Object.fromEntries(
     Object.keys(s.runs).map((name) => [name, { name, environment: s.environments[name] ?? '', from: '', to: s.bundle.revision }]),
   );
-  const wave = { ...s, upgrades } as unknown as WaveState;
+  const wave: WaveView = { ...s, upgrades };
   const p = waveProgress(wave, d, now, perCluster);
   const rolled = s.rollback ? Object.values(s.rollback) : [];
   const summary = s.rollback && !s.final

@@ -16,12 +16,12 @@ import type { PlannedStage } from './plan.js';
  * stage begins. Empty stages pass at once, without gates. While paused nothing new starts.
  * Inside a stage clusters start in plan order, at most maxConcurrency running at once; a
  * running cluster past its deadline stops taking a slot (it counts as failed instead), and a
- * cluster waiting for its maintenance window takes no slot and is started again (to re-check
- * its window) once its wake time has passed.
+ * cluster waiting for its maintenance window, or for a busy cluster to be free, takes no slot
+ * and is started again (to re-check) once its wake time has passed.
  */
 
 /** Where one cluster stands in a rollout. */
-export const RUN_STATUSES = ['Pending', 'Running', 'Succeeded', 'Failed', 'Skipped', 'WaitingWindow'] as const;
+export const RUN_STATUSES = ['Pending', 'Running', 'Succeeded', 'Failed', 'Skipped', 'WaitingWindow', 'WaitingBusy'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
 /** One cluster's part in the rollout, as the workflow records it (epoch ms). */
@@ -29,7 +29,7 @@ export interface ClusterRun {
   status: RunStatus;
   startedAt?: number;
   endedAt?: number;
-  /** WaitingWindow: when the cluster's maintenance window opens. */
+  /** WaitingWindow: when the cluster's maintenance window opens; WaitingBusy: when to try it again. */
   wakeAt?: number;
 }
 
@@ -66,6 +66,8 @@ export interface StageProgress {
   failed: number;
   skipped: number;
   waitingWindow: number;
+  /** Refused because the cluster was busy (another operation held it): tried again later. */
+  waitingBusy: number;
   /** Running clusters past the stage's progress deadline (also counted in running). */
   timedOut: number;
   maxFailures: number;
@@ -73,7 +75,7 @@ export interface StageProgress {
 }
 
 /** What an idle rollout waits for. */
-export type WaitReason = 'approval' | 'soak' | 'window' | 'running' | 'resume';
+export type WaitReason = 'approval' | 'soak' | 'window' | 'busy' | 'running' | 'resume';
 
 /** The engine's answer: what to start, what is wrong, what to wait for and until when. */
 export interface Decision {
@@ -100,7 +102,7 @@ function isTimedOut(stage: PlannedStage, run: ClusterRun, now: number): boolean 
 }
 
 function progressOf(input: EngineInput, stage: PlannedStage): StageProgress & { timedOutNames: string[] } {
-  const p = { name: stage.name, status: 'Pending' as StageStatus, total: stage.clusters.length, pending: 0, running: 0, succeeded: 0, failed: 0, skipped: 0, waitingWindow: 0, timedOut: 0, maxFailures: stage.maxFailures, timedOutNames: [] as string[] };
+  const p = { name: stage.name, status: 'Pending' as StageStatus, total: stage.clusters.length, pending: 0, running: 0, succeeded: 0, failed: 0, skipped: 0, waitingWindow: 0, waitingBusy: 0, timedOut: 0, maxFailures: stage.maxFailures, timedOutNames: [] as string[] };
   for (const name of stage.clusters) {
     const run = runOf(input, name);
     switch (run.status) {
@@ -110,6 +112,7 @@ function progressOf(input: EngineInput, stage: PlannedStage): StageProgress & { 
       case 'Failed': p.failed++; break;
       case 'Skipped': p.skipped++; break;
       case 'WaitingWindow': p.waitingWindow++; break;
+      case 'WaitingBusy': p.waitingBusy++; break;
     }
     if (isTimedOut(stage, run, input.now)) {
       p.timedOut++;
@@ -120,6 +123,7 @@ function progressOf(input: EngineInput, stage: PlannedStage): StageProgress & { 
 }
 
 const minOf = (xs: readonly number[]) => (xs.length ? Math.min(...xs) : undefined);
+const isWaiting = (run: ClusterRun) => run.status === 'WaitingWindow' || run.status === 'WaitingBusy';
 
 /** Decides the next step of a staged rollout. Pure: same input, same answer. */
 export function decideRollout(input: EngineInput): Decision {
@@ -171,16 +175,17 @@ export function decideRollout(input: EngineInput): Decision {
 
     const runs = stage.clusters.map((name) => ({ name, run: runOf(input, name) }));
     const slots = stage.maxConcurrency - (p.running - p.timedOut);
-    const startable = runs.filter(({ run }) => run.status === 'Pending' || (run.status === 'WaitingWindow' && (run.wakeAt ?? 0) <= input.now));
+    const startable = runs.filter(({ run }) => run.status === 'Pending' || (isWaiting(run) && (run.wakeAt ?? 0) <= input.now));
     const start = startable.slice(0, Math.max(0, slots)).map((r) => r.name);
     if (start.length) return { ...at, outcome: 'InProgress', start };
 
     const deadlines = runs
       .filter(({ run }) => run.status === 'Running' && run.startedAt !== undefined && stage.progressDeadlineMs !== undefined && !isTimedOut(stage, run, input.now))
       .map(({ run }) => run.startedAt! + stage.progressDeadlineMs!);
-    const windows = runs.filter(({ run }) => run.status === 'WaitingWindow' && run.wakeAt !== undefined).map(({ run }) => run.wakeAt!);
-    const waitingFor: WaitReason = p.running > p.timedOut || windows.length === 0 ? 'running' : 'window';
-    const wakeAt = minOf([...deadlines, ...(slots > 0 ? windows : [])]);
+    const waits = runs.filter(({ run }) => isWaiting(run) && run.wakeAt !== undefined).map(({ run }) => run).sort((a, b) => a.wakeAt! - b.wakeAt!);
+    // Idle but for waiting clusters: the reason is that of the first one due.
+    const waitingFor: WaitReason = p.running > p.timedOut || !waits.length ? 'running' : waits[0]!.status === 'WaitingBusy' ? 'busy' : 'window';
+    const wakeAt = minOf([...deadlines, ...(slots > 0 ? waits.map((run) => run.wakeAt!) : [])]);
     return { ...at, outcome: 'InProgress', waitingFor, ...(wakeAt !== undefined ? { wakeAt } : {}) };
   }
   return { ...base, outcome: 'Succeeded' };
@@ -195,6 +200,7 @@ export function stageLine(p: StageProgress): string {
     p.skipped && `${p.skipped} skipped`,
     p.running && `${p.running} running${p.timedOut ? ` (${p.timedOut} past deadline)` : ''}`,
     p.waitingWindow && `${p.waitingWindow} waiting for a window`,
+    p.waitingBusy && `${p.waitingBusy} waiting for a busy cluster`,
     p.pending && `${p.pending} pending`,
   ].filter(Boolean);
   return `${p.name}: ${p.status}, ${done}/${p.total} done${parts.length ? ` (${parts.join(', ')})` : ''}, failure budget ${p.maxFailures}`;
@@ -213,6 +219,7 @@ export function describeDecision(d: Decision, now: number): string {
         case 'approval': return `stage ${d.stage}: waiting for approval of gate ${d.gate}`;
         case 'soak': return `stage ${d.stage}: soaking${until(d.wakeAt)}`;
         case 'window': return `stage ${d.stage}: waiting for maintenance windows${until(d.wakeAt)}`;
+        case 'busy': return `stage ${d.stage}: waiting for busy clusters to be free, next try${until(d.wakeAt)}`;
         case 'resume': return `stage ${d.stage}: paused`;
         default: return `stage ${d.stage}: waiting for running clusters`;
       }

@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { ClusterNameSchema } from '../cluster/spec.js';
+import type { BusyRecord } from './busy.js';
 import { gateId, RUN_STATUSES, type ClusterRun, type RunStatus } from './engine.js';
 import type { PlannedStage } from './plan.js';
 
 /**
- * The state of a staged fleet operation (upgradeWave; fleetRollout may share it) and the
+ * The state of a staged fleet operation (upgradeWave, fleetRollout, fleetDecommission) and the
  * operator's actions on it, as pure functions: which action is refused and why, and what an
  * accepted one changes. Workflows wire these to updates (the refusal is the validator) and
  * record every accepted action, with who and why, in the audit log.
@@ -18,6 +19,8 @@ export interface TrackedRun extends ClusterRun {
   message?: string;
   /** A failure that cannot be undone (e.g. an upgraded control plane): halts the operation whatever the budget. */
   halts?: boolean;
+  /** Refused as busy before (WaitingBusy, and Running on its next try): since when, how often. */
+  busy?: BusyRecord;
 }
 
 /** Whether a cluster the engine picked may start now (e.g. by its maintenance window). */
@@ -104,7 +107,7 @@ export function gatesOf(stages: readonly PlannedStage[]): string[] {
   return stages.filter((s) => s.approval !== 'none' && s.clusters.length > 0).map((s) => gateId(s.name, s.approval as 'before' | 'after'));
 }
 
-const SKIPPABLE: readonly RunStatus[] = ['Pending', 'WaitingWindow', 'Failed'];
+const SKIPPABLE: readonly RunStatus[] = ['Pending', 'WaitingWindow', 'WaitingBusy', 'Failed'];
 
 /** Why the action may not be taken now, or undefined. `finished`: the operation has ended. */
 export function refuseAction(s: StagedState, a: OperatorAction, finished = false): string | undefined {
@@ -147,7 +150,7 @@ export function refuseAction(s: StagedState, a: OperatorAction, finished = false
 export const AUDIT_LIMIT = 500;
 
 /** Applies an accepted action; returns a new state. Any action ends a wait on the operator. */
-export function applyAction(s: StagedState, a: OperatorAction, at: string): StagedState {
+export function applyAction<S extends StagedState>(s: S, a: OperatorAction, at: string): S {
   const operator = { ...s.operator, approvals: [...s.operator.approvals] };
   const runs = { ...s.runs };
   let detail: string | undefined;
@@ -177,8 +180,9 @@ export function applyAction(s: StagedState, a: OperatorAction, at: string): Stag
       break;
   }
   const entry: AuditEntry = { at, action: a.action, by: a.by, ...(a.reason ? { reason: a.reason } : {}), ...(detail ? { detail } : {}) };
-  const { waiting: _ended, ...rest } = s;
-  return { ...rest, operator, runs, audit: [...s.audit, entry].slice(-AUDIT_LIMIT) };
+  const next = { ...s, operator, runs, audit: [...s.audit, entry].slice(-AUDIT_LIMIT) };
+  delete next.waiting;
+  return next;
 }
 
 /** The first cluster (by name) whose failure halts the operation, if any. */

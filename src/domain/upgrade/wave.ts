@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DurationSchema, formatDuration } from '../time/durations.js';
+import { busyClusters, busyLines, type BusyCluster } from '../staged/busy.js';
 import { describeDecision, stageLine, type Decision, type StageProgress } from '../staged/engine.js';
 import { nextOpening } from '../time/maintenance-window.js';
 import { countRuns, gatesOf, haltOf, type Admission, type AuditEntry, type FinalOutcome, type RunCounts, type StagedState } from '../staged/operator.js';
@@ -34,6 +35,9 @@ export interface WaveState extends StagedState {
   generation: number;
 }
 
+/** What waveProgress reads: a wave's state, or another staged state shown as one (a rollout: "-> revision" per cluster). */
+export type WaveView = Omit<WaveState, 'upgrades'> & { upgrades: Record<string, Pick<ClusterUpgrade, 'environment' | 'from' | 'to'>> };
+
 /** One cluster in the progress query. */
 export interface WaveClusterProgress {
   name: string;
@@ -46,7 +50,7 @@ export interface WaveClusterProgress {
   message?: string;
   startedAt?: string;
   endedAt?: string;
-  /** WaitingWindow: when its maintenance window opens. */
+  /** WaitingWindow: when its maintenance window opens; WaitingBusy: when it is tried again. */
   wakeAt?: string;
 }
 
@@ -70,6 +74,8 @@ export interface WaveProgress {
   counts: RunCounts;
   stages: StageProgress[];
   clusters: WaveClusterProgress[];
+  /** Clusters refused because another operation held them, waiting to be tried again, with why. */
+  busy: BusyCluster[];
   leftOut: LeftOut;
   audit: AuditEntry[];
   startedAt: string;
@@ -82,7 +88,7 @@ const OPERATOR_CHOICES = 'retry the failed clusters, skip them, or abort';
 
 /** The progress of a wave at `now`, from its state and the engine's decision. Pure. */
 /** Progress of a wave; `perCluster: false` leaves out the per-cluster list (the current details need only counts). */
-export function waveProgress(s: WaveState, d: Decision, now: number, perCluster = true): WaveProgress {
+export function waveProgress(s: WaveView, d: Decision, now: number, perCluster = true): WaveProgress {
   const halt = haltOf(s);
   const stageOf = new Map(s.stages.flatMap((st) => st.clusters.map((c) => [c, st.name] as const)));
   let summary = describeDecision(d, now);
@@ -104,7 +110,7 @@ export function waveProgress(s: WaveState, d: Decision, now: number, perCluster 
         ...(run.message ? { message: run.message } : {}),
         ...(run.startedAt !== undefined ? { startedAt: iso(run.startedAt)! } : {}),
         ...(run.endedAt !== undefined ? { endedAt: iso(run.endedAt)! } : {}),
-        ...(run.status === 'WaitingWindow' && run.wakeAt !== undefined ? { wakeAt: iso(run.wakeAt)! } : {}),
+        ...((run.status === 'WaitingWindow' || run.status === 'WaitingBusy') && run.wakeAt !== undefined ? { wakeAt: iso(run.wakeAt)! } : {}),
       };
     }),
   );
@@ -126,6 +132,7 @@ export function waveProgress(s: WaveState, d: Decision, now: number, perCluster 
     counts: countRuns(s.runs),
     stages: d.stages,
     clusters,
+    busy: busyClusters(s.runs),
     leftOut: s.leftOut,
     audit: s.audit,
     startedAt: s.startedAt,
@@ -140,8 +147,9 @@ export function waveDetails(p: WaveProgress, now: number): string {
   const lines = [
     `**${p.outcome === 'InProgress' ? (p.paused ? 'Paused' : 'Running') : p.outcome}**: ${p.summary}`,
     '',
-    `${c.Succeeded} done, ${c.Failed} failed, ${c.Running} running, ${c.WaitingWindow} waiting for a window, ${c.Pending} pending, ${c.Skipped} skipped (of ${c.total})`,
+    `${c.Succeeded} done, ${c.Failed} failed, ${c.Running} running, ${c.WaitingWindow} waiting for a window, ${c.WaitingBusy ? `${c.WaitingBusy} waiting for a busy cluster, ` : ''}${c.Pending} pending, ${c.Skipped} skipped (of ${c.total})`,
     ...p.stages.map((s) => `- ${stageLine(s)}`),
+    ...busyLines(p.busy),
   ];
   if (p.nextGate) lines.push('', `next gate: ${p.nextGate}`);
   if (p.wakeAt) lines.push(`next look: ${p.wakeAt} (${formatDuration(Date.parse(p.wakeAt) - now)} from now)`);

@@ -1,0 +1,104 @@
+import {
+  allHandlersFinished,
+  ChildWorkflowCancellationType,
+  condition,
+  ParentClosePolicy,
+  setCurrentDetails,
+  setHandler,
+  startChild,
+  type QueryDefinition,
+  type WithWorkflowArgs,
+  type Workflow,
+  type WorkflowResultType,
+} from '@temporalio/workflow';
+import { decideRollout, type Decision } from '../src/domain/staged/engine.js';
+import type { FinalOutcome, StagedState } from '../src/domain/staged/operator.js';
+import { historyIsLong } from './history-limits.js';
+import { StageRunner, type StageRunnerHooks } from './stage-runner.js';
+
+/**
+ * The skeleton every staged fleet operation (fleetRollout, upgradeWave, fleetDecommission)
+ * shares: its progress query, planning (or the state a previous run carried), the StageRunner
+ * with the operator's updates, the UI's current details, and one continue-as-new path. Each
+ * workflow says what is its own: how it plans, how one cluster runs, how progress reads.
+ */
+
+/** What a staged operation carries across continue-as-new. */
+export type CarriedState = StagedState & { generation: number };
+
+/** A staged operation as its workflow describes it. */
+export interface StagedOperation<S extends CarriedState, P extends { outcome: string; summary: string }> {
+  /** The state the previous run carried over; without it the operation plans. */
+  carried: S | undefined;
+  /** What the query and the UI say while the fleet is read. */
+  planning: string;
+  /** Reads the fleet and plans: once, in the first run. */
+  plan(): Promise<S>;
+  /** The state the query reads before the plan exists. */
+  empty(): S;
+  query: QueryDefinition<P>;
+  queryDescription: string;
+  /** The progress at `now` (`perCluster: false` for the UI's details, which need only counts). */
+  progress(s: S, d: Decision, now: number, perCluster: boolean): P;
+  /** The UI's current details (markdown) from a progress. */
+  details(p: P, now: number): string;
+  /** Continue as new past this many history events (see historyIsLong). */
+  maxHistoryEvents: number;
+  /** What runs one cluster, admits it, and handles a breach. */
+  hooks: Omit<StageRunnerHooks, 'onProgress' | 'shouldContinueAsNew'>;
+}
+
+/** Registers the progress query, plans unless continuing, and returns the runner with the operator's updates installed. */
+export async function openStaged<S extends CarriedState, P extends { outcome: string; summary: string }>(op: StagedOperation<S, P>): Promise<StageRunner<S>> {
+  let runner: StageRunner<S> | undefined;
+  setHandler(op.query, () => {
+    const s = runner?.state ?? op.carried ?? op.empty();
+    const now = Date.now();
+    const progress = op.progress(s, decideRollout({ stages: s.stages, runs: s.runs, operator: s.operator, now }), now, true);
+    // Before the plan exists, "no stages" would read as done.
+    return runner || op.carried ? progress : { ...progress, outcome: 'InProgress', summary: op.planning };
+  }, { description: op.queryDescription });
+
+  setCurrentDetails(op.carried ? `continuing (generation ${op.carried.generation})` : op.planning);
+  const initial = op.carried ?? (await op.plan());
+  const r: StageRunner<S> = new StageRunner(initial, {
+    ...op.hooks,
+    onProgress: (d, now) => setCurrentDetails(op.details(op.progress(r.state, d, now, false), now)),
+    shouldContinueAsNew: () => historyIsLong(op.maxHistoryEvents),
+  });
+  runner = r;
+  r.installOperatorHandlers();
+  return r;
+}
+
+/**
+ * Runs the operation to its end (at once when it ended before it ran: nothing to do), then
+ * `settle` (e.g. a rollback), then lets the update handlers finish. On a long history it instead
+ * continues as new, carrying the state to the next generation through `continueWith`, once no
+ * cluster runs and no handler is running.
+ */
+export async function runStaged<S extends CarriedState>(
+  r: StageRunner<S>,
+  continueWith: (next: S) => Promise<never>,
+  settle?: (end: FinalOutcome) => Promise<void>,
+): Promise<FinalOutcome> {
+  const end = r.state.final ?? (await r.run());
+  if (end.outcome === 'ContinueAsNew') {
+    await condition(allHandlersFinished);
+    return continueWith({ ...r.state, generation: r.state.generation + 1 });
+  }
+  await settle?.(end);
+  await condition(allHandlersFinished);
+  return end;
+}
+
+/**
+ * Starts one cluster's child and waits for its result. The child is abandoned, never cancelled,
+ * when this run closes: a half-done cluster operation is worse than one that finishes, and each
+ * child reports to its own cluster entity. Called without an await before it, the child starts
+ * in the same workflow turn as its caller (running executions replay only that way).
+ */
+export async function clusterChild<T extends Workflow>(workflowType: string, options: WithWorkflowArgs<T, { workflowId: string; staticSummary: string }>): Promise<WorkflowResultType<T>> {
+  const child = await startChild<T>(workflowType, { ...options, parentClosePolicy: ParentClosePolicy.ABANDON, cancellationType: ChildWorkflowCancellationType.ABANDON });
+  return child.result();
+}
