@@ -12,6 +12,7 @@ import type { z } from 'zod';
 import type { ClusterPatch, OperationType } from '../src/domain/cluster/state.js';
 import { clusterEntityId } from '../src/domain/cluster/inventory.js';
 import { nextPollDelay, type PollPlan } from '../src/domain/cluster/operation-inputs.js';
+import type { FailureType } from '../src/domain/failure-types.js';
 import { describeProblems, parseWith } from '../src/domain/validation.js';
 import type { ProviderCluster, ProviderClusterStatus } from '../src/providers/types.js';
 import type { ClusterTarget } from '../src/domain/cluster/target.js';
@@ -23,7 +24,7 @@ export function parseInput<S extends z.ZodType>(
   schema: S,
   input: unknown,
   what: string,
-  type = 'InvalidInput',
+  type: FailureType = 'InvalidInput',
   root = '',
 ): z.output<S> {
   const parsed = parseWith(schema, input, root);
@@ -137,7 +138,7 @@ async function waitUntil(
     if (Date.now() >= deadline) {
       throw ApplicationFailure.nonRetryable(
         `cluster ${target.name}: ${opts.step}: ${opts.describe(last, Math.round(opts.timeoutMs / 1000))}`,
-        'Timeout',
+        'WaitTimedOut',
       );
     }
     await sleep(Math.min(nextPollDelay(opts.plan, attempt), Math.max(1, deadline - Date.now())));

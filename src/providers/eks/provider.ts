@@ -132,7 +132,7 @@ export class EksProvider implements ClusterProvider {
     const c = await this.describeRaw(ref, region);
     if (!c) throw new PermanentError(`cluster ${ref.name}: not found on EKS in ${region}`, 'ClusterNotFound');
     if (!c.endpoint || !c.certificateAuthority?.data) {
-      throw new TransientError(`cluster ${ref.name}: EKS has no endpoint or CA for it yet (status ${c.status ?? 'unknown'})`, 'ClusterNotReady');
+      throw new TransientError(`cluster ${ref.name}: EKS has no endpoint or CA for it yet (status ${c.status ?? 'unknown'})`, 'ClusterStarting');
     }
     let token: string;
     try {
