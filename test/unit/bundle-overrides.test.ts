@@ -54,7 +54,7 @@ describe('withOverrides and image registries', () => {
   it('moves every container image, keeping its repository path, and leaves a ConfigMap key named image alone', () => {
     const out = withOverrides(bundle, overrides({ selector: {}, imageRegistry: 'eu.registry.example.com' }));
     expect(images(out)).toEqual(['eu.registry.example.com/library/busybox:1.36', 'eu.registry.example.com/team/web:2']);
-    expect((out.manifests[1] as { data: { image: string } }).data.image).toBe('registry.example.com/team/web:2');
+    expect((out.manifests[1] as unknown as { data: { image: string } }).data.image).toBe('registry.example.com/team/web:2');
   });
 
   it('takes the last matching registry once, rather than nesting one registry inside another', () => {
