@@ -25,8 +25,10 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((ok) => server.close(() => ok())));
 
-describe('credentials of an EKS cluster that is still being created', () => {
-  it('fail with a failure every activity profile retries, so the activity waits for the endpoint', async () => {
+// Defect: providers threw TransientError('ClusterNotReady') here, but the entity's refusal had
+// the same name and was non-retryable, so every retry policy stopped on it.
+describe('a cluster that is not ready', () => {
+  it('fails credentials while EKS still creates it with a failure every activity profile retries', async () => {
     const provider = new EksProvider({
       account: { name: 'test', provider: 'eks', region: 'eu-west-1', endpoint } as never,
       credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
@@ -41,7 +43,7 @@ describe('credentials of an EKS cluster that is still being created', () => {
     }
   });
 
-  it('is not the refusal of an operation on a cluster that is not Active, which is final', () => {
+  it('is refused an operation while not Active, finally, under another name than a starting cluster', () => {
     const state = { spec: { name: 'web-1', provider: 'eks' }, phase: 'Provisioning', health: { status: 'Unknown', reasons: [] }, history: [], registeredAt: '', updatedAt: '' };
     const refusal = refuseOperation(state as never, { id: 'upgrade/web-1', type: 'upgrade' });
     expect(refusal).toEqual({ type: 'ClusterNotActive', message: 'cluster web-1 is Provisioning: upgrade needs an Active or Degraded cluster' });
