@@ -2,7 +2,8 @@ import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
 import type { FleetActivities } from '../activities/index.js';
 import { NON_RETRYABLE_TYPES } from '../src/domain/failure-types.js';
 
-// One options profile per kind of call, declared once.
+// One options profile per kind of call, declared once. Each stops retrying at once on the
+// non-retryable types of the failure table (src/domain/failure-types.ts) and retries the rest.
 
 /** A single API call: seconds, retried with backoff on transient faults. */
 const quickCall: ActivityOptions = {
@@ -56,6 +57,9 @@ const healthProbe: ActivityOptions = {
   startToCloseTimeout: '30 seconds',
   retry: { ...quickCall.retry, maximumAttempts: 2 },
 };
+
+/** Every profile by name (the failure table's test checks their retry policies). */
+export const ACTIVITY_PROFILES: Readonly<Record<string, ActivityOptions>> = { quickCall, cloudCall, longWork, drainWork, healthProbe };
 
 export const quick = proxyActivities<FleetActivities>(quickCall);
 export const cloud = proxyActivities<FleetActivities>(cloudCall);

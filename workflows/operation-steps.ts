@@ -12,6 +12,7 @@ import type { z } from 'zod';
 import type { ClusterPatch, OperationType } from '../src/domain/cluster/state.js';
 import { clusterEntityId } from '../src/domain/cluster/inventory.js';
 import { nextPollDelay, type PollPlan } from '../src/domain/cluster/operation-inputs.js';
+import type { FailureType } from '../src/domain/failure-types.js';
 import { checkInput } from '../src/domain/validation.js';
 import { refuseWorkflowId } from '../src/domain/cluster/workflow-ids.js';
 import type { ProviderCluster, ProviderClusterStatus } from '../src/providers/types.js';
@@ -24,7 +25,7 @@ export function parseInput<S extends z.ZodType>(
   schema: S,
   input: unknown,
   what: string,
-  type = 'InvalidInput',
+  type: FailureType = 'InvalidInput',
   root = '',
 ): z.output<S> {
   const checked = checkInput(schema, input, what, root);
@@ -149,7 +150,7 @@ async function waitUntil(
     if (Date.now() >= deadline) {
       throw ApplicationFailure.nonRetryable(
         `cluster ${target.name}: ${opts.step}: ${opts.describe(last, Math.round(opts.timeoutMs / 1000))}`,
-        'Timeout',
+        'WaitTimedOut',
       );
     }
     await sleep(Math.min(nextPollDelay(opts.plan, attempt), Math.max(1, deadline - Date.now())));

@@ -161,7 +161,7 @@ async function waitForChange(target: ClusterTarget, first: ProviderChange, step:
   let change = first;
   for (let attempt = 0; change.status === 'InProgress'; attempt++) {
     if (Date.now() >= deadline) {
-      throw ApplicationFailure.nonRetryable(`cluster ${target.name}: ${step}: still in progress after ${Math.round(opts.timeoutMs / 1000)} s${change.message ? `: ${change.message}` : ''}`, 'Timeout');
+      throw ApplicationFailure.nonRetryable(`cluster ${target.name}: ${step}: still in progress after ${Math.round(opts.timeoutMs / 1000)} s${change.message ? `: ${change.message}` : ''}`, 'WaitTimedOut');
     }
     await sleep(Math.min(nextPollDelay(opts.plan, attempt), Math.max(1, deadline - Date.now())));
     change = await cloud.describeChange({ target, changeId: change.id });

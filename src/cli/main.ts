@@ -1,7 +1,7 @@
 import { CliContext } from './context.js';
 import { clustersCommand } from './clusters.js';
 import { devCommand } from './dev.js';
-import { CommandError, UsageError } from './errors.js';
+import { CommandError, exitCodeOf, UsageError } from './errors.js';
 import { schedulesCommand } from './schedules.js';
 import { rolloutCommand } from './rollout.js';
 import { upgradeCommand } from './upgrade.js';
@@ -68,7 +68,7 @@ export async function run(argv: string[], ctx = new CliContext()): Promise<numbe
   } catch (e) {
     if (e instanceof UsageError || e instanceof CommandError) {
       process.stderr.write(`error: ${e.message}\n`);
-      return e instanceof UsageError ? 2 : 1;
+      return exitCodeOf(e);
     }
     if (process.env.FLEETFLOW_DEBUG) throw e;
     process.stderr.write(`error: ${e instanceof Error ? e.message : String(e)} (FLEETFLOW_DEBUG=1 shows the stack)\n`);

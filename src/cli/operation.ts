@@ -44,7 +44,7 @@ export async function runOperation(ctx: CliContext, op: OperationStart): Promise
   try {
     await result;
   } catch (e) {
-    throw new CommandError(`${op.workflowType} ${op.cluster} failed: ${rootCause(e)}`);
+    throw new CommandError(`${op.workflowType} ${op.cluster} failed: ${rootCause(e)}`, { cause: e });
   }
   ctx.out(`${op.workflowType} ${op.cluster}: done`);
 }

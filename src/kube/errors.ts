@@ -1,4 +1,5 @@
 import { ApiException } from '@kubernetes/client-node';
+import type { NonRetryableFailureType } from '../domain/failure-types.js';
 import { FleetflowError, PermanentError, TransientError, messageOf } from '../errors.js';
 
 /**
@@ -72,7 +73,7 @@ function errorCode(e: unknown): string | undefined {
 }
 
 /** Types for HTTP statuses; anything else in 4xx is `Rejected`. */
-const PERMANENT_BY_STATUS: Record<number, string> = {
+const PERMANENT_BY_STATUS: Record<number, NonRetryableFailureType> = {
   400: 'BadRequest',
   401: 'Unauthorized',
   403: 'Forbidden',

@@ -4,13 +4,16 @@ import type { FleetflowConfig } from '../config.js';
 
 /**
  * Connection settings from the standard TEMPORAL_* variables and envconfig profiles (address,
- * TLS, API key), so the same code talks to the dev server and to a production cluster.
+ * namespace, TLS, API key), so the same code talks to the dev server and to a production
+ * cluster. The namespace is TEMPORAL_NAMESPACE, else the profile's (TEMPORAL_PROFILE, or the
+ * config file's default profile), else Fleetflow's default: a profile names an address and a
+ * namespace together, and one without the other would point at the wrong place.
  */
-export function temporalConnectConfig(config: FleetflowConfig) {
-  const { connectionOptions, namespace } = loadClientConnectConfig();
+export function temporalConnectConfig(config: FleetflowConfig, env: NodeJS.ProcessEnv = process.env) {
+  const { connectionOptions, namespace } = loadClientConnectConfig({ overrideEnvVars: env as Record<string, string> });
   return {
     connectionOptions: { ...connectionOptions, address: connectionOptions.address ?? '127.0.0.1:7233' },
-    namespace: process.env.TEMPORAL_NAMESPACE ? (namespace ?? config.namespace) : config.namespace,
+    namespace: namespace ?? config.namespace,
   };
 }
 

@@ -67,7 +67,7 @@ describe('provisionCluster waiting on a provider', () => {
     const { activities, looks } = fakeActivities('slow', { name: 'slow', status: 'Creating', message: 'etcd is slow' });
     const { outcome } = await provision('slow', activities);
     expect(failure(outcome)).toMatchObject({
-      type: 'Timeout',
+      type: 'WaitTimedOut',
       nonRetryable: true,
       message: 'provision failed: cluster slow: waiting until ready: still Creating after 300 s: etcd is slow',
     });

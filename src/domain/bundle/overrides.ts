@@ -13,7 +13,7 @@ export const BundleOverrideSchema = z
     selector: FleetSelectorSchema,
     /** Which manifests it changes; every manifest when absent. */
     match: z.object({ kind: z.string().min(1).optional(), name: z.string().min(1).optional(), namespace: z.string().min(1).optional() }).strict().optional(),
-    /** Replaces the registry of every container image, e.g. "eu.registry.example.com/shop". */
+    /** Moves every container image to this registry (host, optional port and path), keeping its repository path: "eu.registry.example.com". */
     imageRegistry: z.string().regex(/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)*$/, 'must be a registry host with an optional path, such as "eu.gcr.io/acme"').optional(),
     /** A JSON merge patch (RFC 7386), e.g. {"spec": {"replicas": 5}}; null removes a field. */
     merge: z.record(z.string(), z.unknown()).optional(),
@@ -35,10 +35,32 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
   return out;
 }
 
-/** "docker.io/library/nginx:1.27" with registry "eu.gcr.io/acme" -> "eu.gcr.io/acme/nginx:1.27". */
+/** Docker Hub's names for itself: its images' repository paths start with library/ when single. */
+const DOCKER_HUB = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
+
+/**
+ * The image moved to `registry`, keeping its repository path, tag and digest (Docker's
+ * reference grammar: the first component is a registry host when it has a dot or a port or is
+ * localhost; otherwise the image is on Docker Hub, where a single name is under library/).
+ * Pure.
+ *
+ * @example withRegistry('registry.example.com/team/app:1', 'eu.gcr.io/acme') // 'eu.gcr.io/acme/team/app:1'
+ * @example withRegistry('nginx:1.27', 'mirror.example.com') // 'mirror.example.com/library/nginx:1.27'
+ */
 export function withRegistry(image: string, registry: string): string {
-  const last = image.split('/').pop()!;
-  return `${registry}/${last}`;
+  const at = image.indexOf('@');
+  const digest = at >= 0 ? image.slice(at) : '';
+  let name = at >= 0 ? image.slice(0, at) : image;
+  // A tag is a colon after the last slash; a colon before it is a registry's port.
+  const colon = name.lastIndexOf(':');
+  const tag = colon > name.lastIndexOf('/') ? name.slice(colon) : '';
+  if (tag) name = name.slice(0, colon);
+  const slash = name.indexOf('/');
+  const first = slash >= 0 ? name.slice(0, slash) : '';
+  const hasHost = first.includes('.') || first.includes(':') || first === 'localhost';
+  let path = hasHost ? name.slice(slash + 1) : name;
+  if ((!hasHost || DOCKER_HUB.has(first)) && !path.includes('/')) path = `library/${path}`;
+  return `${registry}/${path}${tag}${digest}`;
 }
 
 const CONTAINER_LISTS = new Set(['containers', 'initContainers', 'ephemeralContainers']);
@@ -66,22 +88,22 @@ export function overridesFor(overrides: readonly BundleOverride[], cluster: Clus
   return overrides.filter((o) => matchesSelector(o.selector as FleetSelector, cluster));
 }
 
-/** The bundle with `overrides` applied in order, whatever their selectors say. Pure. */
+/**
+ * The bundle with `overrides` applied in order, whatever their selectors say: merge patches
+ * in order, then the last image registry that matches, once, to every container image (a
+ * second registry applied to the first one's result would keep the first one's path). Pure.
+ */
 export function withOverrides(bundle: Bundle, overrides: readonly BundleOverride[]): Bundle {
   if (overrides.length === 0) return bundle;
   const manifests = bundle.manifests.map((m) => {
     let out: unknown = m;
+    let registry: string | undefined;
     for (const o of overrides) {
       if (!matches(m, o.match)) continue;
       if (o.merge) out = mergePatch(out, o.merge);
-      if (o.imageRegistry) out = rewriteImages(out, o.imageRegistry);
+      if (o.imageRegistry) registry = o.imageRegistry;
     }
-    return out as BundleManifest;
+    return (registry ? rewriteImages(out, registry) : out) as BundleManifest;
   });
   return { ...bundle, manifests };
-}
-
-/** The bundle as `cluster` gets it: every override whose selector matches the cluster, in order. Pure. */
-export function bundleForCluster(bundle: Bundle, overrides: readonly BundleOverride[], cluster: ClusterSummary): Bundle {
-  return withOverrides(bundle, overridesFor(overrides, cluster));
 }

@@ -1,3 +1,4 @@
+import type { FailureType } from '../failure-types.js';
 import type { ClusterSpec } from './spec.js';
 import {
   HISTORY_LIMIT,
@@ -21,7 +22,7 @@ export interface OperationRequest {
 
 /** Why an operation was refused: a failure type name and a sentence for the user. */
 export interface Refusal {
-  type: 'ClusterBusy' | 'ClusterProtected' | 'ClusterDeleted' | 'ClusterNotReady' | 'InvalidClusterSpec';
+  type: Extract<FailureType, 'ClusterBusy' | 'ClusterProtected' | 'ClusterDeleted' | 'ClusterNotActive' | 'InvalidClusterSpec'>;
   message: string;
 }
 
@@ -67,7 +68,7 @@ export function refuseOperation(state: ClusterState, req: OperationRequest): Ref
     return { type: 'ClusterBusy', message: `cluster ${name} is being decommissioned and cannot be provisioned` };
   }
   if (NEEDS_RUNNING_CLUSTER.includes(req.type) && state.phase !== 'Active' && state.phase !== 'Degraded') {
-    return { type: 'ClusterNotReady', message: `cluster ${name} is ${state.phase}: ${req.type} needs an Active or Degraded cluster` };
+    return { type: 'ClusterNotActive', message: `cluster ${name} is ${state.phase}: ${req.type} needs an Active or Degraded cluster` };
   }
   if (req.type === 'decommission' && state.spec.protected) {
     if (!req.force) {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ClusterNameSchema } from '../cluster/spec.js';
 import type { BusyRecord } from './busy.js';
+import type { FailureType } from '../failure-types.js';
 import { gateId, RUN_STATUSES, type ClusterRun, type RunStatus } from './engine.js';
 import type { PlannedStage } from './plan.js';
 
@@ -47,7 +48,7 @@ export interface AuditEntry {
 export interface FinalOutcome {
   outcome: 'Succeeded' | 'Failed' | 'Aborted';
   /** For Failed: FailureBudgetExceeded, Halted or ApprovalTimedOut. */
-  type?: string;
+  type?: FailureType;
   message: string;
   at: string;
 }

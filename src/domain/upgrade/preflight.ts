@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ClusterNameSchema, type ProviderName } from '../cluster/spec.js';
+import type { FailureType } from '../failure-types.js';
 import type { ClusterHealth } from '../cluster/state.js';
 import { describeFinding, TargetVersionSchema, type RemovedApiFinding } from './removed-apis.js';
 import { checkUpgrade, compareVersions, parseVersion, type NodePoolVersion } from './version-skew.js';
@@ -22,9 +23,9 @@ export const UpgradeClusterInputSchema = z
 export type UpgradeClusterInput = z.input<typeof UpgradeClusterInputSchema>;
 
 /** The failure type of an upgrade that was refused before anything changed. */
-export const PREFLIGHT_REFUSED = 'UpgradePreflightFailed';
+export const PREFLIGHT_REFUSED = 'UpgradePreflightFailed' satisfies FailureType;
 /** The failure type of an upgrade that failed after the control plane moved: nothing can be rolled back. */
-export const POST_UPGRADE_FAILURE = 'PostUpgradeFailure';
+export const POST_UPGRADE_FAILURE = 'PostUpgradeFailure' satisfies FailureType;
 
 /** What the preflight looked at. */
 export interface PreflightInput {

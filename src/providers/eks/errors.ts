@@ -1,3 +1,4 @@
+import type { RetryableFailureType } from '../../domain/failure-types.js';
 import { FleetflowError, PermanentError, TransientError, messageOf } from '../../errors.js';
 
 /**
@@ -65,7 +66,12 @@ const PERMISSION = new Set([
 ]);
 const QUOTA = new Set(['ResourceLimitExceededException', 'ServiceQuotaExceededException', 'LimitExceededException']);
 /** Transient by nature: AWS asks the caller to come back. */
-const RETRY_LATER = new Set(['ResourcePropagationDelayException', 'ExpiredTokenException', 'ExpiredToken', 'ResourceInUseException']);
+const RETRY_LATER: Record<string, RetryableFailureType> = {
+  ResourcePropagationDelayException: 'ResourcePropagationDelay',
+  ExpiredTokenException: 'ExpiredToken',
+  ExpiredToken: 'ExpiredToken',
+  ResourceInUseException: 'ResourceInUse',
+};
 
 /** EKS's words for a release it does not offer (InvalidParameterException's message). */
 const UNSUPPORTED_VERSION = /unsupported kubernetes (minor )?version|version .*(is )?not supported|unsupported version|invalid (kubernetes )?version/i;
@@ -86,7 +92,7 @@ export function eksError(e: unknown, cluster: string, step: string): FleetflowEr
   if (SERVER.has(code) || (status !== undefined && status >= 500) || asAws(e).$fault === 'server') {
     return new TransientError(message, 'ProviderUnavailable', opts);
   }
-  if (RETRY_LATER.has(code)) return new TransientError(message, code.replace(/Exception$/, ''), opts);
+  if (Object.hasOwn(RETRY_LATER, code)) return new TransientError(message, RETRY_LATER[code], opts);
   if (code === 'CredentialsProviderError') return new PermanentError(message, 'CredentialsMissing', opts);
   if (PERMISSION.has(code) || status === 401 || status === 403) return new PermanentError(message, 'AccessDenied', opts);
   if (QUOTA.has(code)) return new PermanentError(message, 'QuotaExceeded', opts);

@@ -190,7 +190,7 @@ export class GkeProvider implements ClusterProvider {
     const ctx = { cluster: ref.name, step: 'getting credentials' };
     const cluster = await this.requireCluster(ref, ctx);
     const ca = cluster.masterAuth?.clusterCaCertificate;
-    if (!cluster.endpoint || !ca) throw new TransientError(`cluster ${ref.name}: ${ctx.step}: the cluster has no endpoint or CA yet`, 'ClusterNotReady');
+    if (!cluster.endpoint || !ca) throw new TransientError(`cluster ${ref.name}: ${ctx.step}: the cluster has no endpoint or CA yet`, 'ClusterStarting');
     let token: string;
     try {
       token = await this.tokenSource();
