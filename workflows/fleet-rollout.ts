@@ -5,6 +5,7 @@ import {
   condition,
   continueAsNew,
   ParentClosePolicy,
+  patched,
   setCurrentDetails,
   setHandler,
   startChild,
@@ -14,9 +15,11 @@ import { overridesFor } from '../src/domain/bundle/overrides.js';
 import { selectClusters, type ClusterSummary } from '../src/domain/selection/fleet-selector.js';
 import {
   AbortRolloutSchema,
+  admitRollout,
   changedClusters,
   FleetRolloutInputSchema,
   rolloutProgress,
+  rolloutWindows,
   type FleetRolloutInput,
   type RolloutState,
 } from '../src/domain/rollout/fleet-rollout.js';
@@ -90,11 +93,13 @@ export async function fleetRollout(input: FleetRolloutInput, carried?: RolloutSt
       leftOut: { upToDate: [], refused: [], excluded, unassigned: plan.unassigned.map((name) => ({ name, environment: inventory.get(name)?.environment ?? '' })) },
       startedAt: new Date().toISOString(),
       generation: 0,
+      ...rolloutWindows(opts, selected, new Date().toISOString()),
     };
   }
   const r = new StageRunner(state!, {
     operatorTimeoutMs: opts.approvalTimeout,
     onBreach: opts.onBreach === 'rollback' ? 'end' : 'wait',
+    admit: (name, now) => (patched('rollout-maintenance-windows') ? admitRollout(state!, opts, name, now) : { start: true }),
     run: (name) => applyOne(name),
     onProgress: (d, now) => setCurrentDetails(waveDetails(rolloutProgress(r.state as RolloutState, d, now, false), now)),
     shouldContinueAsNew: () => historyIsLong(opts.maxHistoryEvents),

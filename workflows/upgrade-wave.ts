@@ -16,7 +16,7 @@ import type { ClusterSummary } from '../src/domain/selection/fleet-selector.js';
 import { decideRollout } from '../src/domain/staged/engine.js';
 import { countRuns, newStagedState, type RunCounts } from '../src/domain/staged/operator.js';
 import { planUpgradeWave } from '../src/domain/upgrade/plan.js';
-import { POST_UPGRADE_FAILURE } from '../src/domain/upgrade/preflight.js';
+import { haltsWave } from '../src/domain/upgrade/failure-verdict.js';
 import {
   admitUpgrade,
   UpgradeWaveInputSchema,
@@ -127,10 +127,9 @@ async function planWave(opts: UpgradeWaveOptions): Promise<WaveState> {
 function childFailure(name: string, err: unknown): RunOutcome {
   const message = childFailureMessage(`upgrade/${name}`, err, 'a manual upgrade or another wave');
   const top = err instanceof ChildWorkflowFailure && err.cause ? err.cause : err;
-  let halts = false;
-  for (let e: unknown = top; e instanceof TemporalFailure; e = e.cause) {
-    if (e instanceof ApplicationFailure && e.type === POST_UPGRADE_FAILURE) halts = true;
-  }
+  const types: (string | null | undefined)[] = [];
+  for (let e: unknown = top; e instanceof TemporalFailure; e = e.cause) if (e instanceof ApplicationFailure) types.push(e.type);
+  const halts = haltsWave(types);
   return { succeeded: false, message, ...(halts ? { halts } : {}) };
 }
 
