@@ -47,12 +47,12 @@ export interface UpgradeClusterResult {
 export async function upgradeCluster(input: UpgradeClusterInput): Promise<UpgradeClusterResult> {
   const req = parseInput(UpgradeClusterInputSchema, input, 'upgrade request');
   const name = req.name;
+  setCurrentDetails(`upgrade ${name} to ${req.version}: claiming the cluster`);
+  const report = new OperationReporter(name, 'upgrade');
   // A wave admitted its child by the window already; only the wave's own child skips the check.
   const admittedByWave = !!req.wave && workflowInfo().parent?.workflowId === req.wave;
   const ignored = !admittedByWave && patched('upgrade-maintenance-window') ? await awaitMaintenanceWindow(req) : undefined;
   const reasons = [req.wave && `upgrade wave ${req.wave}`, ignored].filter(Boolean).join('; ');
-  setCurrentDetails(`upgrade ${name} to ${req.version}: claiming the cluster`);
-  const report = new OperationReporter(name, 'upgrade');
   const claimed = await quick
     .claimClusterOperation({
       name,
@@ -154,7 +154,10 @@ async function awaitMaintenanceWindow(req: UpgradeClusterOptions): Promise<strin
   for (;;) {
     const cluster = req.ignoreMaintenanceWindow ? undefined : await quick.readClusterSummary(req.name);
     const verdict = maintenanceVerdict({ policy: cluster?.maintenance, now: Date.now(), override: req });
-    if (verdict.action === 'proceed') return verdict.because === 'ignored' ? verdict.message : undefined;
+    if (verdict.action === 'proceed') {
+      setCurrentDetails(`upgrade ${req.name} to ${req.version}: ${verdict.message}; claiming the cluster`);
+      return verdict.because === 'ignored' ? verdict.message : undefined;
+    }
     if (verdict.action === 'refuse') throw ApplicationFailure.nonRetryable(`cluster ${req.name}: the upgrade to ${req.version} is refused: ${verdict.message}`, PREFLIGHT_REFUSED);
     setCurrentDetails(
       `upgrade ${req.name} to ${req.version}: ${verdict.message} (${verdict.windows}). The cluster is not claimed until then. ` +
