@@ -12,8 +12,9 @@ const RBAC = 'rbac.authorization.k8s.io/v1';
 
 export const BASELINE_BUNDLE = 'fleetflow-baseline';
 export const SYSTEM_NAMESPACE = 'fleetflow-system';
-/** The read-only identity on every cluster: a ServiceAccount in SYSTEM_NAMESPACE, and its roles. */
+/** The read-only identity on every cluster: a ServiceAccount in SYSTEM_NAMESPACE. */
 export const OBSERVER = 'fleetflow-observer';
+/** The name of its ClusterRole, ClusterRoleBinding, Role and RoleBinding. */
 export const OBSERVER_ROLE = 'fleetflow:observer';
 
 /** A ClusterRole or Role rule. */

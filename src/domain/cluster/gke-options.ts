@@ -8,6 +8,7 @@ import { z } from 'zod';
 
 /** GKE release channels (ReleaseChannel.Channel), lowercase; `none` leaves the cluster out of every channel. */
 export const RELEASE_CHANNELS = ['rapid', 'regular', 'stable', 'extended', 'none'] as const;
+/** One of RELEASE_CHANNELS. */
 export type ReleaseChannel = (typeof RELEASE_CHANNELS)[number];
 
 /** A Compute Engine resource name (RFC 1035 label, at most 63 characters). */

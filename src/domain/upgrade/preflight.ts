@@ -23,6 +23,7 @@ export const UpgradeClusterInputSchema = z
   .strict()
   .superRefine(requireOverrideReason);
 export type UpgradeClusterInput = z.input<typeof UpgradeClusterInputSchema>;
+/** The upgrade request after parsing (defaults filled). */
 export type UpgradeClusterOptions = z.output<typeof UpgradeClusterInputSchema>;
 
 /** The failure type of an upgrade that was refused before anything changed. */

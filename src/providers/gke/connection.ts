@@ -5,6 +5,7 @@ import { grpc, type CallOptions } from 'google-gax';
 /** Returns an OAuth2 access token for the clusters' API servers; called once per credentials(). */
 export type AccessTokenSource = () => Promise<string>;
 
+/** How to reach GKE for one project (an account of the worker's config). */
 export interface GkeProviderOptions {
   /** Google Cloud project id that owns the clusters. */
   project: string;
