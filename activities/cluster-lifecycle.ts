@@ -1,4 +1,5 @@
 import { Context } from '@temporalio/activity';
+import { gkeOptionsOf } from '../src/domain/cluster/gke-options.js';
 import type { ClusterSpec, NodePoolSpec } from '../src/domain/cluster/spec.js';
 import type { ProviderRegistry } from '../src/providers/registry.js';
 import type { ProviderChange, ProviderCluster, ProviderNodePool, UpgradeRequest } from '../src/providers/types.js';
@@ -37,6 +38,8 @@ export function lifecycleActivities(providers: ProviderRegistry) {
           idempotencyKey,
           ...(spec.kubernetesVersion ? { kubernetesVersion: spec.kubernetesVersion } : {}),
           ...(spec.account ? { account: spec.account } : {}),
+          ...(spec.nodePools.length ? { nodePools: spec.nodePools } : {}),
+          ...(spec.provider === 'gke' ? { gke: gkeOptionsOf(spec) } : {}),
         }),
       );
     },

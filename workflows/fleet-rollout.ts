@@ -1,18 +1,20 @@
-import { ApplicationFailure, continueAsNew, setCurrentDetails, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, continueAsNew, patched, setCurrentDetails, setHandler, workflowInfo } from '@temporalio/workflow';
 import { overridesFor } from '../src/domain/bundle/overrides.js';
 import { selectClusters, type ClusterSummary } from '../src/domain/selection/fleet-selector.js';
 import {
   AbortRolloutSchema,
+  admitRollout,
   FleetRolloutInputSchema,
   isApplyReach,
   mergeReach,
   rolloutProgress,
+  rolloutWindows,
   type FleetRolloutInput,
   type FleetRolloutOptions,
   type RolloutState,
 } from '../src/domain/rollout/fleet-rollout.js';
 import { planStages } from '../src/domain/staged/plan.js';
-import { countRuns, newStagedState, refuseAction, type FinalOutcome, type RunCounts } from '../src/domain/staged/operator.js';
+import { countRuns, newStagedState, refuseAction, type Admission, type FinalOutcome, type RunCounts } from '../src/domain/staged/operator.js';
 import { waveDetails } from '../src/domain/upgrade/wave.js';
 import type { applyBundleToCluster } from './apply-bundle.js';
 import { long } from './activity-profiles.js';
@@ -62,6 +64,7 @@ export async function fleetRollout(input: FleetRolloutInput, carried?: RolloutSt
       operatorTimeoutMs: opts.approvalTimeout,
       onBreach: opts.onBreach === 'rollback' ? 'end' : 'wait',
       run: (name) => applyOne(name),
+      admit: (name: string, now: number): Admission => (patched('rollout-maintenance-windows') ? admitRollout(r.state, opts, name, now) : { start: true }),
     },
   });
   setHandler(abortRollout, (req) => {
@@ -151,6 +154,7 @@ async function planRollout(opts: FleetRolloutOptions): Promise<RolloutState> {
       }),
     ),
     leftOut: { upToDate: [], refused: [], excluded, unassigned: plan.unassigned.map((name) => ({ name, environment: inventory.get(name)?.environment ?? '' })) },
+    ...rolloutWindows(opts, selected, new Date().toISOString()),
     startedAt: new Date().toISOString(),
     generation: 0,
   };

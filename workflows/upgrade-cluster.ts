@@ -1,15 +1,16 @@
-import { ApplicationFailure, isCancellation, setCurrentDetails, sleep } from '@temporalio/workflow';
+import { ApplicationFailure, isCancellation, patched, setCurrentDetails, sleep, workflowInfo } from '@temporalio/workflow';
 import type { ClusterHealth, ClusterPhase } from '../src/domain/cluster/state.js';
 import { nextPollDelay, pollPlan } from '../src/domain/cluster/operation-inputs.js';
+import { maintenanceVerdict } from '../src/domain/time/maintenance-verdict.js';
+import { classifyUpgradeFailure, phaseBeforeUpgrade, type UpgradeStage } from '../src/domain/upgrade/failure-verdict.js';
 import {
-  behind,
-  POST_UPGRADE_FAILURE,
   PREFLIGHT_REFUSED,
   postUpgradeVerdict,
   preflight,
   UpgradeClusterInputSchema,
   upgradeTimeoutMs,
   type UpgradeClusterInput,
+  type UpgradeClusterOptions,
 } from '../src/domain/upgrade/preflight.js';
 import type { ProviderChange } from '../src/providers/types.js';
 import { targetOf, type ClusterTarget } from '../src/domain/cluster/target.js';
@@ -30,9 +31,6 @@ export interface UpgradeClusterResult {
   warnings: string[];
 }
 
-/** Where the upgrade is: a failure before the control plane moved changed nothing; after, nothing can be undone. */
-type Stage = 'preflight' | 'control-plane' | 'after';
-
 /**
  * Upgrades one cluster (id `upgrade/<name>`): claim the entity -> preflight (version skew with
  * the provider's node pool versions, removed-API scan, health; every refusal listed) -> the
@@ -42,6 +40,10 @@ type Stage = 'preflight' | 'control-plane' | 'after';
  * cluster is left Degraded (not Failed) so that a retry, which resumes with the node pools,
  * is accepted. Node pools are drained by the provider (managed node groups and GKE surge
  * upgrades replace nodes themselves), so this workflow does not call drainNode.
+ *
+ * Started directly (not by a wave, which admits its children by their windows itself), it
+ * first waits for the cluster's maintenance window, unless `ignoreMaintenanceWindow` with a
+ * `reason`, which the claim records.
  */
 export async function upgradeCluster(input: UpgradeClusterInput): Promise<UpgradeClusterResult> {
   const req = parseInput(UpgradeClusterInputSchema, input, 'upgrade request');
@@ -49,6 +51,10 @@ export async function upgradeCluster(input: UpgradeClusterInput): Promise<Upgrad
   requireWorkflowId(operationWorkflowId('upgrade', name), 'name', name);
   setCurrentDetails(`upgrade ${name} to ${req.version}: claiming the cluster`);
   const report = new OperationReporter(name, 'upgrade');
+  // A wave admitted its child by the window already; only the wave's own child skips the check.
+  const admittedByWave = !!req.wave && workflowInfo().parent?.workflowId === req.wave;
+  const ignored = !admittedByWave && patched('upgrade-maintenance-window') ? await awaitMaintenanceWindow(req) : undefined;
+  const reasons = [req.wave && `upgrade wave ${req.wave}`, ignored].filter(Boolean).join('; ');
   const claimed = await quick
     .claimClusterOperation({
       name,
@@ -56,7 +62,7 @@ export async function upgradeCluster(input: UpgradeClusterInput): Promise<Upgrad
         id: report.operationId,
         type: 'upgrade',
         ...(req.requestedBy ? { requestedBy: req.requestedBy } : {}),
-        ...(req.wave ? { reason: `upgrade wave ${req.wave}` } : {}),
+        ...(reasons ? { reason: reasons } : {}),
       },
     })
     .catch((err: unknown) => {
@@ -64,10 +70,10 @@ export async function upgradeCluster(input: UpgradeClusterInput): Promise<Upgrad
     });
   const target = targetOf(claimed);
   // The claim moved the phase to Upgrading; this is where to return when nothing changed.
-  const before: ClusterPhase = claimed.health.status === 'Degraded' || claimed.health.status === 'Unreachable' ? 'Degraded' : 'Active';
+  const before: ClusterPhase = phaseBeforeUpgrade(claimed.health);
   const plan = pollPlan(target.provider);
   const timeoutMs = upgradeTimeoutMs(target.provider);
-  let stage: Stage = 'preflight';
+  let stage: UpgradeStage = 'preflight';
   let from = claimed.version ?? '';
   let reached: string | undefined; // the version the control plane reported after its upgrade
   let healthAfter: ClusterHealth | undefined;
@@ -131,26 +137,35 @@ export async function upgradeCluster(input: UpgradeClusterInput): Promise<Upgrad
     return { name, from, version, noop: false, nodePools: upgraded, health: after.status, warnings: verdict.warnings };
   } catch (err) {
     if (isCancellation(err)) throw await report.fail('upgrade', err);
-    let now: string | undefined;
-    if (stage === 'control-plane') {
-      now = await controlPlaneVersion(target);
-      if (now && now !== from && !behind(now, req.version)) [stage, reached] = ['after', now];
+    // A change can fail after the control plane moved: then it is where the provider says.
+    const observed = stage === 'control-plane' ? await controlPlaneVersion(target) : undefined;
+    const verdict = classifyUpgradeFailure({ name, target: req.version, stage, from, ...(reached ? { reached } : {}), ...(observed ? { observed } : {}), root: rootFailure(err), phaseBefore: before });
+    const health = verdict.controlPlaneMoved && healthAfter ? { health: healthAfter } : {};
+    await report.finish(false, verdict.report, { ...verdict.patch, ...health });
+    throw ApplicationFailure.create({ message: verdict.message, type: verdict.type, nonRetryable: true, cause: err as Error });
+  }
+}
+
+/**
+ * Holds a direct upgrade until the cluster's maintenance window opens, on durable timers,
+ * reading the cluster's policy again after each wait (it may have changed). It waits before
+ * claiming, so a waiting upgrade holds back no other operation and no health check. Returns
+ * what the claim records when the window is ignored; a window that never opens is a refusal.
+ */
+async function awaitMaintenanceWindow(req: UpgradeClusterOptions): Promise<string | undefined> {
+  for (;;) {
+    const cluster = req.ignoreMaintenanceWindow ? undefined : await quick.readClusterSummary(req.name);
+    const verdict = maintenanceVerdict({ policy: cluster?.maintenance, now: Date.now(), override: req });
+    if (verdict.action === 'proceed') {
+      setCurrentDetails(`upgrade ${req.name} to ${req.version}: ${verdict.message}; claiming the cluster`);
+      return verdict.because === 'ignored' ? verdict.message : undefined;
     }
-    const root = rootFailure(err);
-    if (stage === 'after') {
-      const at = reached ?? req.version;
-      const message =
-        `upgrade of ${name} failed after its control plane moved to ${at}: ${root.message}. ` +
-        `The control plane stays at ${at}: it cannot be downgraded and nothing was rolled back. ` +
-        'Repair the cluster, then retry the upgrade: it resumes with whatever is not yet upgraded';
-      await report.finish(false, message, { phase: 'Degraded', version: at, ...(healthAfter ? { health: healthAfter } : {}) });
-      throw ApplicationFailure.create({ message, type: POST_UPGRADE_FAILURE, nonRetryable: true, cause: err as Error });
-    }
-    // Nothing changed: the cluster stays where it was (a provider that failed an upgrade keeps the old version).
-    const failure = operationFailure('upgrade', err);
-    const note = stage !== 'control-plane' ? '' : now ? `; the control plane is still at ${now}` : "; the control plane's version could not be read";
-    await report.finish(false, `${(failure as Error).message}${note}`, { phase: before });
-    throw failure;
+    if (verdict.action === 'refuse') throw ApplicationFailure.nonRetryable(`cluster ${req.name}: the upgrade to ${req.version} is refused: ${verdict.message}`, PREFLIGHT_REFUSED);
+    setCurrentDetails(
+      `upgrade ${req.name} to ${req.version}: ${verdict.message} (${verdict.windows}). The cluster is not claimed until then. ` +
+        'To upgrade now, cancel this and start again with ignoreMaintenanceWindow: true and a reason',
+    );
+    await sleep(Math.max(1, verdict.until - Date.now()));
   }
 }
 

@@ -2,7 +2,7 @@ import { ApplicationFailure, continueAsNew, TemporalFailure, workflowInfo } from
 import type { ClusterSummary } from '../src/domain/selection/fleet-selector.js';
 import { countRuns, newStagedState, type Admission, type RunCounts } from '../src/domain/staged/operator.js';
 import { planUpgradeWave } from '../src/domain/upgrade/plan.js';
-import { POST_UPGRADE_FAILURE } from '../src/domain/upgrade/preflight.js';
+import { haltsWave } from '../src/domain/upgrade/failure-verdict.js';
 import {
   admitUpgrade,
   UpgradeWaveInputSchema,
@@ -108,10 +108,9 @@ async function planWave(opts: UpgradeWaveOptions): Promise<WaveState> {
 
 /** A failed child as the wave records it: the child's own words; a post-upgrade failure halts. */
 function childFailure(name: string, err: unknown): RunOutcome {
-  let halts = false;
-  for (let e: unknown = childFailureOf(err); e instanceof TemporalFailure; e = e.cause) {
-    if (e instanceof ApplicationFailure && e.type === POST_UPGRADE_FAILURE) halts = true;
-  }
+  const types: (string | null | undefined)[] = [];
+  for (let e: unknown = childFailureOf(err); e instanceof TemporalFailure; e = e.cause) if (e instanceof ApplicationFailure) types.push(e.type);
+  const halts = haltsWave(types);
   return { ...failedChild(`upgrade/${name}`, err, 'a manual upgrade or another wave'), ...(halts ? { halts } : {}) };
 }
 

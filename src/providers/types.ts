@@ -1,4 +1,5 @@
 import type { ClusterCredentials } from '../kube/credentials.js';
+import type { GkeClusterOptions } from '../domain/cluster/gke-options.js';
 import type { NodePoolSpec, ProviderName } from '../domain/cluster/spec.js';
 
 /** Where a provider says a cluster is. `NotFound` is an answer, not an error. */
@@ -60,6 +61,13 @@ export interface CreateClusterRequest {
    */
   idempotencyKey: string;
   account?: string;
+  /**
+   * Worker node pools to create with the cluster, where the cloud makes them in the same call
+   * (GKE; EKS and local ignore them: node groups are made once the cluster runs).
+   */
+  nodePools?: readonly NodePoolSpec[];
+  /** GKE only: release channel, network, subnetwork, private nodes. */
+  gke?: GkeClusterOptions;
 }
 
 export interface ClusterRef {

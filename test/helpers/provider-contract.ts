@@ -14,7 +14,7 @@ export interface ContractSubject {
   versions: { create: string; upgradeTo: string };
   /** A release the provider must refuse. */
   unsupportedVersion: string;
-  /** Pools to create after the cluster runs; omit for providers without node pools. */
+  /** Pools of the cluster, sent with the create (GKE makes them then, the others in createNodePools); omit for providers without node pools. */
   nodePools?: NodePoolSpec[];
   /** How long asynchronous states may take here (emulators: seconds). */
   waitMs: number;
@@ -40,6 +40,9 @@ export function providerContract(label: string, subject: () => ContractSubject, 
     let ref: ClusterRef;
     let first: ProviderCluster;
     const describeUntil = (done: (c: ProviderCluster) => boolean) => eventually(() => s.provider.describe(ref), done, s.waitMs);
+    // The spec's pools go with the create, as provisionCluster sends them (GKE makes them then;
+    // the others make them in createNodePools).
+    const createRequest = () => ({ name: clusterName, region: s.region, kubernetesVersion: s.versions.create, labels: { team: 'contract' }, idempotencyKey: `contract/${clusterName}/create`, ...(s.nodePools ? { nodePools: s.nodePools } : {}) });
     const changeUntilDone = (id: string) =>
       eventually(() => s.provider.describeChange(ref, id), (c: ProviderChange) => c.status !== 'InProgress', s.waitMs);
 
@@ -50,7 +53,7 @@ export function providerContract(label: string, subject: () => ContractSubject, 
     });
 
     it('creates a cluster that becomes Running with the requested release', async () => {
-      first = await s.provider.create({ name: clusterName, region: s.region, kubernetesVersion: s.versions.create, labels: { team: 'contract' }, idempotencyKey: `contract/${clusterName}/create` });
+      first = await s.provider.create(createRequest());
       expect(['Creating', 'Running']).toContain(first.status);
       const running = await describeUntil((c) => c.status === 'Running');
       expect(sameMinor(running.version, s.versions.create)).toBe(true);
@@ -59,7 +62,7 @@ export function providerContract(label: string, subject: () => ContractSubject, 
     });
 
     it('adopts the existing cluster when the same create is repeated', async () => {
-      const again = await s.provider.create({ name: clusterName, region: s.region, kubernetesVersion: s.versions.create, labels: { team: 'contract' }, idempotencyKey: `contract/${clusterName}/create` });
+      const again = await s.provider.create(createRequest());
       expect(again.providerId).toBe(first.providerId);
     });
 

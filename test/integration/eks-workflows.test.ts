@@ -64,7 +64,7 @@ describe('EKS clusters through the workflows', () => {
   it('provisions a cluster with node groups, bootstraps it with a bearer token, upgrades it one minor and decommissions it', async () => {
     await withEksWorker(async (taskQueue) => {
       const result = await provision(taskQueue, eksSpec('eks-web'));
-      expect(result).toMatchObject({ name: 'eks-web', providerId: 'arn:aws:eks:eu-west-1:123456789012:cluster/eks-web', version: '1.35.4', objectsApplied: 5 });
+      expect(result).toMatchObject({ name: 'eks-web', providerId: 'arn:aws:eks:eu-west-1:123456789012:cluster/eks-web', version: '1.35.4', objectsApplied: 7 });
       expect(result.endpoint).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
 
       // The bundle is on the real API server behind the fake, applied with the bearer token.

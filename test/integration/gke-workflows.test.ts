@@ -83,7 +83,7 @@ describe('GKE clusters through the workflows', () => {
   it('provisions a cluster with node pools, bootstraps it through a bearer token, upgrades it one minor and decommissions it', async () => {
     await withGkeWorker(async (taskQueue) => {
       const result = await provision(taskQueue, gkeSpec('gke-web'));
-      expect(result).toMatchObject({ name: 'gke-web', version: '1.35.4', objectsApplied: 5, providerId: `projects/fleetflow-test/locations/${REGION}/clusters/gke-web` });
+      expect(result).toMatchObject({ name: 'gke-web', version: '1.35.4', objectsApplied: 7, providerId: `projects/fleetflow-test/locations/${REGION}/clusters/gke-web` });
 
       const [cluster] = fake.api.list(REGION);
       expect(cluster).toMatchObject({ name: 'gke-web', status: 'RUNNING', currentMasterVersion: '1.35.4-gke.100' });

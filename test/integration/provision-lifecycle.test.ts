@@ -45,7 +45,7 @@ describe('provisioning and decommissioning local clusters', () => {
         provision(taskQueue, { name: 'alpha', provider: 'local', environment: 'dev', labels: { team: 'web' } }),
         provision(taskQueue, { name: 'beta', provider: 'local', environment: 'prod', labels: { team: 'data' } }),
       ]);
-      expect(a).toMatchObject({ name: 'alpha', version: '1.35.4', objectsApplied: 5 });
+      expect(a).toMatchObject({ name: 'alpha', version: '1.35.4', objectsApplied: 7 });
       expect(b).toMatchObject({ name: 'beta', version: '1.35.4' });
       expect(a.endpoint).not.toBe(b.endpoint);
 

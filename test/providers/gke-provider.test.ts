@@ -123,7 +123,7 @@ describe('the GKE provider against a misbehaving GKE', () => {
     await create(p, 'skew');
     await running(p, 'skew');
     await p.createNodePools(ref('skew'), [{ name: 'pool', nodeCount: 1 }], 'pools');
-    await eventually(() => p.describe(ref('skew')), (c) => c.nodePools?.[0]?.status === 'Running', 10_000);
+    await eventually(() => p.describe(ref('skew')), (c) => c.nodePools?.find((x) => x.name === 'pool')?.status === 'Running', 10_000);
     expect(await errorOf(p.upgradeControlPlane(ref('skew'), { version: '1.99', idempotencyKey: 'k' }))).toMatchObject({ type: 'UnsupportedVersion', retryable: false });
     const skew = await errorOf(p.upgradeNodePool(ref('skew'), 'pool', { version: '1.36', idempotencyKey: 'k' }));
     expect(skew).toMatchObject({ type: 'UnsupportedVersion', retryable: false });
@@ -163,7 +163,8 @@ describe('the GKE provider against a misbehaving GKE', () => {
     // Two pools: the second waits for the first one's operation (GKE runs one at a time).
     const pools = await p.createNodePools(ref('busy'), [{ name: 'one', nodeCount: 1 }, { name: 'two', nodeCount: 1 }], 'pools');
     expect(pools.map((x) => x.name)).toEqual(['one', 'two']);
-    const made = fake.api.getCluster(`projects/fleetflow-test/locations/${REGION}/clusters/busy`).nodePools;
+    // GKE's default-pool came with the cluster (its spec named none).
+    const made = fake.api.getCluster(`projects/fleetflow-test/locations/${REGION}/clusters/busy`).nodePools.filter((x) => x.name !== 'default-pool');
     expect(made.map((x) => x.config.resourceLabels['fleetflow-key'])).toEqual([expect.stringMatching(/^[0-9a-f]{40}$/), expect.stringMatching(/^[0-9a-f]{40}$/)]);
     expect(fake.calls.filter((c) => c === 'CreateNodePool').length).toBeGreaterThanOrEqual(3); // the second was refused at least once
 
@@ -202,7 +203,7 @@ describe('the GKE provider against a misbehaving GKE', () => {
     await create(p, name);
     await running(p, name);
     await p.createNodePools(ref(name), [{ name: 'pool', nodeCount: 1 }], 'pools');
-    await eventually(() => p.describe(ref(name)), (c) => c.nodePools?.[0]?.status === 'Running', 10_000);
+    await eventually(() => p.describe(ref(name)), (c) => c.nodePools?.find((x) => x.name === 'pool')?.status === 'Running', 10_000);
 
     fake.faults.set({ rate: 0.3, slowMs: 1_500, seed: 42 });
     const untilDone = async (id: string) => {
@@ -220,7 +221,7 @@ describe('the GKE provider against a misbehaving GKE', () => {
 
     const c = await p.describe(ref(name));
     expect(c.version).toBe('1.36.3');
-    expect(c.nodePools).toEqual([{ name: 'pool', status: 'Running', version: '1.36.3' }]);
+    expect(c.nodePools?.find((x) => x.name === 'pool')).toEqual({ name: 'pool', status: 'Running', version: '1.36.3' });
     const ops = fake.api.listOperations(`projects/fleetflow-test/locations/${REGION}`).filter((op) => op.targetLink.includes(`/clusters/${name}`));
     expect(ops.filter((op) => op.operationType === 'UPGRADE_MASTER')).toHaveLength(1);
     expect(ops.filter((op) => op.operationType === 'UPGRADE_NODES')).toHaveLength(1);

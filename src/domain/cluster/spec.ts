@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { parseDuration } from '../time/durations.js';
 import { LabelsSchema, LabelValueSchema } from './labels.js';
 import { MaintenancePolicySchema } from '../time/maintenance-window.js';
+import { GKE_ONLY_FIELDS, GkeSpecFields } from './gke-options.js';
 
 /**
  * Providers a cluster can name. `external` is a cluster Fleetflow did not create and never
@@ -70,8 +71,9 @@ export const ClusterSpecSchema = z
     nodePools: z.array(NodePoolSpecSchema).max(50, 'must have at most 50 node pools').default([]),
     /** Health and drift are checked this often while the cluster is Active or Degraded. */
     healthCheckInterval: CheckIntervalSchema.default(DEFAULT_CHECK_INTERVAL),
-    /** When upgrade waves may touch this cluster; any time when absent. */
+    /** When upgrades and rollouts may touch this cluster; any time when absent. */
     maintenance: MaintenancePolicySchema.optional(),
+    ...GkeSpecFields,
   })
   .strict()
   .superRefine((spec, ctx) => {
@@ -85,6 +87,11 @@ export const ClusterSpecSchema = z
     }
     if ((spec.provider === 'local' || spec.provider === 'external') && spec.nodePools.length > 0) {
       ctx.addIssue({ code: 'custom', path: ['nodePools'], message: `provider ${spec.provider} does not manage node pools` });
+    }
+    if (spec.provider !== 'gke') {
+      for (const field of GKE_ONLY_FIELDS) {
+        if (spec[field] !== undefined) ctx.addIssue({ code: 'custom', path: [field], message: `provider ${spec.provider} does not take ${field} (GKE only)` });
+      }
     }
   });
 

@@ -3,10 +3,12 @@ import { BundleSchema } from '../bundle/bundle.js';
 import { BundleOverrideSchema } from '../bundle/overrides.js';
 import type { AppliedBundleRecord } from '../cluster/applied-bundles.js';
 import { DurationSchema } from '../time/durations.js';
-import { FleetSelectorSchema } from '../selection/fleet-selector.js';
+import { FleetSelectorSchema, type ClusterSummary } from '../selection/fleet-selector.js';
+import { admissionOf, MaintenanceOverrideFields, maintenanceVerdict, requireOverrideReason } from '../time/maintenance-verdict.js';
+import type { MaintenancePolicy } from '../time/maintenance-window.js';
 import type { Decision } from '../staged/engine.js';
 import { RolloutPlanSchema } from '../staged/plan.js';
-import type { StagedState } from '../staged/operator.js';
+import type { Admission, AuditEntry, StagedState } from '../staged/operator.js';
 import { waveProgress, type LeftOut, type WaveProgress, type WaveView } from '../upgrade/wave.js';
 
 /** Input of fleetRollout: which clusters, which bundle, how (plan), and what to do on failure. */
@@ -27,8 +29,10 @@ export const FleetRolloutInputSchema = z
     requestedBy: z.string().max(200, 'must be at most 200 characters').optional(),
     /** Continue as new past this many history events (and no cluster running). */
     maxHistoryEvents: z.number().int().min(300, 'must be at least 300').max(40_000, 'must be at most 40000').default(5_000),
+    ...MaintenanceOverrideFields,
   })
-  .strict();
+  .strict()
+  .superRefine(requireOverrideReason);
 export type FleetRolloutInput = z.input<typeof FleetRolloutInputSchema>;
 export type FleetRolloutOptions = z.output<typeof FleetRolloutInputSchema>;
 
@@ -54,6 +58,8 @@ export interface RolloutState extends StagedState {
   bundle: { name: string; revision: string };
   /** Per cluster: its environment (for the progress display). */
   environments: Record<string, string>;
+  /** Per cluster with a maintenance policy: when it may be changed (absent in states of older runs). */
+  maintenance?: Record<string, MaintenancePolicy>;
   /** Per cluster with overrides: which of the input's overrides match it (indexes, in order). */
   overridesOf?: Record<string, number[]>;
   leftOut: LeftOut;
@@ -114,6 +120,26 @@ export function rollbackPlan(s: Pick<RolloutState, 'runs' | 'reach' | 'bundle'>)
       if (!r.claimed || r.before === s.bundle.revision) return [];
       return [{ cluster, to: r.before ?? null }];
     });
+}
+
+/**
+ * What a new rollout records about maintenance windows: each selected cluster's policy (its
+ * apply waits for its window) and, when the input ignores windows, an audit entry saying who
+ * and why.
+ */
+export function rolloutWindows(
+  opts: Pick<FleetRolloutOptions, 'ignoreMaintenanceWindow' | 'reason' | 'requestedBy'>,
+  selected: readonly Pick<ClusterSummary, 'name' | 'maintenance'>[],
+  at: string,
+): Pick<RolloutState, 'maintenance' | 'audit'> {
+  const maintenance = Object.fromEntries(selected.flatMap((c) => (c.maintenance ? [[c.name, c.maintenance] as const] : [])));
+  const audit: AuditEntry[] = opts.ignoreMaintenanceWindow ? [{ at, action: 'ignoreMaintenanceWindow', by: opts.requestedBy ?? 'unknown', ...(opts.reason ? { reason: opts.reason } : {}) }] : [];
+  return { maintenance, audit };
+}
+
+/** Whether a cluster's apply may start now: inside its window, or the input ignores windows. */
+export function admitRollout(s: Pick<RolloutState, 'maintenance'>, opts: Pick<FleetRolloutOptions, 'ignoreMaintenanceWindow' | 'reason'>, name: string, now: number): Admission {
+  return admissionOf(maintenanceVerdict({ policy: s.maintenance?.[name], now, override: opts }), 'not applied');
 }
 
 /** Clusters this run changed as seen by their runs alone (a failed one may be half-applied); rollouts before reach was recorded undo these. */

@@ -37,7 +37,8 @@ export type OperatorActionName = (typeof OPERATOR_ACTIONS)[number];
 /** One accepted operator action. */
 export interface AuditEntry {
   at: string;
-  action: OperatorActionName;
+  /** An operator action, or an input that set a rule aside (a rollout ignoring maintenance windows). */
+  action: OperatorActionName | 'ignoreMaintenanceWindow';
   by: string;
   reason?: string;
   /** What it acted on: a gate, cluster names. */

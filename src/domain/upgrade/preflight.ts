@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MaintenanceOverrideFields, requireOverrideReason } from '../time/maintenance-verdict.js';
 import { ClusterNameSchema, type ProviderName } from '../cluster/spec.js';
 import type { FailureType } from '../failure-types.js';
 import type { ClusterHealth } from '../cluster/state.js';
@@ -16,11 +17,15 @@ export const UpgradeClusterInputSchema = z
     skipApiScan: z.boolean().default(false),
     /** Refuse a Degraded cluster too. Default false: an upgrade is often the fix; Unreachable is always refused. */
     requireHealthy: z.boolean().default(false),
-    /** The wave that started this upgrade, if any (for the record). */
+    /** The wave that started this upgrade, if any (for the record; a wave's own child is not held back by windows twice). */
     wave: z.string().max(400).optional(),
+    ...MaintenanceOverrideFields,
   })
-  .strict();
+  .strict()
+  .superRefine(requireOverrideReason);
 export type UpgradeClusterInput = z.input<typeof UpgradeClusterInputSchema>;
+/** The upgrade request after parsing (defaults filled). */
+export type UpgradeClusterOptions = z.output<typeof UpgradeClusterInputSchema>;
 
 /** The failure type of an upgrade that was refused before anything changed. */
 export const PREFLIGHT_REFUSED = 'UpgradePreflightFailed' satisfies FailureType;

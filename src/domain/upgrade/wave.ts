@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { DurationSchema, formatDuration } from '../time/durations.js';
 import { busyClusters, busyLines, type BusyCluster } from '../staged/busy.js';
 import { describeDecision, stageLine, type Decision, type StageProgress } from '../staged/engine.js';
-import { nextOpening } from '../time/maintenance-window.js';
+import { admissionOf, maintenanceVerdict } from '../time/maintenance-verdict.js';
 import { countRuns, gatesOf, haltOf, type Admission, type AuditEntry, type FinalOutcome, type RunCounts, type StagedState } from '../staged/operator.js';
 import { UpgradeWavePlanSchema, type ClusterUpgrade, type UpgradeWave } from './plan.js';
 
@@ -164,9 +164,5 @@ export function waveDetails(p: WaveProgress, now: number): string {
  * whose window does not open within the search horizon is skipped, with the reason.
  */
 export function admitUpgrade(u: Pick<ClusterUpgrade, 'maintenance'> | undefined, now: number): Admission {
-  if (!u?.maintenance) return { start: true };
-  const next = nextOpening(u.maintenance, now);
-  if (next.opensAt === null) return { start: false, status: 'Skipped', message: `not upgraded: ${next.reason}` };
-  if (next.openNow) return { start: true };
-  return { start: false, status: 'WaitingWindow', wakeAt: next.opensAt, message: `waiting for its maintenance window, which opens at ${new Date(next.opensAt).toISOString()}` };
+  return admissionOf(maintenanceVerdict({ policy: u?.maintenance, now }), 'not upgraded');
 }

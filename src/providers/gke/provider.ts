@@ -1,6 +1,4 @@
-import { ClusterManagerClient, type protos } from '@google-cloud/container';
-import { GoogleAuth } from 'google-auth-library';
-import { grpc, type CallOptions } from 'google-gax';
+import type { protos } from '@google-cloud/container';
 import type { GkeAccount } from '../../domain/cluster/accounts.js';
 import type { NodePoolSpec } from '../../domain/cluster/spec.js';
 import { PermanentError, TransientError } from '../../errors.js';
@@ -14,53 +12,15 @@ import type {
   ProviderNodePool,
   UpgradeRequest,
 } from '../types.js';
+import { connect, type GkeConnection, type GkeProviderOptions } from './connection.js';
+import { createClusterBody, nodePoolBody } from './create-request.js';
 import { type GkeCallContext, gkeError, isAlreadyExists, isNotFound, isOperationInProgress, tokenError } from './errors.js';
-import {
-  gkePaths,
-  isDone,
-  isRelease,
-  KEY_LABEL,
-  keyLabelValue,
-  operationType,
-  resourceLabels,
-  toProviderChange,
-  toProviderCluster,
-  toProviderNodePool,
-} from './mapping.js';
+import { gkePaths, isRelease, KEY_LABEL, keyLabelValue, toProviderChange, toProviderCluster, toProviderNodePool } from './mapping.js';
+import { startChange, UNCHANGED, whenFree } from './operations.js';
+
+export type { AccessTokenSource, GkeProviderOptions } from './connection.js';
 
 type Cluster = protos.google.container.v1.ICluster;
-type Operation = protos.google.container.v1.IOperation;
-
-/** Returns an OAuth2 access token for the clusters' API servers; called once per credentials(). */
-export type AccessTokenSource = () => Promise<string>;
-
-export interface GkeProviderOptions {
-  /** Google Cloud project id that owns the clusters. */
-  project: string;
-  /** host:port of an emulator, reached with plaintext gRPC and no auth; the public API when absent. */
-  endpoint?: string;
-  /** Service-account or authorized-user JSON file; Application Default Credentials when absent. */
-  credentialsFile?: string;
-  /**
-   * Where access tokens for cluster API servers come from. Default: GoogleAuth (ADC or
-   * credentialsFile) getAccessToken(). Tests against the emulator inject one, because ADC
-   * cannot run offline.
-   */
-  tokenSource?: AccessTokenSource;
-  /** Deadline of one API call; google-gax's own retries are off, Temporal retries. Default 15 s. */
-  callTimeoutMs?: number;
-  /**
-   * How long one call waits for the cluster's running operation to end before starting another
-   * (GKE runs one at a time), before giving up with a retryable error. Default 10 s.
-   */
-  busyWaitMs?: number;
-  /** Pause between two tries while the cluster is busy. Default 1 s. */
-  busyPollMs?: number;
-}
-
-const CLOUD_PLATFORM = 'https://www.googleapis.com/auth/cloud-platform';
-/** Id prefix of a change that had nothing to do (the release already runs). */
-const UNCHANGED = 'unchanged:';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -75,36 +35,15 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  */
 export class GkeProvider implements ClusterProvider {
   readonly name = 'gke' as const;
-  readonly project: string;
-  private readonly client: ClusterManagerClient;
-  private readonly tokenSource: AccessTokenSource;
-  private readonly callOptions: CallOptions;
-  private readonly busyWaitMs: number;
-  private readonly busyPollMs: number;
+  private readonly gke: GkeConnection;
 
   constructor(opts: GkeProviderOptions) {
-    this.project = opts.project;
-    const auth = new GoogleAuth({ scopes: CLOUD_PLATFORM, ...(opts.credentialsFile ? { keyFilename: opts.credentialsFile } : {}) });
-    if (opts.endpoint) {
-      const [host, port] = opts.endpoint.split(':') as [string, string];
-      // google-gax's own grpc instance: channel credentials from another copy are not recognised.
-      // The emulator needs no Google credentials: naming the universe keeps google-gax from
-      // probing ADC and the GCE metadata server before the first call.
-      const offline = new GoogleAuth({ clientOptions: { universeDomain: 'googleapis.com' } });
-      this.client = new ClusterManagerClient({ apiEndpoint: host, port: Number(port), sslCreds: grpc.credentials.createInsecure(), auth: offline });
-    } else {
-      this.client = new ClusterManagerClient({ auth, projectId: opts.project });
-    }
-    this.tokenSource =
-      opts.tokenSource ??
-      (async () => {
-        const token = await auth.getAccessToken();
-        if (!token) throw new Error('Could not load the default credentials: no access token returned');
-        return token;
-      });
-    this.callOptions = { timeout: opts.callTimeoutMs ?? 15_000, retry: null };
-    this.busyWaitMs = opts.busyWaitMs ?? 10_000;
-    this.busyPollMs = opts.busyPollMs ?? 1_000;
+    this.gke = connect(opts);
+  }
+
+  /** Google Cloud project id that owns the clusters. */
+  get project(): string {
+    return this.gke.project;
   }
 
   /**
@@ -126,20 +65,15 @@ export class GkeProvider implements ClusterProvider {
 
   /** Closes the gRPC channel (tests; a worker keeps its providers for its lifetime). */
   async close(): Promise<void> {
-    await this.client.close();
+    await this.gke.client.close();
   }
 
   /** Starts creating the cluster, or adopts the one this idempotency key already created. */
   async create(req: CreateClusterRequest): Promise<ProviderCluster> {
     const ctx = { cluster: req.name, step: 'creating the cluster' };
     const ref = { name: req.name, region: req.region };
-    const cluster: Cluster = {
-      name: req.name,
-      resourceLabels: resourceLabels(req.labels, req.idempotencyKey),
-      ...(req.kubernetesVersion ? { initialClusterVersion: req.kubernetesVersion } : {}),
-    };
     try {
-      await this.client.createCluster({ parent: gkePaths.location(this.project, req.region), cluster }, this.callOptions);
+      await this.gke.client.createCluster({ parent: gkePaths.location(this.project, req.region), cluster: createClusterBody(req) }, this.gke.callOptions);
       return { name: req.name, providerId: this.clusterPath(ref), status: 'Creating' };
     } catch (e) {
       if (!isAlreadyExists(e)) throw gkeError(e, ctx);
@@ -168,10 +102,10 @@ export class GkeProvider implements ClusterProvider {
    */
   async delete(ref: ClusterRef): Promise<ProviderCluster> {
     const ctx = { cluster: ref.name, step: 'deleting the cluster' };
-    const deadline = Date.now() + this.busyWaitMs;
+    const deadline = Date.now() + this.gke.busyWaitMs;
     for (;;) {
       try {
-        await this.client.deleteCluster({ name: this.clusterPath(ref) }, this.callOptions);
+        await this.gke.client.deleteCluster({ name: this.clusterPath(ref) }, this.gke.callOptions);
         return { name: ref.name, providerId: this.clusterPath(ref), status: 'Deleting' };
       } catch (e) {
         if (isNotFound(e)) return { name: ref.name, status: 'NotFound' };
@@ -179,8 +113,8 @@ export class GkeProvider implements ClusterProvider {
         // Refused while an operation runs, which may be our own earlier delete.
         const now = await this.describe(ref);
         if (now.status === 'Deleting' || now.status === 'NotFound') return now;
-        if (Date.now() + this.busyPollMs > deadline) throw gkeError(e, ctx);
-        await sleep(this.busyPollMs);
+        if (Date.now() + this.gke.busyPollMs > deadline) throw gkeError(e, ctx);
+        await sleep(this.gke.busyPollMs);
       }
     }
   }
@@ -193,7 +127,7 @@ export class GkeProvider implements ClusterProvider {
     if (!cluster.endpoint || !ca) throw new TransientError(`cluster ${ref.name}: ${ctx.step}: the cluster has no endpoint or CA yet`, 'ClusterStarting');
     let token: string;
     try {
-      token = await this.tokenSource();
+      token = await this.gke.tokenSource();
     } catch (e) {
       throw tokenError(e, ctx);
     }
@@ -216,14 +150,9 @@ export class GkeProvider implements ClusterProvider {
         result.push(toProviderNodePool(found));
         continue;
       }
-      const nodePool = {
-        name: pool.name,
-        initialNodeCount: pool.nodeCount,
-        // Pools are adopted by name; the key marks the pool's cloud resources for whoever looks.
-        config: { ...(pool.machineType ? { machineType: pool.machineType } : {}), resourceLabels: { [KEY_LABEL]: keyLabelValue(idempotencyKey) } },
-      };
-      await this.whenFree({ ...ctx, step: `creating node pool ${pool.name}` }, () =>
-        this.client.createNodePool({ parent: this.clusterPath(ref), nodePool }, this.callOptions).then(
+      const nodePool = nodePoolBody(pool, idempotencyKey);
+      await whenFree(this.gke, { ...ctx, step: `creating node pool ${pool.name}` }, () =>
+        this.gke.client.createNodePool({ parent: this.clusterPath(ref), nodePool }, this.gke.callOptions).then(
           () => undefined,
           (e: unknown) => {
             if (isAlreadyExists(e)) return undefined; // a retry of our own create
@@ -240,11 +169,11 @@ export class GkeProvider implements ClusterProvider {
   async upgradeControlPlane(ref: ClusterRef, req: UpgradeRequest): Promise<ProviderChange> {
     const ctx = { cluster: ref.name, step: `upgrading the control plane to ${req.version}` };
     const cluster = await this.requireCluster(ref, ctx);
-    return this.startChange(ref, ctx, {
+    return startChange(this.gke, ref, ctx, {
       type: 'UPGRADE_MASTER',
       target: `/clusters/${ref.name}`,
       alreadyAt: isRelease(cluster.currentMasterVersion, req.version),
-      start: () => this.client.updateMaster({ name: this.clusterPath(ref), masterVersion: req.version }, this.callOptions),
+      start: () => this.gke.client.updateMaster({ name: this.clusterPath(ref), masterVersion: req.version }, this.gke.callOptions),
     });
   }
 
@@ -255,12 +184,12 @@ export class GkeProvider implements ClusterProvider {
     const current = cluster.nodePools?.find((p) => p.name === pool);
     if (!current) throw new PermanentError(`cluster ${ref.name}: ${ctx.step}: the cluster has no node pool ${pool}`, 'NodePoolNotFound');
     const name = gkePaths.nodePool(this.project, ref.region, ref.name, pool);
-    return this.startChange(ref, ctx, {
+    return startChange(this.gke, ref, ctx, {
       type: 'UPGRADE_NODES',
       target: `/clusters/${ref.name}/nodePools/${pool}`,
       alreadyAt: isRelease(current.version, req.version),
       // image_type is required: keep the pool's own.
-      start: () => this.client.updateNodePool({ name, nodeVersion: req.version, imageType: current.config?.imageType || 'COS_CONTAINERD' }, this.callOptions),
+      start: () => this.gke.client.updateNodePool({ name, nodeVersion: req.version, imageType: current.config?.imageType || 'COS_CONTAINERD' }, this.gke.callOptions),
     });
   }
 
@@ -269,7 +198,7 @@ export class GkeProvider implements ClusterProvider {
     if (changeId.startsWith(UNCHANGED)) return { id: changeId, status: 'Succeeded', message: 'the release already ran' };
     const ctx = { cluster: ref.name, step: `describing change ${changeId}` };
     try {
-      const [op] = await this.client.getOperation({ name: changeId }, this.callOptions);
+      const [op] = await this.gke.client.getOperation({ name: changeId }, this.gke.callOptions);
       return toProviderChange(op, changeId);
     } catch (e) {
       if (isNotFound(e)) throw new PermanentError(`cluster ${ref.name}: ${ctx.step}: GKE has no such operation`, 'ChangeNotFound', { cause: e });
@@ -281,14 +210,10 @@ export class GkeProvider implements ClusterProvider {
     return gkePaths.cluster(this.project, ref.region, ref.name);
   }
 
-  private opId(ref: ClusterRef, op: Operation): string {
-    return gkePaths.operation(this.project, ref.region, op.name ?? '');
-  }
-
   /** GetCluster; undefined when GKE says NOT_FOUND. */
   private async getCluster(ref: ClusterRef, ctx: GkeCallContext): Promise<Cluster | undefined> {
     try {
-      const [cluster] = await this.client.getCluster({ name: this.clusterPath(ref) }, this.callOptions);
+      const [cluster] = await this.gke.client.getCluster({ name: this.clusterPath(ref) }, this.gke.callOptions);
       return cluster;
     } catch (e) {
       if (isNotFound(e)) return undefined;
@@ -300,51 +225,5 @@ export class GkeProvider implements ClusterProvider {
     const cluster = await this.getCluster(ref, ctx);
     if (!cluster) throw new PermanentError(`cluster ${ref.name}: ${ctx.step}: not found in ${gkePaths.location(this.project, ref.region)}`, 'ClusterNotFound');
     return cluster;
-  }
-
-  /**
-   * Starts a change unless one of the same kind already runs on the target (a retried call
-   * adopts it) or the release already runs (then the last such change, or an "unchanged" one).
-   * GKE operations carry no caller token, so "this key's change" is recognised by kind and target.
-   */
-  private async startChange(
-    ref: ClusterRef,
-    ctx: GkeCallContext,
-    change: { type: string; target: string; alreadyAt: boolean; start: () => Promise<[Operation, ...unknown[]]> },
-  ): Promise<ProviderChange> {
-    const ops = await this.operationsOn(ref, ctx, change.type, change.target);
-    const running = ops.find((op) => !isDone(op));
-    if (running) return toProviderChange(running, this.opId(ref, running));
-    if (change.alreadyAt) {
-      const last = ops.at(-1);
-      return last ? toProviderChange(last, this.opId(ref, last)) : { id: `${UNCHANGED}${change.target}`, status: 'Succeeded' };
-    }
-    const op = await this.whenFree(ctx, async () => (await change.start())[0]);
-    return toProviderChange(op, this.opId(ref, op));
-  }
-
-  /** Operations of one type on one target, oldest first. */
-  private async operationsOn(ref: ClusterRef, ctx: GkeCallContext, type: string, target: string): Promise<Operation[]> {
-    try {
-      const [list] = await this.client.listOperations({ parent: gkePaths.location(this.project, ref.region) }, this.callOptions);
-      return (list.operations ?? [])
-        .filter((op) => operationType(op) === type && (op.targetLink ?? '').endsWith(target))
-        .sort((a, b) => String(a.startTime ?? '').localeCompare(String(b.startTime ?? '')));
-    } catch (e) {
-      throw gkeError(e, ctx);
-    }
-  }
-
-  /** Runs `fn`, retrying only "another operation is running" for up to busyWaitMs. */
-  private async whenFree<T>(ctx: GkeCallContext, fn: () => Promise<T>): Promise<T> {
-    const deadline = Date.now() + this.busyWaitMs;
-    for (;;) {
-      try {
-        return await fn();
-      } catch (e) {
-        if (!isOperationInProgress(e) || Date.now() + this.busyPollMs > deadline) throw gkeError(e, ctx);
-        await sleep(this.busyPollMs);
-      }
-    }
   }
 }

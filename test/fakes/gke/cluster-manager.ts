@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
 import type { ControlPlaneBacking } from './backing.js';
+import { refuseInvalidCreate, type CreateSpec } from './create-rules.js';
+import { RpcError } from './rpc-error.js';
 
 /**
  * The behaviour of GKE's ClusterManager v1 that Fleetflow relies on, in memory: clusters and
@@ -10,15 +12,7 @@ import type { ControlPlaneBacking } from './backing.js';
  * INVALID_ARGUMENT in GKE's words. Objects are plain JS in the proto's camelCase shape.
  */
 
-/** An error the gRPC layer returns as a status. */
-export class RpcError extends Error {
-  constructor(
-    readonly code: status,
-    readonly details: string,
-  ) {
-    super(details);
-  }
-}
+export { RpcError };
 
 export interface FakeNodePool {
   name: string;
@@ -41,6 +35,11 @@ export interface FakeCluster {
   endpoint: string;
   caPem: string;
   nodePools: FakeNodePool[];
+  /** As requested at create (the proto's shapes). */
+  releaseChannel: { channel: string } | null;
+  network: string;
+  subnetwork: string;
+  privateClusterConfig: { enablePrivateNodes: boolean; enablePrivateEndpoint: boolean; masterIpv4CidrBlock: string } | null;
   selfLink: string;
   createTime: string;
   /** The operation that holds the cluster, if any. */
@@ -144,10 +143,11 @@ export class ClusterManager {
     return [...this.operations.values()].filter((op) => op.location === p.location);
   }
 
-  createCluster(parent: string, spec: { name?: string; initialClusterVersion?: string; resourceLabels?: Record<string, string> }): FakeOperation {
+  createCluster(parent: string, spec: CreateSpec): FakeOperation {
     const p = parseName(parent);
     const name = spec.name ?? '';
     if (!NAME_RE.test(name)) throw new RpcError(status.INVALID_ARGUMENT, `Invalid value for field "cluster.name": "${name}". Must be a match of regex '(?:[a-z](?:[-a-z0-9]{0,38}[a-z0-9])?)'.`);
+    refuseInvalidCreate(spec);
     const key = this.key(p.location, name);
     if (this.clusters.has(key)) throw new RpcError(status.ALREADY_EXISTS, `Already exists: projects/${p.project}/locations/${p.location}/clusters/${name}.`);
     const version = this.resolveVersion(spec.initialClusterVersion, 'Master', this.defaultVersion);
@@ -164,9 +164,18 @@ export class ClusterManager {
       endpoint: '',
       caPem: '',
       nodePools: [],
+      releaseChannel: spec.releaseChannel?.channel ? { channel: String(spec.releaseChannel.channel) } : null,
+      network: spec.network || 'default',
+      subnetwork: spec.subnetwork || '',
+      privateClusterConfig: spec.privateClusterConfig?.enablePrivateNodes
+        ? { enablePrivateNodes: true, enablePrivateEndpoint: !!spec.privateClusterConfig.enablePrivateEndpoint, masterIpv4CidrBlock: spec.privateClusterConfig.masterIpv4CidrBlock ?? '' }
+        : null,
       selfLink,
       createTime: now(),
     };
+    // The deprecated initial_node_count makes one pool with GKE's name for it.
+    const pools = spec.nodePools?.length ? spec.nodePools : [{ name: 'default-pool', initialNodeCount: spec.initialNodeCount ?? 0 }];
+    cluster.nodePools = pools.map((pool) => this.newPool(cluster, pool, version));
     this.clusters.set(key, cluster);
     this.creations.set(key, (this.creations.get(key) ?? 0) + 1);
     let made = { endpoint: '', caPem: '' };
@@ -174,7 +183,10 @@ export class ClusterManager {
       work: async () => {
         made = await this.backing.create(name, version.split('-')[0]!);
       },
-      done: () => Object.assign(cluster, { ...made, status: 'RUNNING' }),
+      done: () => {
+        Object.assign(cluster, { ...made, status: 'RUNNING' });
+        for (const pool of cluster.nodePools) pool.status = 'RUNNING';
+      },
       failed: (message) => Object.assign(cluster, { status: 'ERROR', statusMessage: message }),
     });
   }
@@ -212,14 +224,7 @@ export class ClusterManager {
     if (!NAME_RE.test(name)) throw new RpcError(status.INVALID_ARGUMENT, `Invalid value for field "node_pool.name": "${name}".`);
     if (cluster.nodePools.some((p) => p.name === name)) throw new RpcError(status.ALREADY_EXISTS, `Already exists: ${parent}/nodePools/${name}.`);
     this.refuseWhileBusy(cluster);
-    const pool: FakeNodePool = {
-      name,
-      status: 'PROVISIONING',
-      version: cluster.currentMasterVersion,
-      initialNodeCount: spec.initialNodeCount ?? 3,
-      config: { machineType: spec.config?.machineType || 'e2-medium', imageType: spec.config?.imageType || 'COS_CONTAINERD', resourceLabels: spec.config?.resourceLabels ?? {} },
-      selfLink: `${cluster.selfLink}/nodePools/${name}`,
-    };
+    const pool = this.newPool(cluster, spec, cluster.currentMasterVersion);
     cluster.nodePools.push(pool);
     return this.operate(cluster, 'CREATE_NODE_POOL', pool.selfLink, {
       done: () => (pool.status = 'RUNNING'),
@@ -243,6 +248,19 @@ export class ClusterManager {
       done: () => Object.assign(pool, { version, status: 'RUNNING', config: { ...pool.config, imageType } }),
       failed: () => (pool.status = 'RUNNING'),
     });
+  }
+
+  /** A pool as CreateCluster or CreateNodePool makes it: PROVISIONING, at the control plane's version. */
+  private newPool(cluster: FakeCluster, spec: NonNullable<CreateSpec['nodePools']>[number], version: string): FakeNodePool {
+    const name = spec.name ?? '';
+    return {
+      name,
+      status: 'PROVISIONING',
+      version,
+      initialNodeCount: spec.initialNodeCount ?? 3,
+      config: { machineType: spec.config?.machineType || 'e2-medium', imageType: spec.config?.imageType || 'COS_CONTAINERD', resourceLabels: spec.config?.resourceLabels ?? {} },
+      selfLink: `${cluster.selfLink}/nodePools/${name}`,
+    };
   }
 
   /** Resolves once every operation has finished (teardown). */

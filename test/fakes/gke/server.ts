@@ -152,6 +152,10 @@ function clusterMsg(c: FakeCluster): object {
     endpoint: c.endpoint,
     masterAuth: { clusterCaCertificate: c.caPem ? Buffer.from(c.caPem).toString('base64') : '' },
     nodePools: c.nodePools.map(poolMsg),
+    releaseChannel: c.releaseChannel,
+    network: c.network,
+    subnetwork: c.subnetwork,
+    privateClusterConfig: c.privateClusterConfig,
     selfLink: c.selfLink,
     createTime: c.createTime,
   };
