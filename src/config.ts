@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import type { AccessPolicy } from './domain/auth/policy.js';
 import { FleetConfigFileSchema, type ProviderAccount } from './domain/cluster/accounts.js';
 import { describeProblems, parseWith } from './domain/validation.js';
 import { repoDir } from './host/toolchain.js';
@@ -28,7 +29,7 @@ export interface FleetflowConfig {
 }
 
 /** Reads and validates the config file; the error names the file and every bad field. */
-export function loadConfigFile(file: string): { accounts: ProviderAccount[] } {
+export function loadConfigFile(file: string): { accounts: ProviderAccount[]; access: AccessPolicy } {
   let raw: unknown;
   try {
     raw = parseYaml(readFileSync(file, 'utf8'));
@@ -37,7 +38,7 @@ export function loadConfigFile(file: string): { accounts: ProviderAccount[] } {
   }
   const parsed = parseWith(FleetConfigFileSchema, raw ?? {}, '');
   if (!parsed.ok) throw new Error(`configuration file ${file}: ${describeProblems(parsed.problems)}`);
-  return { accounts: parsed.value.accounts };
+  return { accounts: parsed.value.accounts, access: parsed.value.access };
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): FleetflowConfig {

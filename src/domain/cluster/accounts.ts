@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AccessPolicySchema } from '../auth/policy.js';
 import { AccountNameSchema } from './spec.js';
 
 /**
@@ -73,6 +74,8 @@ export type ExternalAccount = z.output<typeof ExternalAccountSchema>;
 export const FleetConfigFileSchema = z
   .object({
     accounts: z.array(ProviderAccountSchema).default([]),
+    /** Who may do what through the API (src/domain/auth); absent: nobody may do anything. */
+    access: AccessPolicySchema.prefault({}),
   })
   .strict()
   .superRefine((cfg, ctx) => {
