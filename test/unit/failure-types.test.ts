@@ -25,6 +25,7 @@ const PASSED_THROUGH: Record<string, string> = {
   'refusal.type': 'a Refusal, whose type is a FailureType',
   'end.type': "a FinalOutcome's type, a FailureType",
   'root.type': 'the root failure of an operation, rethrown by the workflow',
+  'verdict.type': "an upgrade's failure verdict: PostUpgradeFailure or the root failure's own type",
   '...NON_RETRYABLE_TYPES': 'the non-retryable types of the table',
 };
 
