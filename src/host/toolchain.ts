@@ -3,8 +3,8 @@ import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** Root of the repository (the folder holding package.json). */
-export const repoDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+/** Root of the repository (the folder holding package.json); this file is in src/host/. */
+export const repoDir = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** Pinned tool versions, read from temporal-dev/versions.env so bash and TypeScript agree. */
 export interface ToolVersions {
