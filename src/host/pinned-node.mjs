@@ -29,7 +29,7 @@ export async function runOnPinnedNode() {
   const pinned = pinnedNode();
   if (major(process.versions.node) >= major(pinned.version)) return;
   const why = `fleetflow needs Node ${major(pinned.version)} and was started by Node ${process.versions.node} (${process.execPath})`;
-  if (process.env[REEXEC_MARK]) throw new Error(`${why}, which is what ${process.env[REEXEC_MARK]} turned out to be`);
+  if (process.env[REEXEC_MARK]) throw new Error(`${why}, after a re-exec to ${process.env[REEXEC_MARK]}: that binary is not Node ${major(pinned.version)}`);
   if (!existsSync(pinned.path)) {
     throw new Error(`${why}; the pinned Node ${pinned.version} is not installed yet (${pinned.path}): run temporal-dev/install`);
   }
