@@ -28,7 +28,7 @@ const major = (v) => Number(v.replace(/^v/, '').split('.')[0]);
 export async function runOnPinnedNode() {
   const pinned = pinnedNode();
   if (major(process.versions.node) >= major(pinned.version)) return;
-  const why = `fleetflow needs Node ${major(pinned.version)} and was started by Node ${process.versions.node} (${process.execPath})`;
+  const why = `needs Node ${major(pinned.version)} and was started by Node ${process.versions.node} (${process.execPath})`;
   if (process.env[REEXEC_MARK]) throw new Error(`${why}, after a re-exec to ${process.env[REEXEC_MARK]}: that binary is not Node ${major(pinned.version)}`);
   if (!existsSync(pinned.path)) {
     throw new Error(`${why}; the pinned Node ${pinned.version} is not installed yet (${pinned.path}): run temporal-dev/install`);

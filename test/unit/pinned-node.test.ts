@@ -45,7 +45,7 @@ describe.skipIf(!oldMajor || oldMajor >= Number(pinnedVersion.split('.')[0]))('f
     rmSync(join(tools, 'node'), { recursive: true });
     const r = runOld('clusters', 'list');
     expect(r.status).toBe(1);
-    expect(r.stderr).toContain(`fleetflow needs Node ${pinnedVersion.split('.')[0]} and was started by Node ${oldMajor}.`);
+    expect(r.stderr).toContain(`fleetflow: needs Node ${pinnedVersion.split('.')[0]} and was started by Node ${oldMajor}.`);
     expect(r.stderr).toContain(`the pinned Node ${pinnedVersion} is not installed yet (${join(tools, 'node', pinnedVersion, 'bin', 'node')}): run temporal-dev/install`);
   });
 
@@ -53,6 +53,6 @@ describe.skipIf(!oldMajor || oldMajor >= Number(pinnedVersion.split('.')[0]))('f
     fakePinnedNode(`exec ${OLD_NODE} "$@"`);
     const r = runOld('clusters', 'list');
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/fleetflow needs Node \d+ and was started by Node .*, after a re-exec to .*\/bin\/node/);
+    expect(r.stderr).toMatch(/fleetflow: needs Node \d+ and was started by Node .*, after a re-exec to .*\/bin\/node/);
   });
 });
