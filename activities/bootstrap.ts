@@ -34,7 +34,8 @@ export function bootstrapActivities(providers: ProviderRegistry) {
       return step(target.name, 'bootstrapping', async () => {
         Context.current().heartbeat('applying the baseline bundle');
         const creds = await credentialsOf(target);
-        const results = await applyBundle(creds, baselineBundle(spec), { fieldManager: FIELD_MANAGER, bundle: BASELINE_BUNDLE });
+        const baseline = { name: BASELINE_BUNDLE, revision: 'unversioned', manifests: baselineBundle(spec), options: { prune: false } };
+        const results = await applyBundle(creds, baseline, { fieldManager: FIELD_MANAGER });
         return { objects: results.length, changed: results.filter((r) => r.action !== 'unchanged').length };
       });
     },

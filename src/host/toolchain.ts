@@ -3,7 +3,7 @@ import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** Root of the repository (the folder holding package.json). */
+/** Root of the repository (the folder holding package.json); this file is in src/host/. */
 export const repoDir = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** Pinned tool versions, read from temporal-dev/versions.env so bash and TypeScript agree. */

@@ -1,45 +1,19 @@
-import type { KubernetesObject } from '@kubernetes/client-node';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { APPLYSET_NAMESPACE, parentRefFor, scopeOf, unionScope, type ApplySetScope } from '../domain/bundle/applyset.js';
 import { jsonEqual, type ManagedFieldsEntry } from '../domain/bundle/managed-fields.js';
-import {
-  APPLYSET_PART_OF_LABEL,
-  BundleSchema,
-  applyTiers,
-  definedGroupKind,
-  describeObject,
-  groupKindString,
-  isCrd,
-  objectKey,
-  type Bundle,
-  type BundleInput,
-  type BundleManifest,
-  type ObjectIdentity,
-} from '../domain/bundle/bundle.js';
-import { describeProblems, problemsFrom } from '../domain/validation.js';
-import { FleetflowError, PermanentError } from '../errors.js';
+import { describeObject, isCrd, objectKey, type Bundle, type BundleInput } from '../domain/bundle/bundle.js';
+import { PermanentError, type FleetflowError } from '../errors.js';
 import type { ClusterCredentials } from './credentials.js';
-import {
-  BUNDLE_LABEL,
-  MANAGED_BY_LABEL,
-  MANAGED_BY_VALUE,
-  METADATA_ONLY,
-  applySetId,
-  deleteMembers,
-  digest,
-  ownedFieldsDigest,
-  listMembers,
-  readParent,
-  writeParent,
-  type Member,
-} from './applyset.js';
+import { METADATA_ONLY, applySetId, deleteMembers, digest, ownedFieldsDigest, listMembers, readParent, writeParent, type Member } from './applyset.js';
+import { parseBundle, planObjects, resolveLate, type PlannedObject } from './apply-plan.js';
 import { waitForCrdsEstablished } from './crd.js';
-import { Discovery, resourcePath, type ResourceInfo } from './discovery.js';
+import { Discovery, resourcePath } from './discovery.js';
 import { combineFailures, isNotFound, kubeError } from './errors.js';
 import { mapSettled } from './pool.js';
-import { describeRef } from './read.js';
 import { withRest, type KubeRest } from './rest.js';
 
 export { BUNDLE_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE } from './applyset.js';
+export { orderForApply, parseBundle, prepareManifest } from './apply-plan.js';
 
 export interface ApplyOptions {
   /** The server-side-apply field manager; one per kind of writer, stable across retries. */
@@ -48,13 +22,6 @@ export interface ApplyOptions {
   onProgress?: (done: number, total: number) => void;
   /** How long the bundle's CRDs may take to become Established; default 60 s. */
   crdTimeoutMs?: number;
-}
-
-/** The options of the original, list-of-manifests form (kept for bootstrap). */
-export interface LegacyApplyOptions {
-  fieldManager: string;
-  /** Bundle name (a DNS label). */
-  bundle: string;
 }
 
 export type ApplyAction = 'created' | 'configured' | 'unchanged' | 'pruned';
@@ -66,133 +33,10 @@ export interface AppliedObject {
   action: ApplyAction;
 }
 
-/**
- * Kinds that others depend on go first: a Namespace before what lives in it, a CRD before its
- * custom resources. Everything else keeps the bundle's order (the author's intent).
- */
-const KIND_RANK: Record<string, number> = { Namespace: 0, CustomResourceDefinition: 1 };
-
-/** The order objects are applied in: stable, dependencies first. Pure. */
-export function orderForApply<T extends { kind?: string }>(objects: readonly T[]): T[] {
-  const rank = (o: T) => KIND_RANK[o.kind ?? ''] ?? 2;
-  return objects
-    .map((o, i) => ({ o, i }))
-    .sort((a, b) => rank(a.o) - rank(b.o) || a.i - b.i)
-    .map(({ o }) => o);
-}
-
-/**
- * A copy of `obj` carrying the Fleetflow labels, without server-owned fields. Pure; throws
- * PermanentError('InvalidManifest') naming the object when it cannot be applied.
- */
-export function prepareManifest(obj: KubernetesObject, bundle: string): KubernetesObject {
-  const what = describeRef({ kind: obj.kind, namespace: obj.metadata?.namespace, name: obj.metadata?.name });
-  if (!obj.apiVersion || !obj.kind || !obj.metadata?.name) {
-    throw new PermanentError(`manifest ${what}: apiVersion, kind and metadata.name are required`, 'InvalidManifest');
-  }
-  const copy = structuredClone(obj);
-  const metadata = copy.metadata!;
-  // Server-side apply rejects a body that carries these (or applies stale ones).
-  delete metadata.resourceVersion;
-  delete metadata.uid;
-  delete metadata.creationTimestamp;
-  delete metadata.managedFields;
-  delete metadata.generation;
-  metadata.labels = { ...metadata.labels, [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [BUNDLE_LABEL]: bundle };
-  return copy;
-}
-
-/** Validates a bundle, every problem listed by path; PermanentError('InvalidBundle'). */
-export function parseBundle(input: unknown): Bundle {
-  const parsed = BundleSchema.safeParse(input);
-  if (!parsed.success) throw new PermanentError(`invalid bundle: ${describeProblems(problemsFrom(parsed.error, 'bundle'))}`, 'InvalidBundle');
-  return parsed.data;
-}
-
-/** A manifest ready to send, with where it goes. */
-export interface PlannedObject {
-  manifest: BundleManifest;
-  id: ObjectIdentity;
-  /** Unknown until its CRD (in the same bundle) is Established. */
-  info?: ResourceInfo;
-  /** Position in the bundle; results keep it within a tier. */
-  index: number;
-}
-
-/**
- * Resolves where each manifest goes: its resource (discovery, one request per group-version)
- * and namespace ("default" for a namespaced kind without one; none for a cluster-scoped kind).
- * Custom resources of the bundle's own CRDs take their scope from the CRD manifest, since the
- * server does not know them yet. Adds the Fleetflow and ApplySet labels.
- */
-export async function planObjects(discovery: Discovery, bundle: Bundle, setId: string): Promise<PlannedObject[][]> {
-  const crdScopes = new Map<string, boolean>();
-  for (const m of bundle.manifests.filter(isCrd)) {
-    const gk = definedGroupKind(m as { spec?: unknown });
-    if (gk) crdScopes.set(groupKindString(gk), (m as { spec?: { scope?: string } }).spec?.scope !== 'Cluster');
-  }
-  const indexOf = new Map(bundle.manifests.map((m, i) => [m, i]));
-  const tiers = applyTiers(bundle.manifests);
-  const planned = await Promise.all(
-    tiers.map((tier, t) =>
-      Promise.all(
-        tier.map(async (m): Promise<PlannedObject> => {
-          const manifest = structuredClone(m);
-          const group = m.apiVersion.includes('/') ? m.apiVersion.slice(0, m.apiVersion.indexOf('/')) : '';
-          let info: ResourceInfo | undefined;
-          let namespaced: boolean;
-          if (t === 2) namespaced = crdScopes.get(groupKindString({ group, kind: m.kind })) ?? true;
-          else {
-            info = await discovery.lookup(m.apiVersion, m.kind);
-            if (!info) {
-              const what = describeObject({ group, kind: m.kind, name: m.metadata.name, ...(m.metadata.namespace ? { namespace: m.metadata.namespace } : {}) });
-              throw new PermanentError(`manifest ${what}: the server does not serve kind ${m.kind} of ${m.apiVersion}`, 'UnknownKind');
-            }
-            namespaced = info.namespaced;
-          }
-          if (namespaced) manifest.metadata.namespace = m.metadata.namespace ?? 'default';
-          else delete manifest.metadata.namespace;
-          manifest.metadata.labels = {
-            ...m.metadata.labels,
-            [MANAGED_BY_LABEL]: MANAGED_BY_VALUE,
-            [BUNDLE_LABEL]: bundle.name,
-            [APPLYSET_PART_OF_LABEL]: setId,
-          };
-          for (const k of ['resourceVersion', 'uid', 'creationTimestamp', 'managedFields', 'generation'] as const) delete manifest.metadata[k];
-          const id: ObjectIdentity = { group, kind: m.kind, name: m.metadata.name, ...(namespaced ? { namespace: manifest.metadata.namespace! } : {}) };
-          return { manifest, id, index: indexOf.get(m)!, ...(info ? { info } : {}) };
-        }),
-      ),
-    ),
-  );
-  const seen = new Set<string>();
-  for (const p of planned.flat()) {
-    const key = objectKey(p.id);
-    if (seen.has(key)) throw new PermanentError(`invalid bundle: ${describeObject(p.id)} appears twice once its namespace is defaulted`, 'InvalidBundle');
-    seen.add(key);
-  }
-  return planned;
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /** Same kinds and namespaces (order aside). */
 function sameScope(a: ApplySetScope, b: ApplySetScope): boolean {
   const set = (xs: string[]) => [...new Set(xs)].sort().join(',');
   return set(a.groupKinds) === set(b.groupKinds) && set(a.namespaces) === set(b.namespaces);
-}
-
-/** Resolves the custom resources of freshly established CRDs; discovery may lag a moment behind. */
-async function resolveLate(discovery: Discovery, objects: PlannedObject[], deadline: number): Promise<void> {
-  for (const p of objects) {
-    for (let delay = 50; !p.info; delay = Math.min(delay * 2, 500)) {
-      discovery.forget(p.manifest.apiVersion);
-      p.info = await discovery.lookup(p.manifest.apiVersion, p.manifest.kind);
-      if (p.info) break;
-      if (Date.now() > deadline) throw new PermanentError(`manifest ${describeObject(p.id)}: kind ${p.manifest.kind} of ${p.manifest.apiVersion} is not served once its CRD is Established`, 'UnknownKind');
-      await sleep(delay);
-    }
-  }
 }
 
 /** What applyTier needs besides the objects. */
@@ -298,18 +142,9 @@ function pruneCandidates(members: readonly Member[], desired: Set<string>): { pr
  *
  * @example await applyBundle(creds, { name: 'team-a', revision: 'abc123', manifests }, { fieldManager: 'fleetflow' });
  */
-export async function applyBundle(creds: ClusterCredentials, bundle: BundleInput, opts: ApplyOptions): Promise<AppliedObject[]>;
-/** The original form: a list of manifests under a bundle name, applied without pruning. */
-export async function applyBundle(creds: ClusterCredentials, objects: readonly KubernetesObject[], opts: LegacyApplyOptions): Promise<AppliedObject[]>;
-export async function applyBundle(
-  creds: ClusterCredentials,
-  input: BundleInput | readonly KubernetesObject[],
-  opts: ApplyOptions | LegacyApplyOptions,
-): Promise<AppliedObject[]> {
-  const bundle = Array.isArray(input)
-    ? parseBundle({ name: (opts as LegacyApplyOptions).bundle, revision: 'unversioned', manifests: input, options: { prune: false } })
-    : parseBundle(input);
-  return withRest(creds, (rest) => applyWith(rest, bundle, opts as ApplyOptions), bundle.options.concurrency + 2);
+export async function applyBundle(creds: ClusterCredentials, input: BundleInput, opts: ApplyOptions): Promise<AppliedObject[]> {
+  const bundle = parseBundle(input);
+  return withRest(creds, (rest) => applyWith(rest, bundle, opts), bundle.options.concurrency + 2);
 }
 
 /** applyBundle over an open client. */

@@ -76,11 +76,6 @@ export async function saveRevision(creds: ClusterCredentials, bundle: Bundle, no
   });
 }
 
-/** The stored revisions of a bundle, newest first. */
-export function listRevisions(creds: ClusterCredentials, bundle: string): Promise<StoredRevision[]> {
-  return withRest(creds, (rest) => listWith(rest, bundle));
-}
-
 /** A stored revision, or undefined when the cluster does not keep it (never applied, or trimmed). */
 export async function loadRevision(creds: ClusterCredentials, bundle: string, revision: string): Promise<Bundle | undefined> {
   return withRest(creds, async (rest) => {

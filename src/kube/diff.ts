@@ -3,7 +3,7 @@ import { describeObject, objectKey, type BundleInput, type ObjectIdentity } from
 import { appliedFieldsOf, driftedFields, type ManagedFieldsEntry } from '../domain/bundle/managed-fields.js';
 import type { FleetflowError } from '../errors.js';
 import type { ClusterCredentials } from './credentials.js';
-import { parseBundle, planObjects } from './apply.js';
+import { parseBundle, planObjects } from './apply-plan.js';
 import { applySetId, listMembers, readParent } from './applyset.js';
 import { Discovery, resourcePath } from './discovery.js';
 import { combineFailures, isNotFound, kubeError } from './errors.js';

@@ -30,10 +30,14 @@ export class FieldConflictError extends PermanentError {
   }
 }
 
-/** Node/socket error codes that mean "the server could not be reached right now". */
+/**
+ * Node/socket error codes that mean "the server could not be reached right now". The UND_ERR_
+ * ones come from undici, which client-node 2's typed calls go through.
+ */
 const NETWORK_CODES = new Set([
   'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN',
-  'ENOTFOUND', 'ECONNABORTED', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT',
+  'ENOTFOUND', 'ECONNABORTED', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
 ]);
 
 /** TLS failures: wrong CA or endpoint. Retrying does not change a certificate. */

@@ -1,7 +1,8 @@
 /** Kubernetes access for activities: clients from credentials, apply, read, health. */
 export { kubeConfigFor, objectApi } from './client.js';
 export { renderKubeconfig } from './kubeconfig.js';
-export { applyBundle, orderForApply, prepareManifest, parseBundle, BUNDLE_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE } from './apply.js';
+export { applyBundle, BUNDLE_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE } from './apply.js';
+export { orderForApply, prepareManifest, parseBundle } from './apply-plan.js';
 export type { ApplyAction, ApplyOptions, AppliedObject } from './apply.js';
 export { applySetId } from './applyset.js';
 export { diffBundle } from './diff.js';

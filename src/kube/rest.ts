@@ -4,9 +4,10 @@ import { ApiException } from '@kubernetes/client-node';
 import type { ClusterCredentials } from './credentials.js';
 
 /**
- * A small REST client for the Kubernetes API over one keep-alive HTTPS agent. Bundle work
- * makes hundreds of calls; client-node builds a new TLS agent (and so a new connection and
- * handshake) per request, which made a 200-object apply mostly handshakes. Errors are thrown
+ * A small REST client for the Kubernetes API over one keep-alive HTTPS agent with one parsed
+ * secure context: the fast path of bundle work, which makes hundreds of calls (client-node 1.x
+ * built a new TLS agent per request, so a 200-object apply was mostly handshakes; 2.x keeps an
+ * undici dispatcher per KubeConfig, and this path stays the measured one). Errors are thrown
  * as client-node's ApiException, so src/kube/errors.ts stays the one place that maps them.
  */
 

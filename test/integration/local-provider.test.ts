@@ -4,9 +4,9 @@ import { readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { KubernetesObject } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FleetflowError } from '../../src/errors.js';
+import type { BundleManifest } from '../../src/domain/bundle/bundle.js';
 import { applyBundle } from '../../src/kube/apply.js';
 import { apiServerHealth, serverVersion } from '../../src/kube/health.js';
 import { readObject } from '../../src/kube/read.js';
@@ -37,16 +37,16 @@ async function running(pid: number): Promise<boolean> {
   return stat !== '' && stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
 }
 
-const bundle: KubernetesObject[] = [
+const bundle: BundleManifest[] = [
   // Deliberately out of order: the Namespace must still be applied before the ConfigMap.
-  { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: 'team-a' }, data: { tier: 'gold' } } as KubernetesObject,
+  { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: 'team-a' }, data: { tier: 'gold' } },
   { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-a' } },
   {
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: 'ClusterRole',
     metadata: { name: 'settings-reader' },
     rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list'] }],
-  } as KubernetesObject,
+  },
 ];
 
 /**
@@ -120,18 +120,19 @@ describe('LocalProvider', () => {
 
   it('applies a bundle namespace-first and reports every object unchanged on the second apply', async () => {
     const creds = await provider.credentials(ref('west'));
-    const opts = { fieldManager: 'fleetflow-test', bundle: 'team-a-baseline' };
-    expect(await applyBundle(creds, bundle, opts)).toEqual([
+    const opts = { fieldManager: 'fleetflow-test' };
+    const baseline = (manifests: BundleManifest[]) => ({ name: 'team-a-baseline', revision: 'unversioned', manifests, options: { prune: false } });
+    expect(await applyBundle(creds, baseline(bundle), opts)).toEqual([
       { kind: 'Namespace', name: 'team-a', action: 'created' },
       { kind: 'ConfigMap', namespace: 'team-a', name: 'settings', action: 'created' },
       { kind: 'ClusterRole', name: 'settings-reader', action: 'created' },
     ]);
-    const again = await applyBundle(creds, bundle, opts);
+    const again = await applyBundle(creds, baseline(bundle), opts);
     expect(again.map((o) => o.action)).toEqual(['unchanged', 'unchanged', 'unchanged']);
 
     const changed = structuredClone(bundle);
-    (changed[0] as { data: Record<string, string> }).data.tier = 'silver';
-    expect((await applyBundle(creds, changed, opts)).map((o) => o.action)).toEqual(['unchanged', 'configured', 'unchanged']);
+    (changed[0]!.data as Record<string, string>).tier = 'silver';
+    expect((await applyBundle(creds, baseline(changed), opts)).map((o) => o.action)).toEqual(['unchanged', 'configured', 'unchanged']);
 
     const cm = await readObject(creds, { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'team-a', name: 'settings' });
     expect(cm).toMatchObject({

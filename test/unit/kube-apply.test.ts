@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { orderForApply, prepareManifest } from '../../src/kube/apply.js';
+import { orderForApply, prepareManifest } from '../../src/kube/apply-plan.js';
 
 describe('orderForApply', () => {
   it('puts Namespaces first, then CRDs, and keeps the bundle order otherwise', () => {

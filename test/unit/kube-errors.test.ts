@@ -44,6 +44,13 @@ describe('kubeError', () => {
     expect(classify(tls)).toEqual({ type: 'TlsError', retryable: false });
   });
 
+  it("retries an API server that stops answering a typed call (undici's timeouts, wrapped by fetch)", () => {
+    for (const code of ['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']) {
+      const timeout = Object.assign(new Error('Headers Timeout Error'), { code });
+      expect(classify(Object.assign(new TypeError('fetch failed'), { cause: timeout }))).toEqual({ type: 'Network', retryable: true });
+    }
+  });
+
   it('refuses a kind the server does not know', () => {
     expect(classify(new Error('Unrecognized API version and kind: v1 Widget'))).toEqual({ type: 'UnknownKind', retryable: false });
   });

@@ -234,8 +234,7 @@ describe('fleetRollout', () => {
 
   it('says it is planning, not done, while it still reads the fleet', async () => {
     const f = fleet();
-    let release!: () => void;
-    const listed = new Promise<void>((r) => (release = r));
+    const { promise: listed, resolve: release } = Promise.withResolvers<void>();
     const listFleet = async () => {
       await listed;
       return inventory;
