@@ -30,6 +30,7 @@ import type {
 } from '../types.js';
 import { type AwsCredentials, credentialsFor, DEFAULT_TUNING, eksClient, type EksTuning } from './client.js';
 import { eksError, isAwsError } from './errors.js';
+import { eksKubeconfig } from './kubeconfig.js';
 import { changeId, CREATE_TOKEN_TAG, MANAGED_BY_TAG, minorOf, parseChangeId, toChange, toNodePool, toProviderCluster, updateTarget } from './mapping.js';
 import { bearerToken, requestToken } from './tokens.js';
 
@@ -150,6 +151,15 @@ export class EksProvider implements ClusterProvider {
       caPem: Buffer.from(c.certificateAuthority.data, 'base64').toString('utf8'),
       auth: { kind: 'bearerToken', token },
     };
+  }
+
+  /** For people: endpoint and CA from DescribeCluster, `aws eks get-token` as the user (kubeconfig.ts). */
+  async kubeconfig(ref: ClusterRef): Promise<string> {
+    const region = this.regionOf(ref);
+    const c = await this.describeRaw(ref, region);
+    if (!c) throw new PermanentError(`cluster ${ref.name}: not found on EKS in ${region}`, 'ClusterNotFound');
+    const { profile, roleArn } = this.account;
+    return eksKubeconfig(c, { region, ...(profile ? { profile } : {}), ...(roleArn ? { roleArn } : {}) });
   }
 
   /** Starts the node groups the cluster lacks (by name), at the control plane's release. */

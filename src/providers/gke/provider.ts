@@ -15,6 +15,7 @@ import type {
   UpgradeRequest,
 } from '../types.js';
 import { type GkeCallContext, gkeError, isAlreadyExists, isNotFound, isOperationInProgress, tokenError } from './errors.js';
+import { gkeKubeconfig } from './kubeconfig.js';
 import {
   gkePaths,
   isDone,
@@ -198,6 +199,12 @@ export class GkeProvider implements ClusterProvider {
       throw tokenError(e, ctx);
     }
     return { endpoint: `https://${cluster.endpoint}`, caPem: Buffer.from(ca, 'base64').toString('utf8'), auth: { kind: 'bearerToken', token } };
+  }
+
+  /** For people: endpoint and CA from GetCluster, `gke-gcloud-auth-plugin` as the user (kubeconfig.ts). */
+  async kubeconfig(ref: ClusterRef): Promise<string> {
+    const cluster = await this.requireCluster(ref, { cluster: ref.name, step: 'building a kubeconfig' });
+    return gkeKubeconfig(cluster, { project: this.project, location: ref.region });
   }
 
   /**
