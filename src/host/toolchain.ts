@@ -4,7 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Root of the repository (the folder holding package.json). */
-export const repoDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const repoDir = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** Pinned tool versions, read from temporal-dev/versions.env so bash and TypeScript agree. */
 export interface ToolVersions {
