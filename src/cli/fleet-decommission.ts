@@ -53,7 +53,7 @@ export const decommissionCommand = stagedCommand({
   schema: FleetDecommissionInputSchema,
   query: getDecommissionProgress,
   summary: (r) => `decommission clusters ${JSON.stringify(r.selector)}: ${r.reason.length > 80 ? `${r.reason.slice(0, 77)}...` : r.reason}`,
-  render: (id, p) => renderDecommission(id, p),
+  render: renderDecommission,
   line: progressLine,
   finished(result) {
     const r = result as { message?: string; refused?: { name: string }[] } | undefined;
