@@ -8,7 +8,6 @@ import { CommandError, UsageError } from './errors.js';
 import { readInputFile } from './input-file.js';
 import { table } from './table.js';
 
-const ID = 'ID';
 const REASON: FlagSpec = { name: 'reason', type: 'string', value: 'TEXT', help: 'why (kept in the schedule\'s note)' };
 
 /** `fleetflow schedules ...` over Temporal Schedules that start upgradeWave or fleetRollout. */
@@ -19,11 +18,11 @@ export const schedulesCommand: CommandSpec = {
   subcommands: [
     { name: 'create', args: '-f FILE', summary: 'create a schedule from a file, validated with the workflow\'s own schema', flags: [{ name: 'file', short: 'f', type: 'string', value: 'FILE', help: 'the schedule, YAML or JSON' }], run: create },
     { name: 'list', aliases: ['ls'], summary: 'every schedule: workflow, paused, next run, note', flags: [OUTPUT_FLAG], run: list },
-    { name: 'describe', aliases: ['get'], args: ID, summary: 'one schedule: when, policies, next and recent runs, input', flags: [OUTPUT_FLAG], run: describe },
-    { name: 'pause', args: ID, summary: 'start no more runs (running ones go on)', flags: [REASON], run: (ctx, a) => pause(ctx, 'pause', a) },
-    { name: 'unpause', args: ID, summary: 'start runs again', flags: [REASON], run: (ctx, a) => pause(ctx, 'unpause', a) },
-    { name: 'trigger', args: ID, summary: 'start a run now', flags: [{ name: 'overlap', type: 'string', value: 'POLICY', choices: OVERLAP_POLICIES, help: `overlap policy of this run: ${OVERLAP_POLICIES.join(', ')}` }], run: trigger },
-    { name: 'delete', args: ID, summary: 'delete the schedule (waves it started keep running)', run: remove },
+    { name: 'describe', aliases: ['get'], args: 'ID', summary: 'one schedule: when, policies, next and recent runs, input', flags: [OUTPUT_FLAG], run: describe },
+    { name: 'pause', args: 'ID', summary: 'start no more runs (running ones go on)', flags: [REASON], run: (ctx, a) => pause(ctx, 'pause', a) },
+    { name: 'unpause', args: 'ID', summary: 'start runs again', flags: [REASON], run: (ctx, a) => pause(ctx, 'unpause', a) },
+    { name: 'trigger', args: 'ID', summary: 'start a run now', flags: [{ name: 'overlap', type: 'string', value: 'POLICY', choices: OVERLAP_POLICIES, help: `overlap policy of this run: ${OVERLAP_POLICIES.join(', ')}` }], run: trigger },
+    { name: 'delete', args: 'ID', summary: 'delete the schedule (waves it started keep running)', run: remove },
   ],
 };
 
