@@ -4,7 +4,7 @@ import { createActivities } from '../activities/index.js';
 import { loadConfig } from '../src/config.js';
 import { temporalConnectConfig } from '../src/temporal/connection.js';
 import { workflowsPath } from './bundle.js';
-import { buildProviders } from './providers.js';
+import { buildProviders } from '../src/providers/from-config.js';
 import { WORKER_TUNING } from './tuning.js';
 
 /** Runs a Fleetflow worker: every workflow and activity on one task queue, until SIGINT/SIGTERM. */

@@ -1,24 +1,32 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { stringify } from 'yaml';
+import type { Args } from './command-table.js';
+import type { CliContext } from './context.js';
 import { UsageError } from './errors.js';
 
-type Options = NonNullable<ParseArgsConfig['options']>;
+/** How structured output is printed: a table (or text) for people, JSON or YAML for programs. */
+export type OutputFormat = 'table' | 'json' | 'yaml';
 
-/** parseArgs that turns unknown flags and missing values into a UsageError naming the command. */
-export function parse<O extends Options>(command: string, argv: string[], options: O) {
-  try {
-    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
-  } catch (e) {
-    throw new UsageError(`${command}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
-  }
-}
-
-export function outputFormat(command: string, value: string | undefined): 'table' | 'json' {
+/** The -o of a command; "wide" is read as table. */
+export function outputFormat(args: Args): OutputFormat {
+  const value = args.string('output');
   if (value === undefined || value === 'table' || value === 'wide') return 'table';
-  if (value === 'json') return 'json';
-  throw new UsageError(`${command}: -o must be "json" or "table", not "${value}"`);
+  if (value === 'json' || value === 'yaml') return value;
+  throw new UsageError(`${args.command}: -o must be "table", "json" or "yaml", not "${value}"`);
 }
 
-export function onePositional(command: string, positionals: string[], what: string): string {
-  if (positionals.length !== 1) throw new UsageError(`${command}: expected exactly one ${what}`);
-  return positionals[0]!;
+/** Prints `data` as JSON or YAML; returns false for "table", so the caller draws its own. */
+export function printData(ctx: CliContext, format: OutputFormat, data: unknown): boolean {
+  if (format === 'json') ctx.out(JSON.stringify(data, null, 2));
+  else if (format === 'yaml') ctx.out(stringify(data).trimEnd());
+  return format !== 'table';
+}
+
+export function onePositional(args: Args, what: string): string {
+  if (args.positionals.length !== 1) throw new UsageError(`${args.command}: expected exactly one ${what}`);
+  return args.positionals[0]!;
+}
+
+/** Who the CLI records as having asked: `cli:$USER`. */
+export function requester(): string {
+  return `cli:${process.env.USER ?? process.env.LOGNAME ?? 'unknown'}`;
 }

@@ -1,18 +1,24 @@
-import { readFile } from 'node:fs/promises';
 import { WithStartWorkflowOperation, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { refuseOperation } from '../domain/cluster/lifecycle.js';
 import type { ClusterSpec } from '../domain/cluster/spec.js';
 import type { ClusterState } from '../domain/cluster/state.js';
+import { refOf, targetOf } from '../domain/cluster/target.js';
 import { CLUSTER_ENTITY_TYPE, clusterEntityId, entitySummary, INVENTORY_ATTRIBUTES } from '../domain/cluster/inventory.js';
 import { inventoryQuery, parseSelector } from '../domain/selection/selector-syntax.js';
-import { clusterPaths } from '../providers/local/paths.js';
+import { FleetflowError } from '../errors.js';
 import { getClusterState, registerCluster } from '../temporal/messages/cluster.js';
-import { onePositional, outputFormat, parse } from './args.js';
+import { onePositional, outputFormat, printData, requester } from './args.js';
+import { OUTPUT_FLAG, type Args, type CommandSpec, type FlagSpec } from './command-table.js';
 import type { CliContext } from './context.js';
+import { execute } from './dispatch.js';
 import { CommandError, UsageError } from './errors.js';
-import { fleetDecommissionCommand, isFleetDecommission } from './fleet-decommission.js';
+import { decommissionCommand, FLEET_ALIAS_FLAGS, fleetAliasOf } from './fleet-decommission.js';
 import { readSpecFile } from './spec-file.js';
 import { table } from './table.js';
 import { runOperation } from './operation.js';
+
+const FILE_FLAG: FlagSpec = { name: 'file', short: 'f', type: 'string', value: 'FILE', help: 'the cluster spec, YAML or JSON' };
+const NO_WAIT: FlagSpec = { name: 'no-wait', type: 'boolean', help: 'return once started instead of following each step' };
 
 /** One row of `clusters list`: what the inventory's search attributes say. */
 export interface ClusterRow {
@@ -26,30 +32,46 @@ export interface ClusterRow {
   labels: Record<string, string>;
 }
 
-export async function clustersCommand(ctx: CliContext, argv: string[]): Promise<void> {
-  const [sub, ...rest] = argv;
-  switch (sub) {
-    case 'register':
-      return register(ctx, rest);
-    case 'provision':
-      return provision(ctx, rest);
-    case 'list':
-    case 'ls':
-      return list(ctx, rest);
-    case 'get':
-      return get(ctx, rest);
-    case 'kubeconfig':
-      return kubeconfig(ctx, rest);
-    case 'decommission':
-      return decommission(ctx, rest);
-    default:
-      throw new UsageError(`clusters: unknown command "${sub ?? ''}" (register, provision, list, get, kubeconfig, decommission)`);
-  }
-}
+const decommissionFlags: FlagSpec[] = [
+  { name: 'force', type: 'boolean', help: 'decommission a protected cluster (needs --reason)' },
+  { name: 'reason', type: 'string', value: 'TEXT', help: 'why (required with --force, --selector and --abort)' },
+  { name: 'no-wait', type: 'boolean', help: 'return once started instead of following it' },
+  ...FLEET_ALIAS_FLAGS,
+];
 
-async function register(ctx: CliContext, argv: string[]) {
-  const { values } = parse('clusters register', argv, { file: { type: 'string', short: 'f' } });
-  const spec = await readSpecFile('clusters register', values.file);
+/** `fleetflow clusters ...`: the inventory and one cluster's lifecycle. */
+export const clustersCommand: CommandSpec = {
+  name: 'clusters',
+  aliases: ['cluster'],
+  summary: 'the inventory, and one cluster at a time: register, provision, kubeconfig, decommission',
+  subcommands: [
+    { name: 'register', args: '-f FILE', summary: 'add (or update the labels of) a cluster in the inventory', flags: [FILE_FLAG], run: register },
+    { name: 'provision', args: '-f FILE', summary: 'create, bootstrap and verify a cluster, following each step', flags: [FILE_FLAG, NO_WAIT], run: provision },
+    {
+      name: 'list',
+      aliases: ['ls'],
+      summary: 'the inventory, from visibility (one call however many clusters)',
+      flags: [
+        { name: 'selector', short: 'l', type: 'string', value: 'k=v,...', help: 'provider, region, env, version, phase, health or a label; = and !=' },
+        OUTPUT_FLAG,
+        { name: 'all', type: 'boolean', help: 'include Deleted clusters' },
+      ],
+      run: list,
+    },
+    { name: 'get', args: 'NAME', summary: "one cluster's state: phase, version, health, running operation, history", flags: [OUTPUT_FLAG], run: get },
+    { name: 'kubeconfig', args: 'NAME', summary: "a kubeconfig for the cluster from its provider, to stdout (local: admin certificates; EKS, GKE: your cloud identity)", run: kubeconfig },
+    {
+      name: 'decommission',
+      args: '[NAME]',
+      summary: 'delete one cluster (a protected one needs --force --reason); the fleet flags are aliases of `fleetflow decommission`',
+      flags: decommissionFlags,
+      run: decommission,
+    },
+  ],
+};
+
+async function register(ctx: CliContext, args: Args) {
+  const spec = await readSpecFile(args.command, args.string('file'));
   const client = await ctx.temporal();
   const start = new WithStartWorkflowOperation(CLUSTER_ENTITY_TYPE, {
     workflowId: clusterEntityId(spec.name),
@@ -64,50 +86,50 @@ async function register(ctx: CliContext, argv: string[]) {
   ctx.out(`cluster ${spec.name} registered (phase ${state.phase})`);
 }
 
-async function provision(ctx: CliContext, argv: string[]) {
-  const { values } = parse('clusters provision', argv, {
-    file: { type: 'string', short: 'f' },
-    'no-wait': { type: 'boolean' },
-  });
-  const spec: ClusterSpec = await readSpecFile('clusters provision', values.file);
+async function provision(ctx: CliContext, args: Args) {
+  const spec: ClusterSpec = await readSpecFile(args.command, args.string('file'));
   await runOperation(ctx, {
     workflowType: 'provisionCluster',
     workflowId: `provision/${spec.name}`,
     cluster: spec.name,
     args: [{ spec, requestedBy: requester() }],
-    wait: !values['no-wait'],
+    wait: !args.flag('no-wait'),
   });
 }
 
-async function decommission(ctx: CliContext, argv: string[]) {
-  if (isFleetDecommission(argv)) return fleetDecommissionCommand(ctx, argv);
-  const { values, positionals } = parse('clusters decommission', argv, {
-    force: { type: 'boolean' },
-    reason: { type: 'string' },
-    'no-wait': { type: 'boolean' },
-  });
-  const name = onePositional('clusters decommission', positionals, 'cluster NAME');
-  if (values.force && !values.reason?.trim()) throw new UsageError('clusters decommission: --force needs --reason TEXT');
+async function decommission(ctx: CliContext, args: Args) {
+  const alias = fleetAliasOf(args);
+  if (alias) {
+    for (const argv of alias) await execute({ name: 'fleetflow', summary: '', subcommands: [decommissionCommand] }, ctx, ['decommission', ...argv]);
+    return;
+  }
+  const stray = FLEET_ALIAS_FLAGS.map((f) => f.name).filter((n) => (FLAG_TYPES.get(n) === 'boolean' ? args.flag(n) : args.string(n) !== undefined));
+  if (stray.length) throw new UsageError(`${args.command}: --${stray[0]} goes with --selector, --approve, --abort or --status, not a cluster NAME`);
+  const name = onePositional(args, 'cluster NAME (or --selector)');
+  const force = args.flag('force');
+  const reason = args.string('reason');
+  if (force && !reason?.trim()) throw new UsageError(`${args.command}: --force needs --reason TEXT`);
+  // Refused here with the workflow's own rule and words, so --no-wait never reports a start the claim would refuse.
+  const workflowId = `decommission/${name}`;
+  const refusal = refuseOperation(await clusterState(await ctx.temporal(), name), { id: workflowId, type: 'decommission', force, ...(reason ? { reason } : {}) });
+  if (refusal) throw new CommandError(refusal.message);
   await runOperation(ctx, {
     workflowType: 'decommissionCluster',
-    workflowId: `decommission/${name}`,
+    workflowId,
     cluster: name,
-    args: [{ name, force: !!values.force, ...(values.reason ? { reason: values.reason } : {}), requestedBy: requester() }],
-    wait: !values['no-wait'],
+    args: [{ name, force, ...(reason ? { reason } : {}), requestedBy: requester() }],
+    wait: !args.flag('no-wait'),
   });
 }
 
-async function list(ctx: CliContext, argv: string[]) {
-  const { values } = parse('clusters list', argv, {
-    selector: { type: 'string', short: 'l' },
-    output: { type: 'string', short: 'o' },
-    all: { type: 'boolean' },
-  });
-  const format = outputFormat('clusters list', values.output);
-  const selector = parseSelector(values.selector ?? '');
-  if (!selector.ok) throw new UsageError(`clusters list: --selector: ${selector.error}`);
-  const rows = await listClusters(await ctx.temporal(), inventoryQuery(selector.terms, !!values.all));
-  if (format === 'json') return ctx.out(JSON.stringify(rows, null, 2));
+const FLAG_TYPES = new Map(FLEET_ALIAS_FLAGS.map((f) => [f.name, f.type]));
+
+async function list(ctx: CliContext, args: Args) {
+  const format = outputFormat(args);
+  const selector = parseSelector(args.string('selector') ?? '');
+  if (!selector.ok) throw new UsageError(`${args.command}: --selector: ${selector.error}`);
+  const rows = await listClusters(await ctx.temporal(), inventoryQuery(selector.terms, args.flag('all')));
+  if (printData(ctx, format, rows)) return;
   if (rows.length === 0) return ctx.out('no clusters found');
   ctx.out(
     table(
@@ -144,12 +166,11 @@ export async function listClusters(client: Client, query: string): Promise<Clust
   return rows.sort((a, b) => a.name.localeCompare(b.name));
 }
 
-async function get(ctx: CliContext, argv: string[]) {
-  const { values, positionals } = parse('clusters get', argv, { output: { type: 'string', short: 'o' } });
-  const format = outputFormat('clusters get', values.output);
-  const name = onePositional('clusters get', positionals, 'cluster NAME');
+async function get(ctx: CliContext, args: Args) {
+  const format = outputFormat(args);
+  const name = onePositional(args, 'cluster NAME');
   const state = await clusterState(await ctx.temporal(), name);
-  if (format === 'json') return ctx.out(JSON.stringify({ name, ...state }, null, 2));
+  if (printData(ctx, format, { name, ...state })) return;
   const s = state.spec;
   const lines = [
     `name:        ${name}`,
@@ -168,17 +189,21 @@ async function get(ctx: CliContext, argv: string[]) {
   ctx.out(lines.join('\n'));
 }
 
-async function kubeconfig(ctx: CliContext, argv: string[]) {
-  const { positionals } = parse('clusters kubeconfig', argv, {});
-  const name = onePositional('clusters kubeconfig', positionals, 'cluster NAME');
-  const state = await clusterState(await ctx.temporal(), name);
-  if (state.spec.provider !== 'local') {
-    throw new CommandError(`cluster ${name} runs on ${state.spec.provider}: use that provider's tooling for a kubeconfig`);
-  }
+/**
+ * Asks the cluster's provider for a kubeconfig, built here from the CLI's own environment (the
+ * same provider accounts as the worker's, FLEETFLOW_CONFIG): it never passes through Temporal.
+ */
+async function kubeconfig(ctx: CliContext, args: Args) {
+  const name = onePositional(args, 'cluster NAME');
+  const target = targetOf(await clusterState(await ctx.temporal(), name));
   try {
-    ctx.out((await readFile(clusterPaths(ctx.config.dataDir, name).kubeconfig, 'utf8')).trimEnd());
-  } catch {
-    throw new CommandError(`cluster ${name} has no kubeconfig on this machine (phase ${state.phase})`);
+    // Loaded here: the cloud SDKs take a while to import and no other command needs them.
+    const { buildProviders } = await import('../providers/from-config.js');
+    const provider = buildProviders(ctx.config).get(target.provider, target.account);
+    ctx.out((await provider.kubeconfig(refOf(target))).trimEnd());
+  } catch (e) {
+    if (e instanceof FleetflowError) throw new CommandError(e.message);
+    throw e;
   }
 }
 
@@ -199,8 +224,4 @@ async function refusalsAsErrors<T>(fn: () => Promise<T>): Promise<T> {
     if (e instanceof WorkflowUpdateFailedError) throw new CommandError(e.cause?.message ?? e.message);
     throw e;
   }
-}
-
-function requester(): string {
-  return `cli:${process.env.USER ?? process.env.LOGNAME ?? 'unknown'}`;
 }

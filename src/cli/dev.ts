@@ -6,33 +6,34 @@ import { Daemon } from '../temporal/daemon.js';
 import { temporalConnectConfig } from '../temporal/connection.js';
 import { DevServer } from '../temporal/dev-server.js';
 import { repoDir, Toolchain } from '../host/toolchain.js';
+import type { CommandSpec } from './command-table.js';
 import type { CliContext } from './context.js';
 import { CommandError, UsageError } from './errors.js';
 
 const WORKER_ENTRY = join(repoDir, 'workers', 'main.ts');
 
 /** `fleetflow dev up|down|status`: the local system (dev server, worker, local clusters). */
-export async function devCommand(ctx: CliContext, argv: string[]): Promise<void> {
-  const [sub] = argv;
-  const parts = devParts(ctx);
-  switch (sub) {
-    case 'up':
-      return up(ctx, parts);
-    case 'down':
-      return down(ctx, parts);
-    case 'status':
-      return status(ctx, parts);
+export const devCommand: CommandSpec = {
+  name: 'dev',
+  summary: 'the local system in the background: Temporal dev server, worker, local clusters (logs in .fleetflow/logs/)',
+  subcommands: [
+    { name: 'up', summary: 'start the dev server and a worker, and restart stopped local clusters', run: async (ctx) => up(ctx, devParts(ctx)) },
+    { name: 'down', summary: 'stop the worker, local control planes (data kept) and the dev server', run: async (ctx) => down(ctx, devParts(ctx)) },
+    { name: 'status', summary: 'what runs: dev server, worker, each local cluster', run: async (ctx) => status(ctx, devParts(ctx)) },
     // The dev server alone, for temporal-dev/start and stop.
-    case 'server-start': {
-      const r = await parts.server.start();
-      return ctx.out(`temporal ${r.reused ? 'already running' : 'started'} on ${parts.server.address}; ui ${parts.server.uiUrl}`);
-    }
-    case 'server-stop':
-      return ctx.out(`temporal ${(await parts.server.stop()) ? 'stopped' : 'was not running'}`);
-    default:
-      throw new UsageError(`dev: unknown command "${sub ?? ''}" (up, down, status, server-start, server-stop)`);
-  }
-}
+    {
+      name: 'server-start',
+      hidden: true,
+      summary: 'start the dev server alone',
+      async run(ctx) {
+        const { server } = devParts(ctx);
+        const r = await server.start();
+        ctx.out(`temporal ${r.reused ? 'already running' : 'started'} on ${server.address}; ui ${server.uiUrl}`);
+      },
+    },
+    { name: 'server-stop', hidden: true, summary: 'stop the dev server alone', run: async (ctx) => ctx.out(`temporal ${(await devParts(ctx).server.stop()) ? 'stopped' : 'was not running'}`) },
+  ],
+};
 
 function devParts(ctx: CliContext) {
   const { dataDir, namespace, uiPort } = ctx.config;

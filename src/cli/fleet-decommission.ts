@@ -1,126 +1,72 @@
-import { WorkflowFailedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
-import { DECOMMISSION_GATE, type DecommissionProgress, type FleetDecommissionRequest } from '../domain/decommission/progress.js';
+import { DECOMMISSION_GATE, type DecommissionProgress } from '../domain/decommission/progress.js';
 import { FleetDecommissionInputSchema, planFleetDecommission, type FleetDecommissionPlan } from '../domain/decommission/fleet-decommission.js';
 import type { ClusterSummary } from '../domain/selection/fleet-selector.js';
 import { parseSelector } from '../domain/selection/selector-syntax.js';
 import { fleetSelectorFromTerms } from '../domain/selection/selector-from-terms.js';
-import { describeProblems, parseWith } from '../domain/validation.js';
 import { readFleet } from '../temporal/fleet-inventory.js';
-import { abortOperation, approveGate, getDecommissionProgress } from '../temporal/messages/staged.js';
-import { outputFormat, parse } from './args.js';
-import type { CliContext } from './context.js';
-import { CommandError, UsageError } from './errors.js';
-import { rootCause } from './operation.js';
+import { getDecommissionProgress } from '../temporal/messages/staged.js';
+import { UsageError } from './errors.js';
+import type { Args, FlagSpec } from './command-table.js';
+import { approveHint, stagedCommand } from './staged-command.js';
 import { table } from './table.js';
 
-const COMMAND = 'clusters decommission';
+const HINTS = { command: 'decommission', onlyGate: DECOMMISSION_GATE };
 
-/** Flags that make `clusters decommission` act on a fleet (a selector or a running fleet decommission) rather than one cluster. */
-export const FLEET_DECOMMISSION_FLAGS = ['--selector', '-l', '--approve', '--abort', '--status'];
+/** Flags of `decommission start` that make the request instead of a file. */
+const INPUT_FLAGS: FlagSpec[] = [
+  { name: 'selector', short: 'l', type: 'string', value: 'k=v,...', help: 'the clusters to retire, e.g. team=web,env=dev (as in clusters list)' },
+  { name: 'reason', type: 'string', value: 'TEXT', help: 'why they are retired (required with --selector)' },
+  { name: 'approval-timeout', type: 'string', value: 'DURATION', help: 'how long the approval gate waits (default 24h)' },
+  { name: 'max-concurrency', type: 'string', value: 'N', help: 'clusters decommissioned at once (default 5)' },
+];
 
-/** True when `clusters decommission` was given a fleet flag. */
-export function isFleetDecommission(argv: readonly string[]): boolean {
-  return argv.some((a) => FLEET_DECOMMISSION_FLAGS.includes(a.split('=')[0]!));
-}
-
-/**
- * `clusters decommission --selector k=v,... --reason TEXT [--dry-run] [--wait] [--id ID]`
- * starts a fleetDecommission (or prints its plan, changing nothing); `--approve ID`,
- * `--abort ID` (both with `--reason`, and `--by`, default cli:$USER) steer one, and
- * `--status ID [--wait]` shows (or follows) one.
- */
-export async function fleetDecommissionCommand(ctx: CliContext, argv: string[]): Promise<void> {
-  const { values, positionals } = parse(COMMAND, argv, {
-    selector: { type: 'string', short: 'l' },
-    reason: { type: 'string' },
-    'dry-run': { type: 'boolean' },
-    wait: { type: 'boolean' },
-    id: { type: 'string' },
-    'approval-timeout': { type: 'string' },
-    'max-concurrency': { type: 'string' },
-    approve: { type: 'string' },
-    abort: { type: 'string' },
-    status: { type: 'string' },
-    by: { type: 'string' },
-    output: { type: 'string', short: 'o' },
-  });
-  if (positionals.length) throw new UsageError(`${COMMAND}: give a cluster NAME or --selector, not both`);
-  const modes = (['selector', 'approve', 'abort', 'status'] as const).filter((m) => values[m] !== undefined);
-  if (modes.length !== 1) throw new UsageError(`${COMMAND}: use one of --selector, --approve, --abort, --status`);
-  const by = values.by?.trim() || requester();
-  const needReason = (): string => {
-    if (!values.reason?.trim()) throw new UsageError(`${COMMAND}: --reason TEXT is required`);
-    return values.reason;
-  };
-  switch (modes[0]) {
-    case 'selector':
-      return start(ctx, values.selector!, needReason(), values);
-    case 'approve':
-      await steer(() => ctx.temporal().then((c) => c.workflow.getHandle(values.approve!).executeUpdate(approveGate, { args: [{ gate: DECOMMISSION_GATE, by, reason: needReason() }] })));
-      ctx.out(`fleet decommission ${values.approve}: approved by ${by}`);
-      if (values.wait) await follow(ctx, await ctx.temporal(), values.approve!);
-      return;
-    case 'abort':
-      await steer(() => ctx.temporal().then((c) => c.workflow.getHandle(values.abort!).executeUpdate(abortOperation, { args: [{ by, reason: needReason() }] })));
-      ctx.out(`fleet decommission ${values.abort}: aborted by ${by} (running decommissions finish)`);
-      return;
-    case 'status': {
-      const format = outputFormat(COMMAND, values.output);
-      const client = await ctx.temporal();
-      if (values.wait) return follow(ctx, client, values.status!);
-      const p = await progressOf(client, values.status!);
-      ctx.out(format === 'json' ? JSON.stringify(p, null, 2) : renderDecommission(values.status!, p).join('\n'));
-      return;
+/** The fleetDecommission request the flags describe; undefined when no --selector is given (then -f FILE). */
+function requestFromFlags(args: Args): { raw: unknown; source: string } | undefined {
+  const selectorText = args.string('selector');
+  if (selectorText === undefined) {
+    if (['reason', 'approval-timeout', 'max-concurrency'].some((f) => args.string(f) !== undefined) && !args.string('file')) {
+      throw new UsageError(`${args.command}: --reason, --approval-timeout and --max-concurrency go with --selector`);
     }
+    return undefined;
   }
-}
-
-interface StartFlags {
-  'dry-run'?: boolean;
-  wait?: boolean;
-  id?: string;
-  'approval-timeout'?: string;
-  'max-concurrency'?: string;
-  output?: string;
-}
-
-async function start(ctx: CliContext, selectorText: string, reason: string, flags: StartFlags) {
   const terms = parseSelector(selectorText);
-  if (!terms.ok) throw new UsageError(`${COMMAND}: --selector: ${terms.error}`);
+  if (!terms.ok) throw new UsageError(`${args.command}: --selector: ${terms.error}`);
   const selector = fleetSelectorFromTerms(terms.terms);
-  if (!selector.ok) throw new UsageError(`${COMMAND}: --selector: ${selector.error}`);
-  const request: FleetDecommissionRequest = {
-    selector: selector.selector,
-    reason,
-    requestedBy: requester(),
-    ...(flags['approval-timeout'] ? { approvalTimeout: flags['approval-timeout'] } : {}),
-    ...(flags['max-concurrency'] ? { maxConcurrency: Number(flags['max-concurrency']) } : {}),
+  if (!selector.ok) throw new UsageError(`${args.command}: --selector: ${selector.error}`);
+  const reason = args.string('reason');
+  if (!reason?.trim()) throw new UsageError(`${args.command}: --reason TEXT is required`);
+  const timeout = args.string('approval-timeout');
+  const concurrency = args.string('max-concurrency');
+  return {
+    source: selectorText,
+    raw: { selector: selector.selector, reason, ...(timeout ? { approvalTimeout: timeout } : {}), ...(concurrency ? { maxConcurrency: Number(concurrency) } : {}) },
   };
-  // The same schema the workflow parses: a bad flag is refused here with the same words.
-  const parsed = parseWith(FleetDecommissionInputSchema, request, '');
-  if (!parsed.ok) throw new UsageError(`${COMMAND}: ${describeProblems(parsed.problems)}`);
-  const client = await ctx.temporal();
-  if (flags['dry-run']) {
-    const inventory = await readFleet(client, parsed.value.selector);
-    const plan = planFleetDecommission(parsed.value, inventory);
-    const format = outputFormat(COMMAND, flags.output);
-    ctx.out(format === 'json' ? JSON.stringify(plan, null, 2) : renderPlan(selectorText, plan, inventory).join('\n'));
-    return;
-  }
-  const id = flags.id ?? `fleet-decommission/${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}`;
-  try {
-    await client.workflow.start('fleetDecommission', {
-      workflowId: id,
-      taskQueue: ctx.config.taskQueue,
-      args: [request],
-      staticSummary: `decommission clusters ${selectorText}: ${reason.length > 80 ? `${reason.slice(0, 77)}...` : reason}`,
-    });
-  } catch (e) {
-    throw new CommandError(`${COMMAND}: ${e instanceof Error ? e.message : String(e)}`);
-  }
-  ctx.out(`fleetDecommission ${id} started; follow it with: fleetflow clusters decommission --status ${id} --wait`);
-  if (flags.wait) await follow(ctx, client, id);
 }
+
+/** `fleetflow decommission ...`: retire the clusters a selector matches, stage-run like rollouts and upgrade waves. */
+export const decommissionCommand = stagedCommand({
+  command: 'decommission',
+  about: 'fleet decommissions: retire the clusters a selector matches (protected ones are refused; prod waits for approval)',
+  noun: 'fleet decommission',
+  workflowType: 'fleetDecommission',
+  idPrefix: 'fleet-decommission',
+  schema: FleetDecommissionInputSchema,
+  query: getDecommissionProgress,
+  summary: (r) => `decommission clusters ${JSON.stringify(r.selector)}: ${r.reason.length > 80 ? `${r.reason.slice(0, 77)}...` : r.reason}`,
+  render: renderDecommission,
+  line: progressLine,
+  finished(result) {
+    const r = result as { message?: string; refused?: { name: string }[] } | undefined;
+    return `${r?.message ?? 'done'}${r?.refused?.length ? `; refused (protected): ${r.refused.map((x) => x.name).join(', ')}` : ''}`;
+  },
+  onlyGate: DECOMMISSION_GATE,
+  inputFlags: { flags: INPUT_FLAGS, read: requestFromFlags },
+  async dryRun(client, value, source) {
+    const inventory = await readFleet(client, value.selector);
+    const plan = planFleetDecommission(value, inventory);
+    return { lines: renderPlan(source, plan, inventory), data: plan };
+  },
+});
 
 /** The dry run: what would be decommissioned, refused, left out, and whether approval is needed. */
 export function renderPlan(selectorText: string, plan: FleetDecommissionPlan, inventory: readonly ClusterSummary[]): string[] {
@@ -146,9 +92,9 @@ export function renderDecommission(id: string, p: DecommissionProgress): string[
     lines.push('', table(['cluster', 'env', 'status', 'tries', 'message'], p.clusters.map((x) => [x.name, x.environment, x.status, String(x.attempts), x.message ?? ''])));
   }
   if (p.gate) {
-    lines.push('', `waiting for approval: ${p.approvalReasons.join('; ')}`, `  fleetflow clusters decommission --approve ${id} --reason TEXT${p.approvalDeadline ? `   (before ${p.approvalDeadline})` : ''}`);
+    lines.push('', `waiting for approval: ${p.approvalReasons.join('; ')}`, `  ${approveHint(HINTS, id, p.gate)}${p.approvalDeadline ? `   (before ${p.approvalDeadline})` : ''}`);
   }
-  if (p.waitingFor === 'operator') lines.push('', `a cluster failed; the decommission waits for you: fleetflow upgrade retry|skip ${id} ... or clusters decommission --abort ${id} --reason TEXT`);
+  if (p.waitingFor === 'operator') lines.push('', `a cluster failed; the decommission waits for you: fleetflow decommission retry|skip|abort ${id} ...`);
   for (const r of p.refused) lines.push(`refused: ${r.name}: ${r.message}`);
   for (const e of p.excluded) lines.push(`left out: ${e.name}: ${e.reason}: ${e.message}`);
   if (p.audit.length) {
@@ -165,62 +111,41 @@ export function progressLine(p: DecommissionProgress): string {
   return `${state}: ${p.summary} [${c.Succeeded}/${c.total} decommissioned, ${c.Failed} failed, ${c.Running} running, ${c.Pending} waiting]`;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** The flags of `clusters decommission` that act on a fleet: aliases of `fleetflow decommission ...`. */
+export const FLEET_ALIAS_FLAGS: FlagSpec[] = [
+  { name: 'selector', short: 'l', type: 'string', value: 'k=v,...', help: 'alias of `decommission start --selector` (with --reason; without --wait it does not follow)' },
+  { name: 'dry-run', type: 'boolean', help: 'with --selector: print the plan, change nothing' },
+  { name: 'wait', type: 'boolean', help: 'with --selector, --approve or --status: follow it to the end' },
+  { name: 'id', type: 'string', value: 'ID', help: 'with --selector: workflow id (default fleet-decommission/<time>)' },
+  { name: 'approval-timeout', type: 'string', value: 'DURATION', help: 'with --selector: how long the gate waits (default 24h)' },
+  { name: 'max-concurrency', type: 'string', value: 'N', help: 'with --selector: at once (default 5)' },
+  { name: 'approve', type: 'string', value: 'ID', help: 'alias of `decommission approve ID`' },
+  { name: 'abort', type: 'string', value: 'ID', help: 'alias of `decommission abort ID`' },
+  { name: 'status', type: 'string', value: 'ID', help: 'alias of `decommission status ID` (`watch ID` with --wait)' },
+  { name: 'by', type: 'string', value: 'NAME', help: 'with --approve or --abort: who to record (default cli:$USER)' },
+  { name: 'output', short: 'o', type: 'string', value: 'FORMAT', choices: ['table', 'json', 'yaml'], help: 'with --status or --dry-run: table, json or yaml' },
+];
 
-/** Prints each change until the workflow ends; a failed one is exit code 1. */
-async function follow(ctx: CliContext, client: Client, id: string, intervalMs = 1_000): Promise<void> {
-  const handle = client.workflow.getHandle(id);
-  let last = '';
-  let hinted = false;
-  for (;;) {
-    const running = (await describe(client, id)).status.name === 'RUNNING';
-    const p = await handle.query(getDecommissionProgress).catch(() => undefined);
-    if (p) {
-      const line = progressLine(p);
-      if (line !== last) ctx.out(line);
-      last = line;
-      if (p.gate && !hinted) {
-        ctx.out(`  approve with: fleetflow clusters decommission --approve ${id} --reason TEXT`);
-        hinted = true;
-      }
-    }
-    if (!running) break;
-    await sleep(intervalMs);
+/**
+ * The `fleetflow decommission ...` command lines the old `clusters decommission` fleet flags
+ * stand for (run in order), or undefined when none is given (one cluster by NAME).
+ */
+export function fleetAliasOf(args: Args): string[][] | undefined {
+  const modes = (['selector', 'approve', 'abort', 'status'] as const).filter((m) => args.string(m) !== undefined);
+  if (modes.length === 0) return undefined;
+  if (args.positionals.length) throw new UsageError(`${args.command}: give a cluster NAME or --selector, not both`);
+  if (modes.length > 1) throw new UsageError(`${args.command}: use one of --selector, --approve, --abort, --status`);
+  const pass = (...names: string[]) => names.flatMap((n) => (args.string(n) !== undefined ? [`--${n}`, args.string(n)!] : []));
+  const mode = modes[0]!;
+  const id = args.string(mode)!;
+  switch (mode) {
+    case 'selector':
+      return [['start', ...pass('selector', 'reason', 'id', 'approval-timeout', 'max-concurrency', 'output'), ...(args.flag('dry-run') ? ['--dry-run'] : []), ...(args.flag('wait') ? [] : ['--no-wait'])]];
+    case 'approve':
+      return [['approve', id, ...pass('reason', 'by')], ...(args.flag('wait') ? [['watch', id]] : [])];
+    case 'abort':
+      return [['abort', id, ...pass('reason', 'by')]];
+    case 'status':
+      return [args.flag('wait') ? ['watch', id] : ['status', id, ...pass('output')]];
   }
-  try {
-    const result = (await handle.result()) as { message?: string; refused?: { name: string }[] };
-    const refused = result?.refused?.length ? `; refused (protected): ${result.refused.map((r) => r.name).join(', ')}` : '';
-    ctx.out(`fleet decommission ${id}: ${result?.message ?? 'done'}${refused}`);
-  } catch (e) {
-    if (e instanceof WorkflowFailedError) throw new CommandError(`fleet decommission ${id} failed: ${rootCause(e)}`);
-    throw e;
-  }
-}
-
-async function describe(client: Client, id: string) {
-  try {
-    return await client.workflow.getHandle(id).describe();
-  } catch (e) {
-    if (e instanceof WorkflowNotFoundError) throw new CommandError(`no fleet decommission ${id}`);
-    throw e;
-  }
-}
-
-async function progressOf(client: Client, id: string): Promise<DecommissionProgress> {
-  await describe(client, id);
-  return client.workflow.getHandle(id).query(getDecommissionProgress);
-}
-
-async function steer(fn: () => Promise<unknown>): Promise<void> {
-  try {
-    await fn();
-  } catch (e) {
-    if (e instanceof WorkflowUpdateFailedError) throw new CommandError(e.cause?.message ?? e.message);
-    if (e instanceof WorkflowNotFoundError) throw new CommandError(e.message);
-    throw e;
-  }
-}
-
-function requester(): string {
-  return `cli:${process.env.USER ?? process.env.LOGNAME ?? 'unknown'}`;
 }

@@ -1,69 +1,46 @@
 import { CliContext } from './context.js';
 import { clustersCommand } from './clusters.js';
+import { resolve, type CommandSpec } from './command-table.js';
+import { completionCommand } from './completion.js';
 import { devCommand } from './dev.js';
+import { execute } from './dispatch.js';
 import { CommandError, exitCodeOf, UsageError } from './errors.js';
+import { decommissionCommand } from './fleet-decommission.js';
+import { renderHelp } from './help.js';
 import { schedulesCommand } from './schedules.js';
 import { rolloutCommand } from './rollout.js';
 import { upgradeCommand } from './upgrade.js';
 
-const USAGE = `fleetflow: one control plane above a fleet of Kubernetes clusters
-
-  fleetflow dev up|down|status            local dev server + worker in the background
-  fleetflow clusters register -f FILE     add a cluster to the inventory
-  fleetflow clusters provision -f FILE    create, bootstrap and verify a cluster [--no-wait]
-  fleetflow clusters list [--selector k=v,...] [-o json] [--all]
-  fleetflow clusters get NAME [-o json]
-  fleetflow clusters kubeconfig NAME      admin kubeconfig of a local cluster
-  fleetflow clusters decommission NAME [--force --reason TEXT] [--no-wait]
-  fleetflow clusters decommission --selector k=v,... --reason TEXT [--dry-run [-o json]] [--wait] [--id ID]
-                                  [--approval-timeout 24h] [--max-concurrency 5]
-  fleetflow clusters decommission --approve ID | --abort ID  --reason TEXT [--by NAME]
-  fleetflow clusters decommission --status ID [-o json] [--wait]
-  fleetflow upgrade start -f PLAN [--dry-run] [--id ID] [--no-wait]   an upgrade wave
-  fleetflow upgrade status|watch ID [-o json]
-  fleetflow upgrade approve ID GATE | pause ID | resume ID | abort ID --reason TEXT
-  fleetflow upgrade retry ID [CLUSTER...] | skip ID CLUSTER --reason TEXT
-  fleetflow rollout start -f ROLLOUT [--dry-run] [--id ID] [--no-wait]  a staged bundle rollout
-  fleetflow rollout status|watch ID [-o json] | approve ID GATE | pause ID | resume ID
-  fleetflow rollout abort ID --reason TEXT [--rollback] | retry ID [CLUSTER...] | skip ID CLUSTER --reason TEXT
-  fleetflow schedules create -f FILE | list | describe ID | pause ID | unpause ID | trigger ID | delete ID
-
-Temporal connection: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE (default fleetflow), TEMPORAL_API_KEY,
-TEMPORAL_TLS_*; task queue: FLEETFLOW_TASK_QUEUE; local data: FLEETFLOW_DATA.`;
+/** Every command of the CLI: what it runs, its help and its shell completion all come from here. */
+export const COMMANDS: CommandSpec = {
+  name: 'fleetflow',
+  summary: 'fleetflow: one control plane above a fleet of Kubernetes clusters',
+  details: `Temporal connection: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE (default fleetflow), TEMPORAL_API_KEY,
+TEMPORAL_TLS_*, TEMPORAL_PROFILE; task queue: FLEETFLOW_TASK_QUEUE; local data: FLEETFLOW_DATA;
+provider accounts: FLEETFLOW_CONFIG. A user mistake exits 2, a failed or refused operation 1.`,
+  subcommands: [
+    devCommand,
+    clustersCommand,
+    upgradeCommand,
+    rolloutCommand,
+    decommissionCommand,
+    schedulesCommand,
+    completionCommand(() => COMMANDS),
+    {
+      name: 'help',
+      args: '[COMMAND...]',
+      summary: 'this help, or the help of a command (the same as COMMAND --help)',
+      async run(ctx, args) {
+        ctx.out(renderHelp(resolve(COMMANDS, args.positionals).path));
+      },
+    },
+  ],
+};
 
 /** Runs one command; returns the exit code. User mistakes are one line, never a stack trace. */
 export async function run(argv: string[], ctx = new CliContext()): Promise<number> {
-  const [command, ...rest] = argv;
   try {
-    switch (command) {
-      case 'dev':
-        await devCommand(ctx, rest);
-        break;
-      case 'clusters':
-      case 'cluster':
-        await clustersCommand(ctx, rest);
-        break;
-      case 'upgrade':
-      case 'upgrades':
-        await upgradeCommand(ctx, rest);
-        break;
-      case 'rollout':
-      case 'rollouts':
-        await rolloutCommand(ctx, rest);
-        break;
-      case 'schedules':
-      case 'schedule':
-        await schedulesCommand(ctx, rest);
-        break;
-      case undefined:
-      case 'help':
-      case '--help':
-      case '-h':
-        ctx.out(USAGE);
-        break;
-      default:
-        throw new UsageError(`unknown command "${command}"; run \`fleetflow help\``);
-    }
+    await execute(COMMANDS, ctx, argv);
     return 0;
   } catch (e) {
     if (e instanceof UsageError || e instanceof CommandError) {

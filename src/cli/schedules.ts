@@ -1,41 +1,33 @@
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, type Client, type ScheduleDescription } from '@temporalio/client';
 import { OVERLAP_POLICIES, ScheduleFileSchema } from '../domain/time/schedule-spec.js';
 import { SCHEDULE_MEMO, scheduleOptions } from '../temporal/schedules.js';
-import { onePositional, outputFormat, parse } from './args.js';
+import { onePositional, outputFormat, printData, requester } from './args.js';
+import { OUTPUT_FLAG, type Args, type CommandSpec, type FlagSpec } from './command-table.js';
 import type { CliContext } from './context.js';
 import { CommandError, UsageError } from './errors.js';
 import { readInputFile } from './input-file.js';
 import { table } from './table.js';
 
-const SUBCOMMANDS = 'create, list, describe, pause, unpause, trigger, delete';
+const REASON: FlagSpec = { name: 'reason', type: 'string', value: 'TEXT', help: 'why (kept in the schedule\'s note)' };
 
 /** `fleetflow schedules ...` over Temporal Schedules that start upgradeWave or fleetRollout. */
-export async function schedulesCommand(ctx: CliContext, argv: string[]): Promise<void> {
-  const [sub, ...rest] = argv;
-  switch (sub) {
-    case 'create':
-      return create(ctx, rest);
-    case 'list':
-    case 'ls':
-      return list(ctx, rest);
-    case 'describe':
-    case 'get':
-      return describe(ctx, rest);
-    case 'pause':
-    case 'unpause':
-      return pause(ctx, sub, rest);
-    case 'trigger':
-      return trigger(ctx, rest);
-    case 'delete':
-      return remove(ctx, rest);
-    default:
-      throw new UsageError(`schedules: unknown command "${sub ?? ''}" (${SUBCOMMANDS})`);
-  }
-}
+export const schedulesCommand: CommandSpec = {
+  name: 'schedules',
+  aliases: ['schedule'],
+  summary: 'Temporal Schedules that start upgrade waves or rollouts (cron or calendar, in a time zone)',
+  subcommands: [
+    { name: 'create', args: '-f FILE', summary: 'create a schedule from a file, validated with the workflow\'s own schema', flags: [{ name: 'file', short: 'f', type: 'string', value: 'FILE', help: 'the schedule, YAML or JSON' }], run: create },
+    { name: 'list', aliases: ['ls'], summary: 'every schedule: workflow, paused, next run, note', flags: [OUTPUT_FLAG], run: list },
+    { name: 'describe', aliases: ['get'], args: 'ID', summary: 'one schedule: when, policies, next and recent runs, input', flags: [OUTPUT_FLAG], run: describe },
+    { name: 'pause', args: 'ID', summary: 'start no more runs (running ones go on)', flags: [REASON], run: (ctx, a) => pause(ctx, 'pause', a) },
+    { name: 'unpause', args: 'ID', summary: 'start runs again', flags: [REASON], run: (ctx, a) => pause(ctx, 'unpause', a) },
+    { name: 'trigger', args: 'ID', summary: 'start a run now', flags: [{ name: 'overlap', type: 'string', value: 'POLICY', choices: OVERLAP_POLICIES, help: `overlap policy of this run: ${OVERLAP_POLICIES.join(', ')}` }], run: trigger },
+    { name: 'delete', args: 'ID', summary: 'delete the schedule (waves it started keep running)', run: remove },
+  ],
+};
 
-async function create(ctx: CliContext, argv: string[]) {
-  const { values } = parse('schedules create', argv, { file: { type: 'string', short: 'f' } });
-  const { value } = await readInputFile('schedules create', values.file, ScheduleFileSchema, 'schedule');
+async function create(ctx: CliContext, args: Args) {
+  const { value } = await readInputFile(args.command, args.string('file'), ScheduleFileSchema, 'schedule');
   const client = await ctx.temporal();
   try {
     await client.schedule.create(scheduleOptions(value, ctx.config.taskQueue));
@@ -47,9 +39,8 @@ async function create(ctx: CliContext, argv: string[]) {
   ctx.out(`schedule ${value.id} created (${value.workflow}); next runs: ${nextRuns(d, 3) || '(paused)'}`);
 }
 
-async function list(ctx: CliContext, argv: string[]) {
-  const { values } = parse('schedules list', argv, { output: { type: 'string', short: 'o' } });
-  const format = outputFormat('schedules list', values.output);
+async function list(ctx: CliContext, args: Args) {
+  const format = outputFormat(args);
   const client = await ctx.temporal();
   const rows: { id: string; workflow: string; paused: boolean; next: string; note: string }[] = [];
   for await (const s of client.schedule.list()) {
@@ -62,17 +53,16 @@ async function list(ctx: CliContext, argv: string[]) {
     });
   }
   rows.sort((a, b) => a.id.localeCompare(b.id));
-  if (format === 'json') return ctx.out(JSON.stringify(rows, null, 2));
+  if (printData(ctx, format, rows)) return;
   if (!rows.length) return ctx.out('no schedules');
   ctx.out(table(['id', 'workflow', 'paused', 'next run', 'note'], rows.map((r) => [r.id, r.workflow, r.paused ? 'yes' : 'no', r.next, r.note])));
 }
 
-async function describe(ctx: CliContext, argv: string[]) {
-  const { values, positionals } = parse('schedules describe', argv, { output: { type: 'string', short: 'o' } });
-  const format = outputFormat('schedules describe', values.output);
-  const id = onePositional('schedules describe', positionals, 'schedule ID');
+async function describe(ctx: CliContext, args: Args) {
+  const format = outputFormat(args);
+  const id = onePositional(args, 'schedule ID');
   const d = await found(id, () => handle(ctx, id).then((h) => h.describe()));
-  if (format === 'json') return ctx.out(JSON.stringify(d, null, 2));
+  if (printData(ctx, format, d)) return;
   const spec = d.spec;
   const lines = [
     `id:          ${d.scheduleId}`,
@@ -88,26 +78,24 @@ async function describe(ctx: CliContext, argv: string[]) {
   ctx.out(lines.join('\n'));
 }
 
-async function pause(ctx: CliContext, sub: 'pause' | 'unpause', argv: string[]) {
-  const { values, positionals } = parse(`schedules ${sub}`, argv, { reason: { type: 'string' } });
-  const id = onePositional(`schedules ${sub}`, positionals, 'schedule ID');
-  const note = `${sub}d by cli:${process.env.USER ?? 'unknown'}${values.reason ? `: ${values.reason}` : ''}`;
+async function pause(ctx: CliContext, sub: 'pause' | 'unpause', args: Args) {
+  const id = onePositional(args, 'schedule ID');
+  const reason = args.string('reason');
+  const note = `${sub}d by ${requester()}${reason ? `: ${reason}` : ''}`;
   await found(id, () => handle(ctx, id).then((h) => (sub === 'pause' ? h.pause(note) : h.unpause(note))));
   ctx.out(`schedule ${id} ${sub}d`);
 }
 
-async function trigger(ctx: CliContext, argv: string[]) {
-  const { values, positionals } = parse('schedules trigger', argv, { overlap: { type: 'string' } });
-  const id = onePositional('schedules trigger', positionals, 'schedule ID');
-  const overlap = values.overlap?.toUpperCase();
-  if (overlap && !(OVERLAP_POLICIES as readonly string[]).includes(overlap)) throw new UsageError(`schedules trigger: --overlap must be one of ${OVERLAP_POLICIES.join(', ')}`);
+async function trigger(ctx: CliContext, args: Args) {
+  const id = onePositional(args, 'schedule ID');
+  const overlap = args.string('overlap')?.toUpperCase();
+  if (overlap && !(OVERLAP_POLICIES as readonly string[]).includes(overlap)) throw new UsageError(`${args.command}: --overlap must be one of ${OVERLAP_POLICIES.join(', ')}`);
   await found(id, () => handle(ctx, id).then((h) => h.trigger(overlap as (typeof OVERLAP_POLICIES)[number] | undefined)));
   ctx.out(`schedule ${id} triggered`);
 }
 
-async function remove(ctx: CliContext, argv: string[]) {
-  const { positionals } = parse('schedules delete', argv, {});
-  const id = onePositional('schedules delete', positionals, 'schedule ID');
+async function remove(ctx: CliContext, args: Args) {
+  const id = onePositional(args, 'schedule ID');
   await found(id, () => handle(ctx, id).then((h) => h.delete()));
   ctx.out(`schedule ${id} deleted (waves it started keep running)`);
 }

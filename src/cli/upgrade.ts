@@ -6,8 +6,9 @@ import { UpgradeWaveInputSchema, type UpgradeWaveOptions } from '../domain/upgra
 import { readFleet } from '../temporal/fleet-inventory.js';
 import { getWaveProgress } from '../temporal/messages/staged.js';
 import { stagedCommand } from './staged-command.js';
+import { plainLine, renderWave } from './wave-render.js';
 
-export { plainLine } from './staged-command.js';
+export { plainLine } from './wave-render.js';
 
 /** "upgrade to 1.36 (dev -> staging -> prod)": the line the Temporal UI lists the wave by. */
 export function waveSummary(w: UpgradeWaveOptions): string {
@@ -24,16 +25,20 @@ async function fleetFor(client: Client, w: UpgradeWaveOptions): Promise<ClusterS
 /** `fleetflow upgrade ...`: start an upgrade wave (or dry-run its plan), follow it, and steer it. */
 export const upgradeCommand = stagedCommand({
   command: 'upgrade',
+  aliases: ['upgrades'],
+  about: 'upgrade waves: Kubernetes upgrades across the fleet, stage by stage, in maintenance windows',
   noun: 'upgrade wave',
   workflowType: 'upgradeWave',
   idPrefix: 'upgrade-wave',
   schema: UpgradeWaveInputSchema,
   query: getWaveProgress,
   summary: waveSummary,
+  render: (id, p, opts) => renderWave(id, p, { ...opts, noun: 'upgrade wave', command: 'upgrade' }),
+  line: plainLine,
   async dryRun(client, value) {
     const wave = planUpgradeWave(value, await fleetFor(client, value));
     const lines = formatWave(wave);
     if (!wave.stages.some((s) => s.clusters.length)) lines.unshift('nothing to upgrade');
-    return lines;
+    return { lines, data: wave };
   },
 });

@@ -1,5 +1,6 @@
 import { formatDuration } from '../domain/time/durations.js';
 import type { WaveProgress } from '../domain/upgrade/wave.js';
+import { approveHint } from './staged-command.js';
 import { table } from './table.js';
 
 /** Options of renderWave. */
@@ -9,6 +10,8 @@ export interface RenderOptions {
   clusterLimit?: number;
   /** What the operation is called in the heading; default "upgrade wave". */
   noun?: string;
+  /** The CLI word its hints name, e.g. "rollout" in `fleetflow rollout approve ...`. */
+  command: string;
 }
 
 const when = (iso: string | undefined, now: number) => (iso ? `in ${formatDuration(Date.parse(iso) - now)}` : '');
@@ -43,9 +46,9 @@ export function renderWave(id: string, p: WaveProgress, opts: RenderOptions): st
     );
     if (shown.length < p.clusters.length) lines.push(`... and ${p.clusters.length - shown.length} more (-o json lists all)`);
   }
-  if (p.gate) lines.push('', `waiting for approval: fleetflow upgrade approve ${id} ${p.gate} --reason TEXT`);
+  if (p.gate) lines.push('', `waiting for approval: ${approveHint({ command: opts.command }, id, p.gate)}`);
   else if (p.nextGate) lines.push('', `next gate: ${p.nextGate}`);
-  if (p.waitingFor === 'operator') lines.push('', `the wave waits for you: fleetflow upgrade retry|skip|abort ${id} ...`);
+  if (p.waitingFor === 'operator') lines.push('', `the ${opts.noun ?? 'upgrade wave'} waits for you: fleetflow ${opts.command} retry|skip|abort ${id} ...`);
   if (p.wakeAt && p.outcome === 'InProgress') lines.push(`next look ${when(p.wakeAt, opts.now)} (${p.wakeAt})`);
   const left = p.leftOut;
   for (const r of left.refused) lines.push(`refused: ${r.name} -> ${r.target}: ${r.refusals.map((x) => x.message).join('; ')}`);
@@ -57,4 +60,11 @@ export function renderWave(id: string, p: WaveProgress, opts: RenderOptions): st
     for (const a of p.audit.slice(-10)) lines.push(`  ${a.at}  ${a.action}${a.detail ? ` ${a.detail}` : ''} by ${a.by}${a.reason ? `: ${a.reason}` : ''}`);
   }
   return lines;
+}
+
+/** One line per change for logs: time, state, summary and counts. */
+export function plainLine(p: WaveProgress): string {
+  const c = p.counts;
+  const state = p.outcome === 'InProgress' ? (p.paused ? 'Paused' : 'Running') : p.outcome;
+  return `${state}: ${p.summary} [${c.Succeeded}/${c.total} done, ${c.Failed} failed, ${c.Running} running, ${c.WaitingWindow + c.WaitingBusy} waiting, ${c.Pending} pending]`;
 }

@@ -96,6 +96,12 @@ export interface ClusterProvider {
   delete(ref: ClusterRef): Promise<ProviderCluster>;
   /** Built in the worker from its own environment; never returned to a workflow. */
   credentials(ref: ClusterRef): Promise<ClusterCredentials>;
+  /**
+   * A kubeconfig (YAML) for a person at a terminal (`fleetflow clusters kubeconfig NAME`), built
+   * where it is asked for from that process's environment; never passed to a workflow. Cloud
+   * providers name the person's own identity (an exec plugin), never the worker's.
+   */
+  kubeconfig(ref: ClusterRef): Promise<string>;
   /** Starts creating the pools the cluster lacks (by name); existing ones are left alone. */
   createNodePools(ref: ClusterRef, pools: readonly NodePoolSpec[], idempotencyKey: string): Promise<ProviderNodePool[]>;
   /** Starts a control-plane upgrade, or returns the change this key already started. */

@@ -70,12 +70,16 @@ export class FleetTestEnv {
     return worker.runUntil(fn());
   }
 
-  /** Starts workers/main.ts as its own process (so a test can SIGKILL it), logging to a file. */
-  spawnWorker(taskQueue: string, logFile: string): ChildProcess {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(repoDir, 'workers', 'main.ts')], {
+  /**
+   * Starts workers/main.ts (or another entry, e.g. test/helpers/gated-worker.ts) as its own
+   * process, so a test can SIGKILL it, logging to a file.
+   */
+  spawnWorker(taskQueue: string, logFile: string, opts: { entry?: string; env?: NodeJS.ProcessEnv } = {}): ChildProcess {
+    const child = spawn(process.execPath, ['--import', 'tsx', opts.entry ?? join(repoDir, 'workers', 'main.ts')], {
       cwd: repoDir,
       env: {
         ...process.env,
+        ...opts.env,
         TEMPORAL_ADDRESS: this.env.address,
         TEMPORAL_NAMESPACE: NAMESPACE,
         FLEETFLOW_TASK_QUEUE: taskQueue,

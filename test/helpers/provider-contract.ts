@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import type { NodePoolSpec } from '../../src/domain/cluster/spec.js';
 import { FleetflowError } from '../../src/errors.js';
 import { serverVersion } from '../../src/kube/health.js';
@@ -69,6 +70,18 @@ export function providerContract(label: string, subject: () => ContractSubject, 
     itIf('credentials')('gives credentials that reach the cluster API server', async () => {
       const creds = await s.provider.credentials(ref);
       expect(sameMinor(await serverVersion(creds), s.versions.create)).toBe(true);
+    });
+
+    it('gives people a kubeconfig for the endpoint it reports, with no secret of the worker in it', async () => {
+      const kc = parseYaml(await s.provider.kubeconfig(ref));
+      const context = kc.contexts.find((c: { name: string }) => c.name === kc['current-context']).context;
+      const cluster = kc.clusters.find((c: { name: string }) => c.name === context.cluster).cluster;
+      expect(cluster.server).toBe((await s.provider.describe(ref)).endpoint);
+      if (skipped.has('credentials')) return;
+      const creds = await s.provider.credentials(ref);
+      expect(Buffer.from(cluster['certificate-authority-data'], 'base64').toString('utf8')).toBe(creds.caPem);
+      // A cloud's bearer token is the worker's identity: people get an exec entry instead.
+      if (creds.auth.kind === 'bearerToken') expect(JSON.stringify(kc)).not.toContain(creds.auth.token);
     });
 
     it('creates node pools once, however often asked', async () => {

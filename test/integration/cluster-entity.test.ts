@@ -2,7 +2,9 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { OperationRequest } from '../../src/domain/cluster/lifecycle.js';
 import { clusterEntityId } from '../../src/domain/cluster/inventory.js';
 import { claimOperation, getClusterState, operationFinished, operationProgress } from '../../src/temporal/messages/cluster.js';
+import { ProviderRegistry } from '../../src/providers/registry.js';
 import { eventually, FleetTestEnv } from '../helpers/fleet-env.js';
+import { holdingAfterCreate, memoryGate } from '../helpers/gates.js';
 
 let fleet: FleetTestEnv;
 beforeAll(async () => {
@@ -68,6 +70,8 @@ it('continues as new before its history grows long, keeping its state and its ru
 
 it('frees a cluster whose operation workflow was terminated without reporting', async () => {
   const taskQueue = fleet.newTaskQueue();
+  // The provision holds in its create step (the cluster claimed) until the test has terminated it.
+  const gate = memoryGate();
   await fleet.withWorker(taskQueue, async () => {
     const provision = await fleet.client.workflow.start('provisionCluster', {
       workflowId: 'provision/zeta',
@@ -75,8 +79,9 @@ it('frees a cluster whose operation workflow was terminated without reporting', 
       args: [{ spec: { name: 'zeta', provider: 'local' } }],
     });
     const entity = fleet.client.workflow.getHandle(clusterEntityId('zeta'));
-    await eventually(() => entity.query(getClusterState).catch(() => undefined), (s) => s?.current?.id === 'provision/zeta');
-    await provision.terminate('operator gave up');
+    await gate.reached();
+    expect((await entity.query(getClusterState)).current?.id).toBe('provision/zeta');
+    await provision.terminate('operator gave up').finally(() => gate.open());
 
     const freed = await eventually(() => entity.query(getClusterState), (s) => !s.current, 60_000);
     expect(freed.phase).toBe('Failed');
@@ -88,11 +93,13 @@ it('frees a cluster whose operation workflow was terminated without reporting', 
     // The cluster takes operations again.
     await fleet.client.workflow.execute('decommissionCluster', { workflowId: 'decommission/zeta', taskQueue, args: [{ name: 'zeta' }] });
     expect((await entity.result()).phase).toBe('Deleted');
-  });
+  }, { providers: new ProviderRegistry([holdingAfterCreate(fleet.local, gate)]) });
 });
 
 it('records a cancelled provision as such and frees the cluster at once', async () => {
   const taskQueue = fleet.newTaskQueue();
+  // The provision holds in its create step (the cluster claimed) until it has been cancelled.
+  const gate = memoryGate();
   await fleet.withWorker(taskQueue, async () => {
     const provision = await fleet.client.workflow.start('provisionCluster', {
       workflowId: 'provision/eta',
@@ -100,12 +107,14 @@ it('records a cancelled provision as such and frees the cluster at once', async 
       args: [{ spec: { name: 'eta', provider: 'local' } }],
     });
     const entity = fleet.client.workflow.getHandle(clusterEntityId('eta'));
-    await eventually(() => entity.query(getClusterState).catch(() => undefined), (s) => s?.current?.id === 'provision/eta');
+    await gate.reached();
+    expect((await entity.query(getClusterState)).current?.id).toBe('provision/eta');
     await provision.cancel();
     await expect(provision.result()).rejects.toThrow();
+    await gate.open();
     expect((await provision.describe()).status.name).toBe('CANCELLED');
     const freed = await eventually(() => entity.query(getClusterState), (s) => !s.current, 10_000);
     expect(freed.history[0]).toMatchObject({ id: 'provision/eta', status: 'Failed', message: 'provision cancelled' });
     await fleet.client.workflow.execute('decommissionCluster', { workflowId: 'decommission/eta', taskQueue, args: [{ name: 'eta' }] });
-  });
+  }, { providers: new ProviderRegistry([holdingAfterCreate(fleet.local, gate)]) });
 });

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { listClusters } from '../../src/cli/clusters.js';
 import type { DecommissionProgress } from '../../src/domain/decommission/progress.js';
 import { clusterEntityId } from '../../src/domain/cluster/inventory.js';
@@ -61,6 +62,9 @@ describe('fleet decommission of local clusters', () => {
       const result = (await handle.result()) as FleetDecommissionResult;
       expect(result).toMatchObject({ outcome: 'Succeeded', decommissioned: ['web-1', 'web-2'], failed: [], refused: [{ name: 'web-keep', reason: 'ClusterProtected' }] });
       const progress = (await handle.query(getDecommissionProgress)) as DecommissionProgress;
+      // The unified command reads the same workflow (the flags above are its aliases).
+      const status = await run(process.execPath, [`${repoDir}/src/cli/bin.mjs`, 'decommission', 'status', id, '-o', 'yaml'], { env: fleet.cliEnv(taskQueue) });
+      expect(parseYaml(status.stdout)).toMatchObject({ outcome: 'Succeeded', counts: { Succeeded: 2 }, refused: [{ name: 'web-keep' }] });
       expect(progress.clusters.map((c) => [c.name, c.status])).toEqual([['web-1', 'Succeeded'], ['web-2', 'Succeeded']]);
       expect(progress.refused.map((r) => r.name)).toEqual(['web-keep']);
 

@@ -29,7 +29,8 @@ beforeAll(async () => {
   await provider.create({ ...ref, labels: {}, idempotencyKey: 'test/observer' });
   await provider.waitUntilRunning(ref);
   admin = await provider.credentials(ref);
-  await applyBundle(admin, baselineBundle(ClusterSpecSchema.parse({ name: 'observer', provider: 'local' })), { fieldManager: 'fleetflow', bundle: BASELINE_BUNDLE });
+  const manifests = baselineBundle(ClusterSpecSchema.parse({ name: 'observer', provider: 'local' }));
+  await applyBundle(admin, { name: BASELINE_BUNDLE, revision: 'unversioned', manifests, options: { prune: false } }, { fieldManager: 'fleetflow' });
   const fake = fakeControllers(admin);
   await fake.node('node-a');
   await fake.deployment('kube-system', 'coredns', 2, 2);

@@ -11,7 +11,9 @@ import { isAlive } from '../../src/host/processes.js';
 import { listClusters } from '../../src/cli/clusters.js';
 import { repoDir } from '../../src/host/toolchain.js';
 import { getClusterState } from '../../src/temporal/messages/cluster.js';
+import { ProviderRegistry } from '../../src/providers/registry.js';
 import { eventually, FleetTestEnv } from '../helpers/fleet-env.js';
+import { holdingAfterCreate, memoryGate } from '../helpers/gates.js';
 import { failureOf, historyText, pemBody } from '../helpers/history-text.js';
 
 const run = promisify(execFile);
@@ -102,6 +104,8 @@ describe('provisioning and decommissioning local clusters', () => {
 
   it('refuses a second operation while one runs, and a protected cluster unless forced with a reason', async () => {
     const taskQueue = fleet.newTaskQueue();
+    // The provision holds in its create step until the second operation has been refused.
+    const gate = memoryGate();
     await fleet.withWorker(taskQueue, async () => {
       const first = await fleet.client.workflow.start('provisionCluster', {
         workflowId: 'provision/gamma',
@@ -109,11 +113,12 @@ describe('provisioning and decommissioning local clusters', () => {
         args: [{ spec: { name: 'gamma', provider: 'local', environment: 'prod', protected: true } }],
       });
       const entity = fleet.client.workflow.getHandle(clusterEntityId('gamma'));
-      await eventually(() => entity.query(getClusterState).catch(() => undefined), (s) => s?.current?.type === 'provision');
+      await gate.reached();
 
       const busy = await fleet.client.workflow
         .execute('decommissionCluster', { workflowId: 'decommission/gamma', taskQueue, args: [{ name: 'gamma', force: true, reason: 'x' }] })
-        .catch((e: unknown) => e);
+        .catch((e: unknown) => e)
+        .finally(() => gate.open());
       expect(failureOf(busy)).toMatchObject({ type: 'ClusterBusy', nonRetryable: true });
       expect(failureOf(busy)?.message).toMatch(/^cluster gamma is busy: provision operation provision\/gamma has been running since/);
       // The workflow's own failure (what the UI shows first) says the same.
@@ -135,7 +140,7 @@ describe('provisioning and decommissioning local clusters', () => {
         args: [{ name: 'gamma', force: true, reason: 'end of test' }],
       });
       expect((await entity.result()).history[0]?.message).toBe('decommissioned (forced: end of test)');
-    });
+    }, { providers: new ProviderRegistry([holdingAfterCreate(fleet.local, gate)]) });
   });
 
   it('fails an invalid spec at once, non-retryable and naming every bad field, and the CLI says the same', async () => {

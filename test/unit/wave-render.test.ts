@@ -28,7 +28,7 @@ describe('the wave on a terminal', () => {
       a: { status: 'Succeeded', attempts: 1, startedAt: NOW - 600_000, endedAt: NOW - 60_000, message: 'upgraded 1.35.4 -> 1.36.3 (Healthy)' },
       b: { status: 'WaitingWindow', attempts: 0, wakeAt: NOW + 3 * 3_600_000, message: 'waiting' },
     });
-    expect(renderWave('upgrade-wave/w', p, { now: NOW }).join('\n').split('\n')).toEqual([
+    expect(renderWave('upgrade-wave/w', p, { now: NOW, command: 'upgrade' }).join('\n').split('\n')).toEqual([
       'upgrade wave upgrade-wave/w: Running: stage dev: waiting for maintenance windows (3h from now)',
       'clusters: 1/3 done, 0 failed, 0 running, 1 waiting for a window, 1 pending, 0 skipped',
       '',
@@ -51,7 +51,7 @@ describe('the wave on a terminal', () => {
 
   it('lists busy and failed clusters first when there are more than fit', () => {
     const p = progress({ c: { status: 'Failed', attempts: 1, message: 'boom' } });
-    const lines = renderWave('w', p, { now: NOW, clusterLimit: 1 }).join('\n').split('\n');
+    const lines = renderWave('w', p, { now: NOW, clusterLimit: 1, command: 'upgrade' }).join('\n').split('\n');
     expect(lines).toContain('... and 2 more (-o json lists all)');
     expect(lines.find((l) => l.startsWith('c '))).toMatch(/Failed\s+1\s+boom/);
   });

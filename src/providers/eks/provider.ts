@@ -17,6 +17,7 @@ import { eksError, isAwsError } from './errors.js';
 import { CREATE_TOKEN_TAG, MANAGED_BY_TAG, minorOf, toNodePool, toProviderCluster } from './mapping.js';
 import { createNodegroups, deleteNodegroups, listNodegroups } from './node-groups.js';
 import { EksSession } from './session.js';
+import { eksKubeconfig } from './kubeconfig.js';
 import { bearerToken, requestToken } from './tokens.js';
 import { describeUpdate, upgradeControlPlane, upgradeNodegroup } from './updates.js';
 
@@ -127,6 +128,15 @@ export class EksProvider implements ClusterProvider {
       caPem: Buffer.from(c.certificateAuthority.data, 'base64').toString('utf8'),
       auth: { kind: 'bearerToken', token },
     };
+  }
+
+  /** For people: endpoint and CA from DescribeCluster, `aws eks get-token` as the user (kubeconfig.ts). */
+  async kubeconfig(ref: ClusterRef): Promise<string> {
+    const region = this.s.regionOf(ref);
+    const c = await this.s.describeCluster(ref, region);
+    if (!c) throw new PermanentError(`cluster ${ref.name}: not found on EKS in ${region}`, 'ClusterNotFound');
+    const { profile, roleArn } = this.s.account;
+    return eksKubeconfig(c, { region, ...(profile ? { profile } : {}), ...(roleArn ? { roleArn } : {}) });
   }
 
   /** Starts the node groups the cluster lacks (by name), at the control plane's release. */

@@ -38,6 +38,19 @@ export class ExternalProvider implements ClusterProvider {
     return externalCredentials(this.account, ref.name);
   }
 
+  /**
+   * Refused: the account's kubeconfig always holds Fleetflow's own credentials for the cluster
+   * (a client key or a token: exec plugins are not accepted), and those are not handed to people.
+   */
+  async kubeconfig(ref: ClusterRef): Promise<string> {
+    const source = this.account.kubeconfig;
+    const where = 'file' in source ? `file ${source.file}` : `environment variable ${source.env}`;
+    throw new PermanentError(
+      `cluster ${ref.name} is external: its kubeconfig (${where} of account ${this.account.name}) holds Fleetflow's own credentials, which are not printed; get your own access from the cluster's owners`,
+      'NotSupported',
+    );
+  }
+
   async createNodePools(ref: ClusterRef, pools: readonly unknown[]): Promise<ProviderNodePool[]> {
     if (pools.length > 0) throw this.notSupported(ref, 'node pools');
     return [];

@@ -16,6 +16,7 @@ import { connect, type GkeConnection, type GkeProviderOptions } from './connecti
 import { createClusterBody, nodePoolBody } from './create-request.js';
 import { type GkeCallContext, gkeError, isAlreadyExists, isNotFound, isOperationInProgress, tokenError } from './errors.js';
 import { gkePaths, isRelease, KEY_LABEL, keyLabelValue, toProviderChange, toProviderCluster, toProviderNodePool } from './mapping.js';
+import { gkeKubeconfig } from './kubeconfig.js';
 import { startChange, UNCHANGED, whenFree } from './operations.js';
 
 export type { AccessTokenSource, GkeProviderOptions } from './connection.js';
@@ -117,6 +118,12 @@ export class GkeProvider implements ClusterProvider {
         await sleep(this.gke.busyPollMs);
       }
     }
+  }
+
+  /** For people: endpoint and CA from GetCluster, `gke-gcloud-auth-plugin` as the user (kubeconfig.ts). */
+  async kubeconfig(ref: ClusterRef): Promise<string> {
+    const cluster = await this.requireCluster(ref, { cluster: ref.name, step: 'building a kubeconfig' });
+    return gkeKubeconfig(cluster, { project: this.project, location: ref.region });
   }
 
   /** https endpoint and CA from the cluster, a fresh access token; built in the worker only. */

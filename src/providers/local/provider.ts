@@ -1,12 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { ClusterNameSchema } from '../../domain/cluster/spec.js';
-import { PermanentError, TransientError, messageOf } from '../../errors.js';
-import { apiServerHealth } from '../../kube/health.js';
-import { Toolchain } from '../../host/toolchain.js';
 import type { NodePoolSpec } from '../../domain/cluster/spec.js';
+import { PermanentError, TransientError, messageOf } from '../../errors.js';
+import { Toolchain } from '../../host/toolchain.js';
+import { renderKubeconfig } from '../../kube/kubeconfig.js';
 import type {
   ClusterCredentials,
   ClusterProvider,
@@ -17,14 +16,13 @@ import type {
   ProviderNodePool,
   UpgradeRequest,
 } from '../types.js';
-import { type ControlPlaneBinaries, type LiveProcesses, liveProcesses, startControlPlane, stopControlPlane, writeKubeconfig } from './control-plane.js';
-import { endpointOf, readCredentials } from './credentials.js';
-import { generatePki, writePki } from './certs.js';
+import { buildClusterFolder, removeLeftovers, trashName } from './cluster-folder.js';
+import { type ControlPlaneBinaries, type LiveProcesses, liveProcesses, startControlPlane, stopControlPlane } from './control-plane.js';
+import { readCredentials } from './credentials.js';
 import { withLock } from './lock.js';
-import { type ClusterPaths, clusterPaths, clustersDir, pathsIn } from './paths.js';
-import { freePorts } from './ports.js';
-import { tailLog } from '../../host/processes.js';
-import { type LocalClusterState, newProviderId, readState, writeState } from './state.js';
+import { type ClusterPaths, clusterPaths, clustersDir } from './paths.js';
+import { compareReleases, describeLocalCluster } from './status.js';
+import { type LocalClusterState, readState, writeState } from './state.js';
 
 export interface LocalProviderOptions {
   /** Root of all local clusters; each lives in `<dataDir>/clusters/<name>/`. */
@@ -41,14 +39,6 @@ export interface LocalProviderOptions {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Orders "1.35.4" and "1.36.3" numerically. */
-function compareReleases(a: string, b: string): number {
-  const pa = a.split('.').map(Number);
-  const pb = b.split('.').map(Number);
-  for (let i = 0; i < 3; i++) if ((pa[i] ?? 0) !== (pb[i] ?? 0)) return (pa[i] ?? 0) - (pb[i] ?? 0);
-  return 0;
-}
 
 /**
  * Real Kubernetes control planes on this machine, the way envtest runs them: per cluster an
@@ -86,15 +76,15 @@ export class LocalProvider implements ClusterProvider {
     const bins = this.binaries(req.name, version);
     await mkdir(clustersDir(this.dataDir), { recursive: true });
     const state = await withLock(paths.lock, `create cluster ${req.name}`, async () => {
-      await this.removeLeftovers(req.name);
+      await removeLeftovers(this.dataDir, req.name);
       const existing = await readState(paths.state);
       if (existing) return startControlPlane(paths, existing, this.binaries(req.name, existing.kubernetesVersion));
       // A folder without state.json is not a cluster (creation renames a complete folder in).
       if (existsSync(paths.dir)) await rm(paths.dir, { recursive: true, force: true });
-      const fresh = await this.build(req, version, paths);
+      const fresh = await buildClusterFolder(this.dataDir, req, version, paths);
       return startControlPlane(paths, fresh, bins);
     });
-    return this.describeState(paths, state);
+    return describeLocalCluster(paths, state);
   }
 
   /** Where the cluster is: NotFound, Stopped, Creating (starting up) or Running. */
@@ -102,7 +92,7 @@ export class LocalProvider implements ClusterProvider {
     const paths = this.paths(ref.name);
     const state = await this.stateFor(ref, paths);
     if (!state) return { name: ref.name, status: 'NotFound' };
-    return this.describeState(paths, state);
+    return describeLocalCluster(paths, state);
   }
 
   /** Stops the processes and removes the folder. Deleting a missing cluster is fine. */
@@ -111,13 +101,13 @@ export class LocalProvider implements ClusterProvider {
     if (!existsSync(clustersDir(this.dataDir))) return { name: ref.name, status: 'NotFound' };
     // Always under the lock, so a delete cannot slip between a create's build and its rename.
     await withLock(paths.lock, `delete cluster ${ref.name}`, async () => {
-      await this.removeLeftovers(ref.name);
+      await removeLeftovers(this.dataDir, ref.name);
       if (!existsSync(paths.dir)) return;
       const state = await this.stateFor(ref, paths);
       if (!state && existsSync(paths.state)) return; // a different cluster now has this name
       await stopControlPlane(paths, state);
       // Rename first: a half-removed folder must never look like a cluster.
-      const trash = join(clustersDir(this.dataDir), `.${ref.name}.deleting-${randomBytes(4).toString('hex')}`);
+      const trash = trashName(this.dataDir, ref.name);
       await rename(paths.dir, trash);
       await rm(trash, { recursive: true, force: true });
     });
@@ -130,6 +120,11 @@ export class LocalProvider implements ClusterProvider {
     const state = await this.stateFor(ref, paths);
     if (!state) throw new PermanentError(`cluster ${ref.name}: not found in ${clustersDir(this.dataDir)}`, 'ClusterNotFound');
     return readCredentials(paths, state);
+  }
+
+  /** The admin kubeconfig, certificates inlined (what `kubeconfigPath` holds): local clusters are for the people on this machine. */
+  async kubeconfig(ref: ClusterRef): Promise<string> {
+    return renderKubeconfig(await this.credentials(ref), { cluster: ref.name, user: 'fleetflow-admin' });
   }
 
   /** Local control planes have no worker nodes: asking for pools is refused, none is fine. */
@@ -191,7 +186,7 @@ export class LocalProvider implements ClusterProvider {
       if (!current) throw new PermanentError(`cluster ${ref.name}: not found`, 'ClusterNotFound');
       return startControlPlane(paths, current, this.binaries(ref.name, current.kubernetesVersion));
     });
-    return this.describeState(paths, state);
+    return describeLocalCluster(paths, state);
   }
 
   /** Stops the processes but keeps the folder (data, certs, ports), so start() brings it back. */
@@ -276,57 +271,5 @@ export class LocalProvider implements ClusterProvider {
     } catch (e) {
       throw new PermanentError(`cluster ${name}: ${messageOf(e)}`, 'ToolchainMissing', { cause: e });
     }
-  }
-
-  /** Builds a complete cluster folder under a temp name and renames it into place. */
-  private async build(req: CreateClusterRequest, version: string, paths: ClusterPaths): Promise<LocalClusterState> {
-    const tmpDir = join(clustersDir(this.dataDir), `.${req.name}.creating-${randomBytes(4).toString('hex')}`);
-    const tmp = pathsIn(tmpDir, paths.lock);
-    try {
-      await mkdir(tmp.etcdData, { recursive: true, mode: 0o700 });
-      await writePki(tmp.certs, await generatePki());
-      const [etcdClient, etcdPeer, apiserver] = (await freePorts(3)) as [number, number, number];
-      const state: LocalClusterState = {
-        schema: 1,
-        name: req.name,
-        region: req.region,
-        providerId: newProviderId(req.name),
-        kubernetesVersion: version,
-        labels: req.labels,
-        idempotencyKey: req.idempotencyKey,
-        createdAt: new Date().toISOString(),
-        ports: { etcdClient, etcdPeer, apiserver },
-        pids: {},
-      };
-      await writeState(tmp.state, state);
-      await writeKubeconfig(tmp, state);
-      await rename(tmpDir, paths.dir);
-      return state;
-    } catch (e) {
-      await rm(tmpDir, { recursive: true, force: true });
-      throw e;
-    }
-  }
-
-  /** Removes temp folders of creates and deletes that crashed (caller holds the name's lock). */
-  private async removeLeftovers(name: string): Promise<void> {
-    const dir = clustersDir(this.dataDir);
-    const stale = (await readdir(dir)).filter((n) => n.startsWith(`.${name}.creating-`) || n.startsWith(`.${name}.deleting-`));
-    await Promise.all(stale.map((n) => rm(join(dir, n), { recursive: true, force: true })));
-  }
-
-  private async describeState(paths: ClusterPaths, state: LocalClusterState): Promise<ProviderCluster> {
-    const base = { name: state.name, providerId: state.providerId, endpoint: endpointOf(state) };
-    const live = await liveProcesses(paths, state);
-    if (!live.etcd || !live.apiserver) {
-      const dead = [!live.etcd && 'etcd', !live.apiserver && 'kube-apiserver'].filter(Boolean).join(' and ');
-      const log = !live.apiserver ? paths.apiserverLog : paths.etcdLog;
-      const tail = await tailLog(log, 3);
-      return { ...base, status: 'Stopped', message: `${dead} not running${tail ? `; last log lines:\n${tail}` : ''}` };
-    }
-    const health = await apiServerHealth(await readCredentials(paths, state), 3_000);
-    if (health.ready) return { ...base, status: 'Running', version: health.version ?? state.kubernetesVersion };
-    const failing = health.checks.split('\n').filter((l) => l.startsWith('[-]')).join('; ');
-    return { ...base, status: 'Creating', version: state.kubernetesVersion, message: failing || health.checks.slice(0, 300) };
   }
 }
