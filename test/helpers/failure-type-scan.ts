@@ -1,6 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import ts from 'typescript';
+// TypeScript 7 (the native compiler that type-checks the project) has no JavaScript API yet: the
+// scan parses with TypeScript 5's, installed beside it under the name typescript-5.
+import ts from 'typescript-5';
 
 /** One place in the source that throws or returns a failure type. */
 export interface FailureSite {

@@ -38,7 +38,8 @@ beforeAll(async () => {
   await fake.core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'app-config' }, data: { dsn: 'postgres://app@db' } } });
   // A short-lived token for the service account, as `kubectl create token` makes one.
   const { status } = await fake.core.createNamespacedServiceAccountToken({ name: OBSERVER, namespace: SYSTEM_NAMESPACE, body: { spec: { audiences: [], expirationSeconds: 600 } } });
-  observer = { endpoint: admin.endpoint, caPem: admin.caPem, auth: { kind: 'bearerToken', token: status!.token } };
+  if (!status?.token) throw new Error('the API server made no token for the observer');
+  observer = { endpoint: admin.endpoint, caPem: admin.caPem, auth: { kind: 'bearerToken', token: status.token } };
 });
 
 afterAll(async () => {
