@@ -1,4 +1,3 @@
-import type { ClusterState } from './state.js';
 
 /** How a bundle's objects on the cluster compare with its applied revision, as of a check. */
 export interface BundleDrift {
@@ -56,14 +55,20 @@ export function withBundleRolledBack(bundles: readonly AppliedBundleRecord[] | u
   });
 }
 
+/** The part of a cluster's state these rules read (structural, so state.ts can import this file). */
+interface WithBundles {
+  bundles?: AppliedBundleRecord[];
+  updatedAt: string;
+}
+
 /** Records a drift check of one bundle. */
-export function recordDrift(state: ClusterState, name: string, drift: BundleDrift, now: string): ClusterState {
+export function recordDrift<S extends WithBundles>(state: S, name: string, drift: BundleDrift, now: string): S {
   if (!state.bundles?.some((b) => b.name === name)) return state;
   return { ...state, bundles: state.bundles.map((b) => (b.name === name ? { ...b, drift } : b)), updatedAt: now };
 }
 
 /** Bundles whose last check found drift and that re-apply themselves. */
-export function bundlesToReconcile(state: ClusterState): AppliedBundleRecord[] {
+export function bundlesToReconcile(state: Pick<WithBundles, 'bundles'>): AppliedBundleRecord[] {
   return (state.bundles ?? []).filter((b) => b.autoReconcile && !b.reconcileError && b.drift?.status === 'Drifted');
 }
 

@@ -17,12 +17,6 @@ export const BUSY_MAX_RETRY_MS = 5 * 60_000;
 /** How long a busy cluster is waited for in a stage without a progress deadline. */
 export const BUSY_DEFAULT_LIMIT_MS = 60 * 60_000;
 
-/** How long a cluster has been refused as busy: since its first start, and how many times. */
-export interface BusyRecord {
-  since: number;
-  refusals: number;
-}
-
 /** The wait before try `refusals + 1`: 30 s, 1 min, 2 min, 4 min, then 5 min. */
 export function busyBackoff(refusals: number): number {
   return Math.min(BUSY_FIRST_RETRY_MS * 2 ** Math.max(0, refusals - 1), BUSY_MAX_RETRY_MS);

@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { ClusterNameSchema } from '../cluster/spec.js';
-import type { BusyRecord } from './busy.js';
 import type { FailureType } from '../failure-types.js';
 import { gateId, RUN_STATUSES, type ClusterRun, type RunStatus } from './engine.js';
 import type { PlannedStage } from './plan.js';
@@ -11,6 +10,12 @@ import type { PlannedStage } from './plan.js';
  * accepted one changes. Workflows wire these to updates (the refusal is the validator) and
  * record every accepted action, with who and why, in the audit log.
  */
+
+/** How long a cluster has been refused as busy: since its first start, and how many times (see busy.ts). */
+export interface BusyRecord {
+  since: number;
+  refusals: number;
+}
 
 /** One cluster's run: the engine's view plus what happened to it. */
 export interface TrackedRun extends ClusterRun {
