@@ -2,9 +2,10 @@ import type { z } from 'zod';
 import { formatDuration } from '../time/durations.js';
 import type { FleetDecommissionInputSchema, FleetDecommissionPlan } from './fleet-decommission.js';
 import type { ClusterSummary, ExcludedCluster } from '../selection/fleet-selector.js';
-import { busyClusters, busyLines, type BusyCluster } from '../staged/busy.js';
+import { busyLines, type BusyCluster } from '../staged/busy.js';
+import { operatorView } from '../staged/operator-view.js';
 import { describeDecision, gateId, stageLine, type Decision, type StageProgress } from '../staged/engine.js';
-import { countRuns, gatesOf, newStagedState, type AuditEntry, type FinalOutcome, type RunCounts, type StagedState } from '../staged/operator.js';
+import { gatesOf, newStagedState, type AuditEntry, type FinalOutcome, type RunCounts, type StagedState } from '../staged/operator.js';
 
 /**
  * The state, progress query and UI text of a fleet decommission (workflows/fleet-decommission.ts),
@@ -149,19 +150,11 @@ export function decommissionProgress(s: FleetDecommissionState, d: Decision, now
     approvalRequired: s.approvalRequired,
     approvalReasons: s.approvalReasons,
     ...(gateWait !== undefined ? { approvalDeadline: iso(gateWait)! } : {}),
-    paused: s.operator.paused,
-    aborted: s.operator.aborted,
-    approvals: [...s.operator.approvals],
-    counts: countRuns(s.runs),
     stages: d.stages,
     clusters,
-    busy: busyClusters(s.runs),
     refused: s.refused,
     excluded: s.excluded,
-    audit: s.audit,
-    startedAt: s.startedAt,
-    generation: s.generation,
-    ...(s.final ? { final: s.final } : {}),
+    ...operatorView(s),
   };
 }
 

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { DurationSchema, formatDuration } from '../time/durations.js';
-import { busyClusters, busyLines, type BusyCluster } from '../staged/busy.js';
+import { busyLines, type BusyCluster } from '../staged/busy.js';
+import { operatorView } from '../staged/operator-view.js';
 import { describeDecision, stageLine, type Decision, type StageProgress } from '../staged/engine.js';
 import { admissionOf, maintenanceVerdict } from '../time/maintenance-verdict.js';
-import { countRuns, gatesOf, haltOf, type Admission, type AuditEntry, type FinalOutcome, type RunCounts, type StagedState } from '../staged/operator.js';
+import { gatesOf, haltOf, type Admission, type AuditEntry, type FinalOutcome, type RunCounts, type StagedState } from '../staged/operator.js';
 import { UpgradeWavePlanSchema, type ClusterUpgrade, type UpgradeWave } from './plan.js';
 
 /**
@@ -126,18 +127,10 @@ export function waveProgress(s: WaveView, d: Decision, now: number, perCluster =
     ...(d.wakeAt !== undefined ? { wakeAt: iso(d.wakeAt)! } : {}),
     ...(d.breach ? { breach: d.breach } : {}),
     ...(halt ? { halt } : {}),
-    paused: s.operator.paused,
-    aborted: s.operator.aborted,
-    approvals: [...s.operator.approvals],
-    counts: countRuns(s.runs),
     stages: d.stages,
     clusters,
-    busy: busyClusters(s.runs),
     leftOut: s.leftOut,
-    audit: s.audit,
-    startedAt: s.startedAt,
-    generation: s.generation,
-    ...(s.final ? { final: s.final } : {}),
+    ...operatorView(s),
   };
 }
 
