@@ -4,11 +4,11 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { ClusterSpec } from '../src/domain/cluster/spec.js';
 import type { OperationRequest } from '../src/domain/cluster/lifecycle.js';
 import type { ClusterState } from '../src/domain/cluster/state.js';
-import { clusterSummaryFrom, FleetSelectorSchema, type ClusterSummary, type FleetSelectorInput } from '../src/domain/selection/fleet-selector.js';
-import { readFleet } from '../src/temporal/fleet-inventory.js';
+import { FleetSelectorSchema, type ClusterSummary, type FleetSelectorInput } from '../src/domain/selection/fleet-selector.js';
+import { readEntitySummary, readFleet } from '../src/temporal/fleet-inventory.js';
 import { CLUSTER_ENTITY_TYPE, clusterEntityId, entitySummary } from '../src/domain/cluster/inventory.js';
 import { describeProblems, parseWith } from '../src/domain/validation.js';
-import { claimOperation, getClusterState, type ClusterEntityWorkflow } from '../src/temporal/messages/cluster.js';
+import { claimOperation, type ClusterEntityWorkflow } from '../src/temporal/messages/cluster.js';
 import { step } from './errors.js';
 
 export interface ClaimInput {
@@ -43,12 +43,7 @@ export function inventoryActivities(client: Client) {
      * Undefined when the cluster is not registered.
      */
     async readClusterSummary(name: string): Promise<ClusterSummary | undefined> {
-      try {
-        return clusterSummaryFrom(await client.workflow.getHandle(clusterEntityId(name)).query(getClusterState));
-      } catch (err) {
-        if (err instanceof WorkflowNotFoundError) return undefined;
-        throw err;
-      }
+      return readEntitySummary(client, clusterEntityId(name));
     },
 
     /** Execution status of an operation workflow, e.g. RUNNING, TERMINATED; NOT_FOUND when unknown. */

@@ -13,18 +13,21 @@ export async function readFleet(client: Client, selector: FleetSelector, lanes =
   const out: ClusterSummary[] = [];
   for (let i = 0; i < ids.length; i += lanes) {
     const batch = await Promise.all(
-      ids.slice(i, i + lanes).map((id) =>
-        client.workflow.getHandle(id).query(getClusterState).then(
-          (state) => clusterSummaryFrom(state),
-          (err: unknown) => {
-            if (err instanceof WorkflowNotFoundError) return undefined; // completed between list and query
-            throw err;
-          },
-        ),
-      ),
+      // An entity that completed between list and query is simply not in the fleet any more.
+      ids.slice(i, i + lanes).map((id) => readEntitySummary(client, id)),
     );
     for (const s of batch) if (s) out.push(s);
     onBatch?.(out.length, ids.length);
   }
   return out.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** One entity's summary from its own state; undefined when no such entity runs. */
+export async function readEntitySummary(client: Client, workflowId: string): Promise<ClusterSummary | undefined> {
+  try {
+    return clusterSummaryFrom(await client.workflow.getHandle(workflowId).query(getClusterState));
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return undefined;
+    throw err;
+  }
 }
