@@ -1,7 +1,8 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { INVENTORY_ATTRIBUTES } from '../domain/cluster/inventory.js';
+import { CHANGE_ATTRIBUTES } from '../domain/change/attributes.js';
 
-/** Typed keys of the inventory search attributes (importable from workflow code). */
+/** Typed keys of the inventory and change search attributes (importable from workflow code). */
 export const SA = {
   provider: defineSearchAttributeKey(INVENTORY_ATTRIBUTES.provider, SearchAttributeType.KEYWORD),
   region: defineSearchAttributeKey(INVENTORY_ATTRIBUTES.region, SearchAttributeType.KEYWORD),
@@ -10,6 +11,10 @@ export const SA = {
   phase: defineSearchAttributeKey(INVENTORY_ATTRIBUTES.phase, SearchAttributeType.KEYWORD),
   health: defineSearchAttributeKey(INVENTORY_ATTRIBUTES.health, SearchAttributeType.KEYWORD),
   labels: defineSearchAttributeKey(INVENTORY_ATTRIBUTES.labels, SearchAttributeType.KEYWORD_LIST),
+  ticket: defineSearchAttributeKey(CHANGE_ATTRIBUTES.ticket, SearchAttributeType.KEYWORD),
+  requestedBy: defineSearchAttributeKey(CHANGE_ATTRIBUTES.requestedBy, SearchAttributeType.KEYWORD),
+  changeType: defineSearchAttributeKey(CHANGE_ATTRIBUTES.changeType, SearchAttributeType.KEYWORD),
+  changeState: defineSearchAttributeKey(CHANGE_ATTRIBUTES.changeState, SearchAttributeType.KEYWORD),
 } as const;
 
 /** Every custom search attribute the workflows need registered on the namespace. */
