@@ -97,16 +97,19 @@ export const ChangeRequestSchema = z
     callbacks: z.array(CallbackTargetSchema).max(20).default([]),
     /** Environments the policy counts as production: every stage touching one gets a gate. */
     prodEnvironments: z.array(z.string().min(1)).default([]),
-    /** A one-cluster change that must wait for approval (policy: it touches production). */
+    /** A one-cluster change that must wait for approval first (policy: it touches production). */
     approval: z
       .object({
         reason: z.string().max(500),
-        /** Approved by the change system (the principal that opened it) rather than a second person. */
-        delegated: z.boolean().default(false),
         timeout: DurationSchema.prefault('7d'),
       })
       .strict()
       .optional(),
+    /**
+     * The change's gates are approved by the change system (the principal that opened it, after
+     * its own approval process) rather than by a second person through Fleetflow.
+     */
+    delegated: z.boolean().default(false),
   })
   .strict();
 export type ChangeRequest = z.input<typeof ChangeRequestSchema>;
@@ -141,7 +144,9 @@ export interface ChangeView {
   /** The workflow that runs the operation; the staged actions go there. */
   operationWorkflowId: string;
   /** A one-cluster change's own gate while it waits, or the staged operation's gate(s) as last reported. */
-  waitingAt?: { gate: string; since: string; delegated: boolean; reason?: string };
+  waitingAt?: { gate: string; since: string; reason?: string };
+  /** Gates are approved by the change system that opened the change (see ChangeRequest.delegated). */
+  delegated: boolean;
   /** Approvals and other operator actions on the change's own gate. */
   audit: { at: string; action: string; by: string; reason?: string; detail?: string }[];
   /** The operation's result message once it ended. */
