@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { ApiConfigSchema, parseListenAddress, type ApiConfig } from './domain/api/api-config.js';
 import type { AccessPolicy } from './domain/auth/policy.js';
 import { FleetConfigFileSchema, type ProviderAccount } from './domain/cluster/accounts.js';
 import { describeProblems, parseWith } from './domain/validation.js';
@@ -29,7 +30,7 @@ export interface FleetflowConfig {
 }
 
 /** Reads and validates the config file; the error names the file and every bad field. */
-export function loadConfigFile(file: string): { accounts: ProviderAccount[]; access: AccessPolicy } {
+export function loadConfigFile(file: string): { accounts: ProviderAccount[]; access: AccessPolicy; api: ApiConfig } {
   let raw: unknown;
   try {
     raw = parseYaml(readFileSync(file, 'utf8'));
@@ -38,7 +39,22 @@ export function loadConfigFile(file: string): { accounts: ProviderAccount[]; acc
   }
   const parsed = parseWith(FleetConfigFileSchema, raw ?? {}, '');
   if (!parsed.ok) throw new Error(`configuration file ${file}: ${describeProblems(parsed.problems)}`);
-  return { accounts: parsed.value.accounts, access: parsed.value.access };
+  return { accounts: parsed.value.accounts, access: parsed.value.access, api: parsed.value.api };
+}
+
+/** The API's config when there is no config file: 127.0.0.1:8080, API tokens only. */
+export const DEFAULT_API_CONFIG: ApiConfig = ApiConfigSchema.parse({});
+
+/**
+ * Where the API listens: FLEETFLOW_API_ADDRESS when set (checked like the file's), else the
+ * config file's `api.address`, else 127.0.0.1:8080.
+ */
+export function apiListenAddress(api: ApiConfig, env: NodeJS.ProcessEnv = process.env): { address: string; host: string; port: number } {
+  const fromEnv = env.FLEETFLOW_API_ADDRESS;
+  const address = fromEnv ?? api.address;
+  const parsed = parseListenAddress(address);
+  if (!parsed.ok) throw new Error(`configuration: ${fromEnv !== undefined ? 'FLEETFLOW_API_ADDRESS' : 'api.address'}: ${parsed.error}`);
+  return { address, host: parsed.host, port: parsed.port };
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): FleetflowConfig {
