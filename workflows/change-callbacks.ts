@@ -1,4 +1,4 @@
-import { ApplicationFailure, condition, isCancellation, log, proxyActivities, setHandler, TemporalFailure, TimeoutFailure, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, condition, isCancellation, log, proxyActivities, setHandler, TemporalFailure, TimeoutFailure, workflowInfo } from '@temporalio/workflow';
 import type { FleetActivities } from '../activities/index.js';
 import type { DeliveryAttemptDetails } from '../activities/change-callbacks.js';
 import { ChangeCallbacksInputSchema, ChangeEventSchema, type ChangeCallbacksInput } from '../src/domain/change/callbacks-input.js';
@@ -84,9 +84,10 @@ export async function changeCallbacks(raw: ChangeCallbacksInput): Promise<Callba
 function givenUp(err: unknown, giveUpAfter: string): { error: string; attempts?: number } {
   let timedOut = false;
   let last: ApplicationFailure | undefined;
-  // ActivityFailure > [TimeoutFailure >] ApplicationFailure of the last attempt.
+  // ActivityFailure > [TimeoutFailure >] ApplicationFailure of the last attempt. When the next
+  // retry would pass the give-up time, the server ends it with the last failure (retry state TIMEOUT).
   for (let e: unknown = err; e instanceof TemporalFailure; e = e.cause) {
-    if (e instanceof TimeoutFailure) timedOut = true;
+    if (e instanceof TimeoutFailure || (e instanceof ActivityFailure && e.retryState === 'TIMEOUT')) timedOut = true;
     if (e instanceof ApplicationFailure) last = e;
   }
   const attempts = (last?.details?.[0] as DeliveryAttemptDetails | undefined)?.attempt;

@@ -53,6 +53,7 @@ describe('every workflow refuses a null input at once', () => {
     ['upgradeWave', 'upgrade-wave/n', 'InvalidInput', 'invalid upgrade wave'],
     ['fleetRollout', 'rollout/n', 'InvalidInput', 'invalid fleet rollout'],
     ['fleetDecommission', 'fleet-decommission/n', 'InvalidInput', 'invalid fleet decommission request'],
+    ['changeCallbacks', 'change/servicenow/n/callbacks', 'InvalidInput', 'invalid callbacks input'],
   ])('%s', async (type, id, failureType, what) => {
     expect(await failureOf(type, id, [null])).toMatchObject({ type: failureType, nonRetryable: true, message: `${what}${NULL_REFUSED}` });
   });
