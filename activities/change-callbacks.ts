@@ -1,7 +1,8 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import { callbackTargetRefusal } from '../src/domain/change/callback-targets.js';
 import type { WebhooksConfig } from '../src/domain/change/webhooks-config.js';
-import { FleetflowError, messageOf } from '../src/errors.js';
+import { FleetflowError, messageOf, PermanentError } from '../src/errors.js';
 import { postSigned } from '../src/webhooks/post.js';
 import { processSecretSources, resolveSecretKeys, type SecretSources } from '../src/webhooks/secrets.js';
 
@@ -29,7 +30,8 @@ export interface DeliveryAttemptDetails {
 }
 
 /**
- * Signs and POSTs a change event. The secret is resolved here, at each attempt, from the
+ * Signs and POSTs a change event, if the worker's config allows that URL with that secret
+ * (callbackTargetRefusal). The secret is resolved here, at each attempt, from the
  * worker's environment or files, and each attempt gets a fresh timestamp (a receiver refuses
  * one older than its tolerance, 5 minutes by default, and a retry can come hours later).
  */
@@ -38,6 +40,8 @@ export function changeCallbackActivities(webhooks: WebhooksConfig, sources: Secr
     async deliverChangeEvent(req: DeliverChangeEventInput): Promise<DeliveredChangeEvent> {
       const { attempt } = Context.current().info;
       try {
+        const refusal = callbackTargetRefusal(webhooks, req);
+        if (refusal) throw new PermanentError(refusal.message, refusal.type);
         const keys = resolveSecretKeys(webhooks.secrets, req.secret, sources);
         const { status } = await postSigned({ url: req.url, webhookId: req.webhookId, body: req.body, keys, timeoutMs: req.timeoutMs ?? 10_000 });
         return { status, attempts: attempt };

@@ -51,7 +51,13 @@ const env = await TestWorkflowEnvironment.createLocal({
 const flaky = await WebhookReceiver.start({ secret: secrets.sn, failFirst: 2 });
 const audit = await WebhookReceiver.start({ secret: secrets.audit });
 try {
-  const webhooks = WebhooksConfigSchema.parse({ secrets: { sn: { env: 'SN' }, audit: { env: 'AUDIT' }, gone: { env: 'UNSET' } } });
+  const webhooks = WebhooksConfigSchema.parse({
+    secrets: { sn: { env: 'SN' }, audit: { env: 'AUDIT' }, gone: { env: 'UNSET' } },
+    callbackSecret: 'sn',
+    systems: { lost: { callbackSecret: 'gone' } },
+    allowedCallbackHosts: ['http://127.0.0.1:*'],
+    subscribers: [{ name: 'audit', url: audit.url, secret: 'audit', events: ['succeeded', 'failed', 'rolledBack', 'aborted'] }],
+  });
   const worker = await Worker.create({
     connection: env.nativeConnection,
     namespace: 'fleetflow',

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfigFile } from '../../src/config.js';
 import { callbackUrlAllowed } from '../../src/domain/change/callback-hosts.js';
-import { callbackTargetsFor } from '../../src/domain/change/callback-targets.js';
+import { callbackTargetRefusal, callbackTargetsFor } from '../../src/domain/change/callback-targets.js';
 import { DEFAULT_WEBHOOKS_CONFIG, WebhooksConfigSchema } from '../../src/domain/change/webhooks-config.js';
 import { describeProblems, parseWith } from '../../src/domain/validation.js';
 import { readmeCallbacksSection } from '../helpers/callbacks-example.js';
@@ -150,5 +150,36 @@ describe('callbackTargetsFor', () => {
   ])('refuses %s', (_why, cfg, url, type, message) => {
     const result = callbackTargetsFor(cfg, 'servicenow', url);
     expect(result).toMatchObject({ ok: false, refusal: { type, message } });
+  });
+});
+
+describe("the worker's own check of a target before it signs", () => {
+  const config = WebhooksConfigSchema.parse({
+    secrets,
+    callbackSecret: 'ci',
+    systems: { servicenow: { callbackSecret: 'sn' } },
+    allowedCallbackHosts: ['*.service-now.com'],
+    subscribers: [{ name: 'audit-log', url: 'https://audit.example.com/fleetflow', secret: 'audit' }],
+  });
+
+  it.each([
+    // why each case
+    ['a subscriber with its own secret', { url: 'https://audit.example.com/fleetflow', secret: 'audit' }, undefined],
+    ["an allowed callbackUrl with a change system's secret", { url: 'https://acme.service-now.com/x', secret: 'sn' }, undefined],
+    ['an allowed callbackUrl with the default callback secret', { url: 'https://acme.service-now.com/x', secret: 'ci' }, undefined],
+    [
+      "a subscriber's secret sent elsewhere (it would sign bodies a workflow starter chose)",
+      { url: 'https://acme.service-now.com/x', secret: 'audit' },
+      'the worker\'s webhooks config allows no callback to https://acme.service-now.com signed with secret "audit" (not a subscriber, or not a callback secret and an allowed host)',
+    ],
+    [
+      'a callback secret sent to a host the config does not allow',
+      { url: 'https://evil.example.com/x', secret: 'sn' },
+      'the worker\'s webhooks config allows no callback to https://evil.example.com signed with secret "sn" (not a subscriber, or not a callback secret and an allowed host)',
+    ],
+  ])('%s', (_why, target, message) => {
+    const refusal = callbackTargetRefusal(config, target);
+    expect(refusal?.message).toBe(message);
+    if (refusal) expect(refusal.type).toBe('CallbackNotAllowed');
   });
 });

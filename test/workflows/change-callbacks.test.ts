@@ -33,8 +33,13 @@ afterAll(async () => {
 
 const newSecret = () => `whsec_${randomBytes(32).toString('base64')}`;
 const SECRETS = { sn: newSecret(), audit: newSecret() };
+// Every secret is a callback secret and the receivers' host is allowed, so the worker's own
+// check (callbackTargetRefusal) lets each target through.
 const webhooks = WebhooksConfigSchema.parse({
   secrets: { sn: { env: 'SN_SECRET' }, audit: { env: 'AUDIT_SECRET' }, gone: { env: 'UNSET_SECRET' } },
+  callbackSecret: 'sn',
+  systems: { audit: { callbackSecret: 'audit' }, lost: { callbackSecret: 'gone' } },
+  allowedCallbackHosts: ['http://127.0.0.1:*'],
 });
 const activities = changeCallbackActivities(webhooks, { env: { SN_SECRET: SECRETS.sn, AUDIT_SECRET: SECRETS.audit }, readFile: () => '' });
 
@@ -208,6 +213,27 @@ describe('changeCallbacks', () => {
       ['failed', 1, 'CallbackSecretMissing: callback secret "gone": environment variable UNSET_SECRET is not set'],
     ]);
     expect(r.delivered.map((v) => seqOf(v.payload))).toEqual([1, 2]);
+  });
+
+  it("refuses at once a target the worker's config does not allow, and delivers to the others", async () => {
+    const r = await receiver(SECRETS.sn);
+    const deliveries = await withCallbacks(
+      [
+        { url: r.url.replace('127.0.0.1', 'localhost'), secret: 'sn' },
+        { url: r.url, secret: 'sn' },
+      ],
+      async (h) => {
+        await h.send([EVENTS[3]!]);
+        await h.result();
+        return h.deliveries();
+      },
+    );
+    const origin = new URL(r.url.replace('127.0.0.1', 'localhost')).origin;
+    expect(deliveries.map((d) => [d.target, d.state, d.attempts, d.lastError])).toEqual([
+      [0, 'failed', 1, `CallbackNotAllowed: the worker's webhooks config allows no callback to ${origin} signed with secret "sn" (not a subscriber, or not a callback secret and an allowed host)`],
+      [1, 'delivered', 1, undefined],
+    ]);
+    expect(r.verified).toHaveLength(1);
   });
 
   it('refuses to run under another id than its change id fixes', async () => {

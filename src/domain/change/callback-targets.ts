@@ -59,3 +59,27 @@ export function callbackTargetsFor(config: WebhooksConfig, ticketSystem: string,
   }
   return { ok: true, targets };
 }
+
+/**
+ * Why the worker must not sign a POST to `target`, or undefined when its config allows it: the
+ * target is a subscriber with that very secret, or a callbackUrl the config allows signed with
+ * a callback secret. The API checked this when the change was opened; the worker checks again
+ * because anyone who can start a workflow could otherwise have it sign bodies of their choosing
+ * with a change system's secret and send them anywhere.
+ */
+export function callbackTargetRefusal(config: WebhooksConfig, target: Pick<CallbackTarget, 'url' | 'secret'>): CallbackRefusal | undefined {
+  if (config.subscribers.some((s) => s.url === target.url && s.secret === target.secret)) return undefined;
+  const callbackSecrets = new Set([config.callbackSecret, ...Object.values(config.systems).map((s) => s.callbackSecret)]);
+  if (callbackSecrets.has(target.secret) && callbackUrlAllowed(target.url, config.allowedCallbackHosts)) return undefined;
+  let origin = target.url;
+  try {
+    origin = new URL(target.url).origin;
+  } catch {
+    // An unparsable URL is named as given.
+  }
+  return {
+    type: 'CallbackNotAllowed',
+    field: 'url',
+    message: `the worker's webhooks config allows no callback to ${origin} signed with secret "${target.secret}" (not a subscriber, or not a callback secret and an allowed host)`,
+  };
+}
