@@ -9,3 +9,4 @@ export { rollbackBundle } from './rollback-bundle.js';
 export { fleetRollout } from './fleet-rollout.js';
 export { fleetDecommission } from './fleet-decommission.js';
 export { fleetChange } from './fleet-change.js';
+export { changeCallbacks } from './change-callbacks.js';

@@ -54,6 +54,7 @@ describe('every workflow refuses a null input at once', () => {
     ['fleetRollout', 'rollout/n', 'InvalidInput', 'invalid fleet rollout'],
     ['fleetDecommission', 'fleet-decommission/n', 'InvalidInput', 'invalid fleet decommission request'],
     ['fleetChange', 'change/s/n', 'InvalidInput', 'invalid change request'],
+    ['changeCallbacks', 'change/servicenow/n/callbacks', 'InvalidInput', 'invalid callbacks input'],
   ])('%s', async (type, id, failureType, what) => {
     expect(await failureOf(type, id, [null])).toMatchObject({ type: failureType, nonRetryable: true, message: `${what}${NULL_REFUSED}` });
   });

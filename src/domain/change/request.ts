@@ -76,8 +76,22 @@ export const auditNameOf = (p: Pick<PrincipalRef, 'kind' | 'subject'>): string =
 /** The gate of a one-cluster change (staged changes name theirs "<stage>:before|after"). */
 export const CHANGE_GATE = 'change:before';
 
-/** Where callbacks go: a URL and the name of the secret (in the config) that signs them. */
-export const CallbackTargetSchema = z.object({ url: z.url(), secret: z.string().min(1).max(100) }).strict();
+/** Kinds of callback event, in the order a change can emit them. */
+export const CHANGE_EVENT_TYPES = ['accepted', 'waiting', 'stageFinished', 'succeeded', 'failed', 'rolledBack', 'aborted'] as const;
+export type ChangeEventType = (typeof CHANGE_EVENT_TYPES)[number];
+export const TERMINAL_EVENTS: readonly ChangeEventType[] = ['succeeded', 'failed', 'rolledBack', 'aborted'];
+
+/**
+ * Where callbacks go: a URL, the name of the secret (in the config) that signs them, and for a
+ * subscriber the event types it wants (absent: every type).
+ */
+export const CallbackTargetSchema = z
+  .object({
+    url: z.url(),
+    secret: z.string().min(1).max(100),
+    events: z.array(z.enum(CHANGE_EVENT_TYPES)).min(1).optional(),
+  })
+  .strict();
 export type CallbackTarget = z.output<typeof CallbackTargetSchema>;
 
 /**
@@ -119,11 +133,6 @@ export type ChangeRequestParsed = z.output<typeof ChangeRequestSchema>;
 export const CHANGE_STATES = ['Accepted', 'WaitingForApproval', 'Running', 'Succeeded', 'Failed', 'Aborted', 'RolledBack'] as const;
 export type ChangeState = (typeof CHANGE_STATES)[number];
 export const isTerminal = (s: ChangeState): boolean => s === 'Succeeded' || s === 'Failed' || s === 'Aborted' || s === 'RolledBack';
-
-/** Kinds of callback event, in the order a change can emit them. */
-export const CHANGE_EVENT_TYPES = ['accepted', 'waiting', 'stageFinished', 'succeeded', 'failed', 'rolledBack', 'aborted'] as const;
-export type ChangeEventType = (typeof CHANGE_EVENT_TYPES)[number];
-export const TERMINAL_EVENTS: readonly ChangeEventType[] = ['succeeded', 'failed', 'rolledBack', 'aborted'];
 
 /** One event of a change, as signalled to its callbacks workflow (its sequence is assigned there). */
 export interface ChangeEvent {
