@@ -200,6 +200,63 @@ describe('four eyes', () => {
   });
 });
 
+describe('four eyes with audit names', () => {
+  const approve = (scope: Scope, requestedBy: string): AccessRequest => ({ kind: 'act', action: 'approve', scope, requestedBy });
+  // Changes record their requester as "oidc:alice" / "token:ci": the same person must be recognised.
+  it.each(['00u1admin', 'oidc:00u1admin', 'token:00u1admin'])('recognises the requester named %s', (requestedBy) => {
+    expect(authorize(policy, ROLE_PRINCIPALS.admin!, approve(envs('prod'), requestedBy))).toMatchObject({ allow: false, fourEyes: true });
+  });
+});
+
+describe('gates delegated to a change system', () => {
+  const trusting = AccessPolicySchema.parse({
+    bindings: [
+      { role: 'admin', tokens: ['servicenow', 'ci'] },
+      { role: 'approver', subjects: ['bob'] },
+    ],
+    tokens: [
+      { name: 'servicenow', hash: `sha256:${'a'.repeat(64)}` },
+      { name: 'ci', hash: `sha256:${'b'.repeat(64)}` },
+    ],
+    delegatedApprovers: ['token:servicenow'],
+  });
+  const start = (delegated: boolean): AccessRequest => ({ kind: 'start', type: 'rollout', scope: envs('prod'), delegated });
+  const approve = (requestedBy: string, delegated: boolean): AccessRequest => ({ kind: 'act', action: 'approve', scope: envs('prod'), requestedBy, delegated });
+
+  it('lets only a trusted change system open a change whose gates it approves', () => {
+    expect(authorize(trusting, token('servicenow'), start(true)).allow).toBe(true);
+    expect(authorize(trusting, token('ci'), start(true))).toMatchObject({
+      allow: false,
+      reason: 'token:ci may not open a change whose gates it approves itself: only the change systems in access.delegatedApprovers may',
+    });
+    expect(authorize(trusting, token('ci'), start(false)).allow).toBe(true);
+  });
+
+  it('lets the change system approve its own delegated prod gate, and nobody else', () => {
+    expect(authorize(trusting, token('servicenow'), approve('token:servicenow', true)).allow).toBe(true);
+    expect(authorize(trusting, oidc('bob'), approve('token:servicenow', true))).toMatchObject({
+      allow: false,
+      reason: 'the gates of this change are delegated to the change system that opened it (token:servicenow): it approves them, after its own approval',
+    });
+  });
+
+  it('keeps four eyes for a change that was not delegated, even for a trusted change system', () => {
+    expect(authorize(trusting, token('servicenow'), approve('token:servicenow', false))).toMatchObject({ allow: false, fourEyes: true });
+    expect(authorize(trusting, oidc('bob'), approve('token:servicenow', false)).allow).toBe(true);
+  });
+
+  it('refuses a change system the policy no longer trusts', () => {
+    const untrusting = AccessPolicySchema.parse({ ...trusting, delegatedApprovers: [] });
+    expect(authorize(untrusting, token('servicenow'), approve('token:servicenow', true))).toMatchObject({ allow: false, reason: expect.stringMatching(/no longer in access.delegatedApprovers/) });
+  });
+
+  it('names a malformed delegated approver', () => {
+    const r = AccessPolicySchema.safeParse({ delegatedApprovers: ['servicenow'] });
+    expect(r.success).toBe(false);
+    expect(r.error!.issues[0]).toMatchObject({ path: ['delegatedApprovers', 0], message: 'must be a principal: "token:NAME" or "oidc:SUBJECT"' });
+  });
+});
+
 describe('requiresApprovalGate', () => {
   it.each([
     // Why each row: prod by name, prod by a cluster, several prod environments, and non-prod.

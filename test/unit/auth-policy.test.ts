@@ -26,7 +26,7 @@ describe('the access policy section', () => {
 
   // Deny by default: no bindings, so nobody has a role; prod is prod and production.
   it('defaults to built-in roles, nobody bound, prod and production as prod', () => {
-    expect(DEFAULT_ACCESS_POLICY).toEqual({ prodEnvironments: ['prod', 'production'], roles: [], bindings: [], tokens: [] });
+    expect(DEFAULT_ACCESS_POLICY).toEqual({ prodEnvironments: ['prod', 'production'], roles: [], bindings: [], tokens: [], delegatedApprovers: [] });
   });
 
   it('is read from the config file beside the accounts, and defaults when absent', () => {

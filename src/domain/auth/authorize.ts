@@ -34,10 +34,14 @@ export interface Scope {
 
 /** A request to authorize: start a change, view one, or act on a running one. */
 export type AccessRequest =
-  | { kind: 'start'; type: ChangeType; scope: Scope }
+  /** `delegated`: the change's gates are to be approved by the change system that opens it. */
+  | { kind: 'start'; type: ChangeType; scope: Scope; delegated?: boolean }
   | { kind: 'view'; scope: Scope }
-  /** For `approve`, the scope is the gate's stage; `requestedBy` is the subject that started the change. */
-  | { kind: 'act'; action: ChangeAction; scope: Scope; requestedBy: string };
+  /**
+   * For `approve`, the scope is the gate's stage; `requestedBy` is who started the change (its
+   * audit name "oidc:alice" or the bare subject); `delegated` as the change was started.
+   */
+  | { kind: 'act'; action: ChangeAction; scope: Scope; requestedBy: string; delegated?: boolean };
 
 /** The operation, environment and (if known) cluster no permission covered. */
 export interface Missing {
@@ -55,6 +59,26 @@ export type Decision =
 export function describePrincipal(p: Principal): string {
   const id = `${p.kind}:${p.subject}`;
   return p.displayName ? `${p.displayName} (${id})` : id;
+}
+
+/** The subject of a requester named "oidc:alice", "token:ci" or just "alice". */
+const subjectOf = (requestedBy: string): string => requestedBy.replace(/^(oidc|token):/, '');
+
+/** True when the policy trusts the principal to approve the gates of the changes it opens. */
+export function isDelegatedApprover(policy: AccessPolicy, p: Principal): boolean {
+  return policy.delegatedApprovers.includes(`${p.kind}:${p.subject}`);
+}
+
+/** Why delegation refuses the request, or undefined: it runs before roles, like four eyes. */
+function delegationRefusal(policy: AccessPolicy, p: Principal, who: string, request: AccessRequest): string | undefined {
+  if (request.kind === 'start' && request.delegated && !isDelegatedApprover(policy, p)) {
+    return `${who} may not open a change whose gates it approves itself: only the change systems in access.delegatedApprovers may`;
+  }
+  if (request.kind !== 'act' || request.action !== 'approve' || !request.delegated) return undefined;
+  if (subjectOf(request.requestedBy) !== p.subject) {
+    return `the gates of this change are delegated to the change system that opened it (${request.requestedBy}): it approves them, after its own approval`;
+  }
+  return isDelegatedApprover(policy, p) ? undefined : `${who} is no longer in access.delegatedApprovers, so it may not approve the gates of its own change`;
 }
 
 /** The roles bound to the principal, sorted: by subject or group for OIDC, by name for a token. */
@@ -123,12 +147,18 @@ const operationOf = (r: AccessRequest): Operation => (r.kind === 'start' ? r.typ
  * Decides one request. Deny by default: a principal no binding names, a request with an empty
  * scope, and any cluster or environment no permission of the principal's roles covers are
  * denied. Four eyes comes before roles: the subject that requested a change never approves
- * its production gates, admin included.
+ * its production gates, admin included, unless the policy trusts it as a change system
+ * (`delegatedApprovers`) and the change was opened with its gates delegated to it; nobody else
+ * approves a delegated gate.
  */
 export function authorize(policy: AccessPolicy, principal: Principal, request: AccessRequest): Decision {
   const who = describePrincipal(principal);
   const roles = rolesOf(policy, principal);
-  if (request.kind === 'act' && request.action === 'approve' && request.requestedBy === principal.subject) {
+  const delegation = delegationRefusal(policy, principal, who, request);
+  if (delegation) return { allow: false, roles, reason: delegation };
+  // A delegated gate's second pair of eyes is the change system's own process (checked above).
+  const delegatedSelf = request.kind === 'act' && request.delegated === true;
+  if (request.kind === 'act' && request.action === 'approve' && !delegatedSelf && subjectOf(request.requestedBy) === principal.subject) {
     const prod = prodEnvironmentsOf(policy, request.scope);
     if (prod.length) {
       return { allow: false, roles, fourEyes: true, reason: `${who} requested this change and may not approve its gate on ${prod.join(', ')}: a second person must approve (four eyes)` };

@@ -144,6 +144,12 @@ export const AccessPolicySchema = z
     roles: z.array(CustomRoleSchema).default([]),
     bindings: z.array(BindingSchema).default([]),
     tokens: z.array(ApiTokenSchema).default([]),
+    /**
+     * Change systems trusted to approve the gates of the changes they open ("token:servicenow"):
+     * their own approval process (a CAB) is the second pair of eyes, and a change they open with
+     * `approval: { by: "change-system" }` waits until they approve it through the API.
+     */
+    delegatedApprovers: z.array(z.string().regex(/^(oidc|token):.+$/, 'must be a principal: "token:NAME" or "oidc:SUBJECT"')).default([]),
   })
   .strict()
   // Runs even when fields have problems of their own, so that every problem is listed at once;
