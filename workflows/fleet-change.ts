@@ -29,6 +29,8 @@ import { formatDuration } from '../src/domain/time/durations.js';
 import { changeEvent } from '../src/temporal/messages/change.js';
 import { abortChange, approveChange, getChange } from '../src/temporal/messages/change-queries.js';
 import { SA } from '../src/temporal/search-attributes.js';
+import type { SearchAttributePair } from '@temporalio/common';
+import { ticketAttributeOf } from '../src/domain/change/attributes.js';
 import { parseInput, requireWorkflowId, rootFailure } from './operation-steps.js';
 import { childFailureOf } from './stage-runner.js';
 
@@ -68,8 +70,16 @@ export async function fleetChange(input: ChangeRequest): Promise<ChangeResult> {
     ...(req.callbacks.length ? { callbacksWorkflowId: callbacksWorkflowIdOf(id) } : {}),
   };
   setHandler(getChange, () => view, { description: 'The change: state, gate, audit trail, outcome' });
+  // The change, its operation and its callbacks all carry the ticket and the requester, so that
+  // `FleetTicket = 'servicenow/CHG1'` finds every workflow of a ticket, however it was started.
+  const marks = [
+    { key: SA.ticket, value: ticketAttributeOf(req.ticket) },
+    { key: SA.requestedBy, value: requestedBy },
+  ];
+  upsertSearchAttributes([...marks, { key: SA.changeType, value: req.type }]);
+  const tagged = { typedSearchAttributes: marks, memo: { ticket: req.ticket, requestedBy } };
 
-  const emit = await callbacks(req, id);
+  const emit = await callbacks(req, id, tagged);
   const setState = (state: ChangeState, details: string) => {
     view.state = state;
     upsertSearchAttributes([{ key: SA.changeState, value: state }]);
@@ -85,7 +95,7 @@ export async function fleetChange(input: ChangeRequest): Promise<ChangeResult> {
   });
 
   const refused = await gate(req.approval, view, setState, emit);
-  const ended = refused ?? (await runOperation(req, operationId, requestedBy, id, setState));
+  const ended = refused ?? (await runOperation(req, operationId, requestedBy, id, setState, tagged));
   view.outcome = { state: ended.end.state, message: ended.end.message, at: new Date().toISOString(), ...(ended.end.type ? { type: ended.end.type } : {}) };
   delete view.waitingAt;
   emit({ type: ended.end.event, at: view.outcome.at, data: { message: ended.end.message, ...(ended.end.type ? { failureType: ended.end.type } : {}) } });
@@ -95,13 +105,15 @@ export async function fleetChange(input: ChangeRequest): Promise<ChangeResult> {
 }
 
 type Emit = ((e: ChangeEvent) => void) & { flush(): Promise<void> };
+/** The search attributes and memo every workflow of a change carries. */
+type Tagged = { typedSearchAttributes: SearchAttributePair[]; memo: Record<string, unknown> };
 
 /**
  * Starts the change's callbacks workflow (abandoned when the change closes: deliveries go on
  * for hours after it) and returns what sends it an event. Events go one after another, so the
  * callbacks workflow receives them in the order they happened.
  */
-async function callbacks(req: ReturnType<typeof ChangeRequestSchema.parse>, id: string): Promise<Emit> {
+async function callbacks(req: ReturnType<typeof ChangeRequestSchema.parse>, id: string, tagged: Tagged): Promise<Emit> {
   let chain: Promise<void> = Promise.resolve();
   const none = Object.assign(() => undefined, { flush: () => Promise.resolve() });
   if (!req.callbacks.length) return none;
@@ -112,6 +124,7 @@ async function callbacks(req: ReturnType<typeof ChangeRequestSchema.parse>, id: 
     parentClosePolicy: ParentClosePolicy.ABANDON,
     cancellationType: ChildWorkflowCancellationType.ABANDON,
     staticSummary: `callbacks of ${id}`,
+    ...tagged,
   });
   const target = getExternalWorkflowHandle(workflowId);
   // A callbacks workflow that is gone (terminated by hand) must not fail the change.
@@ -183,6 +196,7 @@ async function runOperation(
   requestedBy: string,
   changeId: string,
   setState: (s: ChangeState, details: string) => void,
+  tagged: Tagged,
 ): Promise<{ end: ChangeEnd; result?: unknown }> {
   const staged = isStaged(req.type);
   // The principal is the requester whatever the input said; a staged operation also learns the
@@ -201,6 +215,7 @@ async function runOperation(
       parentClosePolicy: ParentClosePolicy.ABANDON,
       cancellationType: ChildWorkflowCancellationType.ABANDON,
       staticSummary: `${req.type} for ${req.ticket.system}/${req.ticket.id}, requested by ${requestedBy}`,
+      ...tagged,
     });
     const result = await child.result();
     return { end: endFromResult(result), result };

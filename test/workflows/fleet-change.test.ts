@@ -7,6 +7,7 @@ import { callbacksWorkflowIdOf, changeIdOf, type ChangeEvent, type ChangeRequest
 import type { ClusterSummary } from '../../src/domain/selection/fleet-selector.js';
 import { abortChange, approveChange, getChange } from '../../src/temporal/messages/change-queries.js';
 import { approveGate, getDecommissionProgress } from '../../src/temporal/messages/staged.js';
+import { SA } from '../../src/temporal/search-attributes.js';
 import type { ChangeResult } from '../../workflows/fleet-change.js';
 import { cluster } from '../helpers/cluster-summaries.js';
 import { addSearchAttributes, timeSkipping } from '../helpers/time-skipping.js';
@@ -91,6 +92,13 @@ describe('a one-cluster change', () => {
       const view = await h.query(getChange);
       expect(view).toMatchObject({ state: 'Succeeded', operationWorkflowId: 'upgrade/web-prod', requestedBy: 'oidc:alice', ticket: { system: 'servicenow' } });
       expect(typesOf(await events(h.workflowId))).toEqual(['accepted', 'succeeded']);
+      // The change and its operation are found by ticket and requester.
+      for (const wf of [h.workflowId, 'upgrade/web-prod']) {
+        const d = await env.client.workflow.getHandle(wf).describe();
+        expect(d.typedSearchAttributes.get(SA.ticket)).toBe(`servicenow/${h.workflowId.split('/')[2]}`);
+        expect(d.typedSearchAttributes.get(SA.requestedBy)).toBe('oidc:alice');
+      }
+      expect((await h.describe()).typedSearchAttributes.get(SA.changeState)).toBe('Succeeded');
     });
   });
 
