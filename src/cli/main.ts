@@ -1,4 +1,5 @@
 import { apiCommand } from './api.js';
+import { changesCommand } from './changes.js';
 import { CliContext } from './context.js';
 import { clustersCommand } from './clusters.js';
 import { resolve, type CommandSpec } from './command-table.js';
@@ -28,6 +29,7 @@ failed or refused operation 1.`,
     decommissionCommand,
     schedulesCommand,
     apiCommand,
+    changesCommand,
     completionCommand(() => COMMANDS),
     {
       name: 'help',
