@@ -1,0 +1,225 @@
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
+import { executionInfoFromRaw } from '@temporalio/client/lib/helpers.js';
+import type { QueryDefinition, SearchAttributePair } from '@temporalio/common';
+import { CHANGE_STATES, changeIdOf, isStaged, type ChangeRequest, type ChangeState, type ChangeView, type Ticket } from '../domain/change/request.js';
+import { CHANGE_ATTRIBUTES, ticketAttributeOf } from '../domain/change/attributes.js';
+import type { ScopeRecord } from '../domain/change/scope.js';
+import type { ChangeType } from '../domain/auth/policy.js';
+import { getChange } from './messages/change-queries.js';
+import { getDecommissionProgress, getRolloutProgress, getWaveProgress } from './messages/staged.js';
+import { SA } from './search-attributes.js';
+
+/**
+ * Client-side helpers of changes (the `fleetChange` workflows the API starts): start one per
+ * ticket exactly once, read one with its operation's progress and its callbacks' deliveries,
+ * list them from visibility.
+ */
+
+/** The workflow type of a change. */
+export const CHANGE_WORKFLOW_TYPE = 'fleetChange';
+
+/** The state a change is listed in until its workflow reports one. */
+const FIRST_STATE: ChangeState = 'Accepted';
+
+/**
+ * What the starter writes in a change's memo: who opened it and with which input (its hash),
+ * the start request that created it (`createdBy`, a nonce), and what it acts on (`scope`), so
+ * that later requests on the change are authorized on the ground it was opened on.
+ */
+export interface ChangeMemo {
+  ticket: Ticket;
+  requestedBy: string;
+  inputHash: string;
+  createdBy: string;
+  scope?: ScopeRecord;
+}
+
+/** The outcome of startChange: whether this request created the change, and its run. */
+export interface StartedChange {
+  created: boolean;
+  /** The workflow id, `change/<system>/<id>`. */
+  id: string;
+  firstRunId: string;
+  memo: ChangeMemo;
+}
+
+/**
+ * Starts the change of `request.ticket` unless it exists. The workflow id is the ticket's, the
+ * conflict policy USE_EXISTING returns the running change, and REJECT_DUPLICATE keeps a closed
+ * change from ever running again; which request created it is told by the memo's nonce, so
+ * concurrent requests for one ticket start one workflow and exactly one of them learns
+ * `created: true`.
+ */
+export async function startChange(
+  client: Client,
+  opts: { request: ChangeRequest; nonce: string; taskQueue: string; scope?: ScopeRecord },
+): Promise<StartedChange> {
+  const { request, nonce } = opts;
+  const id = changeIdOf(request.ticket);
+  const requestedBy = `${request.requestedBy.kind}:${request.requestedBy.subject}`;
+  const memo: ChangeMemo = { ticket: request.ticket, requestedBy, inputHash: request.inputHash, createdBy: nonce, ...(opts.scope ? { scope: opts.scope } : {}) };
+  const attributes: SearchAttributePair[] = [
+    { key: SA.ticket, value: ticketAttributeOf(request.ticket) },
+    { key: SA.requestedBy, value: requestedBy },
+    { key: SA.changeType, value: request.type },
+    { key: SA.changeState, value: FIRST_STATE },
+  ];
+  try {
+    await client.workflow.start(CHANGE_WORKFLOW_TYPE, {
+      workflowId: id,
+      taskQueue: opts.taskQueue,
+      args: [request],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      memo: { ...memo },
+      typedSearchAttributes: attributes,
+      staticSummary: `${request.type} for ${ticketAttributeOf(request.ticket)}, requested by ${requestedBy}`,
+    });
+  } catch (err) {
+    // A closed change of this ticket: it exists, and is never run again.
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+  }
+  const desc = await client.workflow.getHandle(id).describe();
+  const stored = memoOf(desc.memo);
+  return { created: stored?.createdBy === nonce, id, firstRunId: desc.raw.workflowExecutionInfo?.firstRunId || desc.runId, memo: stored ?? memo };
+}
+
+/** A change's memo, or undefined when the workflow carries none (not started by the API). */
+export function memoOf(raw: Record<string, unknown> | undefined): ChangeMemo | undefined {
+  if (!raw || typeof raw.inputHash !== 'string' || typeof raw.createdBy !== 'string') return undefined;
+  return raw as unknown as ChangeMemo;
+}
+
+/** Everything the API reports about one change. */
+export interface ChangeRecord {
+  view: ChangeView;
+  memo: ChangeMemo | undefined;
+  /** The staged operation's progress query (getWaveProgress, getRolloutProgress, getDecommissionProgress). */
+  progress?: unknown;
+  /** The callbacks workflow's delivery status, when the change has callbacks. */
+  deliveries?: unknown[];
+  /** The workflow's own status: RUNNING, COMPLETED, FAILED ... */
+  status: string;
+  runId: string;
+}
+
+const PROGRESS: Record<string, QueryDefinition<unknown>> = { upgradeWave: getWaveProgress, rollout: getRolloutProgress, fleetDecommission: getDecommissionProgress };
+
+/** The change of workflow id `id` (`change/<system>/<id>`), or undefined when there is none. */
+export async function readChange(client: Client, id: string): Promise<ChangeRecord | undefined> {
+  const handle = client.workflow.getHandle(id);
+  let desc: WorkflowExecutionDescription;
+  try {
+    desc = await handle.describe();
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return undefined;
+    throw err;
+  }
+  if (desc.type !== CHANGE_WORKFLOW_TYPE) return undefined;
+  const view = await handle.query(getChange);
+  const [progress, deliveries] = await Promise.all([progressOf(client, view), deliveriesOf(client, view)]);
+  return {
+    view,
+    memo: memoOf(desc.memo),
+    ...(progress !== undefined ? { progress } : {}),
+    ...(deliveries ? { deliveries } : {}),
+    status: desc.status.name,
+    runId: desc.runId,
+  };
+}
+
+/** The staged operation's progress; undefined for one-cluster changes and before the operation runs. */
+async function progressOf(client: Client, view: ChangeView): Promise<unknown> {
+  if (!isStaged(view.type) || !view.operationWorkflowId) return undefined;
+  const query = PROGRESS[view.type]!;
+  try {
+    return await client.workflow.getHandle(view.operationWorkflowId).query(query);
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return undefined;
+    throw err;
+  }
+}
+
+/** The callbacks' delivery status; undefined when the change has none (or the workflow answers no such query). */
+async function deliveriesOf(client: Client, view: ChangeView): Promise<unknown[] | undefined> {
+  if (!view.callbacksWorkflowId) return undefined;
+  try {
+    // By name: the callbacks workflow defines the query; a change read while it is not there yet shows none.
+    const d = await client.workflow.getHandle(view.callbacksWorkflowId).query<unknown>('getDeliveries');
+    return Array.isArray(d) ? d : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** One change in a list: what visibility and the memo say, without asking the workflow. */
+export interface ChangeSummary {
+  id: string;
+  type: ChangeType;
+  ticket: Ticket;
+  state: ChangeState;
+  requestedBy: string;
+  startedAt: string;
+  closedAt?: string;
+  memo: ChangeMemo | undefined;
+}
+
+/** Filters of listChanges; each narrows the visibility query. */
+export interface ChangeFilter {
+  state?: ChangeState;
+  type?: ChangeType;
+  /** "<system>/<id>" */
+  ticket?: string;
+  requestedBy?: string;
+}
+
+const quote = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+
+/** The visibility query of a filter. */
+export function changeListQuery(f: ChangeFilter): string {
+  const clauses = [`WorkflowType = ${quote(CHANGE_WORKFLOW_TYPE)}`];
+  if (f.state) clauses.push(`${CHANGE_ATTRIBUTES.changeState} = ${quote(f.state)}`);
+  if (f.type) clauses.push(`${CHANGE_ATTRIBUTES.changeType} = ${quote(f.type)}`);
+  if (f.ticket) clauses.push(`${CHANGE_ATTRIBUTES.ticket} = ${quote(f.ticket)}`);
+  if (f.requestedBy) clauses.push(`${CHANGE_ATTRIBUTES.requestedBy} = ${quote(f.requestedBy)}`);
+  return clauses.join(' AND ');
+}
+
+/** One page of changes, newest first, and the token of the next page (absent on the last). */
+export async function listChanges(
+  client: Client,
+  filter: ChangeFilter,
+  page: { pageSize: number; pageToken?: Uint8Array },
+): Promise<{ changes: ChangeSummary[]; nextPageToken?: Uint8Array }> {
+  const res = await client.workflowService.listWorkflowExecutions({
+    namespace: client.options.namespace,
+    query: changeListQuery(filter),
+    pageSize: page.pageSize,
+    ...(page.pageToken ? { nextPageToken: page.pageToken } : {}),
+  });
+  const changes: ChangeSummary[] = [];
+  for (const raw of res.executions ?? []) {
+    const info = await executionInfoFromRaw(raw, client.options.loadedDataConverter, raw, client.options.namespace);
+    const memo = memoOf(info.memo);
+    const state = info.typedSearchAttributes.get(SA.changeState);
+    const ticket = memo?.ticket ?? ticketOf(info.workflowId);
+    changes.push({
+      id: info.workflowId,
+      type: info.typedSearchAttributes.get(SA.changeType) as ChangeType,
+      ticket,
+      state: (CHANGE_STATES as readonly string[]).includes(state ?? '') ? (state as ChangeState) : FIRST_STATE,
+      requestedBy: info.typedSearchAttributes.get(SA.requestedBy) ?? memo?.requestedBy ?? '',
+      startedAt: info.startTime.toISOString(),
+      ...(info.closeTime ? { closedAt: info.closeTime.toISOString() } : {}),
+      memo,
+    });
+  }
+  const next = res.nextPageToken;
+  return { changes, ...(next && next.length ? { nextPageToken: next } : {}) };
+}
+
+/** The ticket a change id names: `change/servicenow/CHG1` is servicenow / CHG1. */
+export function ticketOf(workflowId: string): Ticket {
+  const [, system = '', ...rest] = workflowId.split('/');
+  return { system, id: rest.join('/') };
+}
