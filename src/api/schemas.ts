@@ -55,7 +55,7 @@ export const OpenChangeSchema = z
 export type OpenChange = z.output<typeof OpenChangeSchema>;
 
 export const IdempotencyHeaders = z.object({
-  'idempotency-key': z
+  'Idempotency-Key': z
     .string()
     .optional()
     .openapi({

@@ -32,6 +32,8 @@ export interface ChangeMemo {
   inputHash: string;
   createdBy: string;
   scope?: ScopeRecord;
+  /** Its gates are approved by the change system that opened it (`approval: { by: "change-system" }`). */
+  delegated?: boolean;
 }
 
 /** The outcome of startChange: whether this request created the change, and its run. */
@@ -57,7 +59,7 @@ export async function startChange(
   const { request, nonce } = opts;
   const id = changeIdOf(request.ticket);
   const requestedBy = `${request.requestedBy.kind}:${request.requestedBy.subject}`;
-  const memo: ChangeMemo = { ticket: request.ticket, requestedBy, inputHash: request.inputHash, createdBy: nonce, ...(opts.scope ? { scope: opts.scope } : {}) };
+  const memo: ChangeMemo = { ticket: request.ticket, requestedBy, inputHash: request.inputHash, createdBy: nonce, ...(opts.scope ? { scope: opts.scope } : {}), ...(request.approval?.delegated ? { delegated: true } : {}) };
   const attributes: SearchAttributePair[] = [
     { key: SA.ticket, value: ticketAttributeOf(request.ticket) },
     { key: SA.requestedBy, value: requestedBy },
