@@ -13,7 +13,10 @@ import { PROBLEM_BASE } from './problem.js';
 
 const capital = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
-export const TicketRef = TicketSchema.openapi('Ticket', {
+// Domain schemas take their OpenAPI names and descriptions through zod's own .meta(): they may be
+// built before @hono/zod-openapi adds .openapi() to zod, and then have no such method.
+export const TicketRef = TicketSchema.meta({
+  id: 'Ticket',
   description: 'The change ticket in the change system (ServiceNow CHG0031337, a Jira issue). It names the change: one change per ticket.',
   example: { system: 'servicenow', id: 'CHG0031337', url: 'https://example.service-now.com/change_request.do?sys_id=1' },
 });
@@ -37,8 +40,8 @@ function openBodyOf<T extends ChangeType>(type: T) {
   return z
     .object({
       type: z.literal(type),
-      ticket: TicketRef.optional().openapi({ description: `Required unless an Idempotency-Key header is given (the change is then named ${IDEMPOTENCY_SYSTEM}/<key>).` }),
-      input: OPERATION_INPUT[type].openapi({ description: `The input of the ${type} operation: the schema its workflow validates with. requestedBy is set by the API to the authenticated principal.` }),
+      ticket: TicketRef.optional().meta({ description: `Required unless an Idempotency-Key header is given (the change is then named ${IDEMPOTENCY_SYSTEM}/<key>).` }),
+      input: OPERATION_INPUT[type].meta({ description: `The input of the ${type} operation: the schema its workflow validates with. requestedBy is set by the API to the authenticated principal.` }),
       callbackUrl: CallbackUrl.optional(),
       approval: DelegationSchema.optional(),
     })
@@ -147,7 +150,7 @@ export const ActionBodySchema = z
   .object({
     reason: z.string().max(500, 'must be at most 500 characters').optional().openapi({ description: 'Why (required for abort and skip).' }),
     gate: z.string().min(1).max(200).optional().openapi({ description: 'approve: the gate, e.g. "prod:before" (default: the gate the change waits at; one-cluster changes have one, "change:before").' }),
-    cluster: ClusterNameSchema.optional().openapi({ description: 'skip: the cluster to leave out.' }),
+    cluster: ClusterNameSchema.optional().meta({ description: 'skip: the cluster to leave out.' }),
     clusters: z.array(ClusterNameSchema).max(1000).optional().openapi({ description: 'retry: the failed clusters to run again (default: every failed one).' }),
     rollback: z.boolean().optional().openapi({ description: 'abort of a rollout: also return the clusters it changed to their previous revision.' }),
   })
@@ -187,7 +190,7 @@ export const ClusterListQuery = z.object({
   all: z.enum(['true', 'false']).optional().openapi({ param: { name: 'all', in: 'query' }, description: 'Include Deleted clusters.' }),
 });
 
-export const ClusterNameParams = z.object({ name: ClusterNameSchema.openapi({ param: { name: 'name', in: 'path' }, example: 'web-prod-1' }) });
+export const ClusterNameParams = z.object({ name: ClusterNameSchema.meta({ param: { name: 'name', in: 'path' }, example: 'web-prod-1' }) });
 
 export const ClusterStateSchema = z
   .object({

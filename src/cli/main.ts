@@ -1,3 +1,4 @@
+import { apiCommand } from './api.js';
 import { CliContext } from './context.js';
 import { clustersCommand } from './clusters.js';
 import { resolve, type CommandSpec } from './command-table.js';
@@ -25,6 +26,7 @@ provider accounts: FLEETFLOW_CONFIG. A user mistake exits 2, a failed or refused
     rolloutCommand,
     decommissionCommand,
     schedulesCommand,
+    apiCommand,
     completionCommand(() => COMMANDS),
     {
       name: 'help',
