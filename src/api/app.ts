@@ -4,16 +4,16 @@ import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { AccessPolicy } from '../domain/auth/policy.js';
 import { auditNameOf } from '../domain/change/request.js';
-import { problemsFrom } from '../domain/validation.js';
 import type { ApiEnv } from './app-env.js';
 import type { Authenticate } from './authenticate.js';
 import type { ApiDeps, CallbackResolver } from './deps.js';
 import { toProblem } from './errors.js';
-import { ApiProblem, invalidInput, PROBLEM_BASE, problemResponse } from './problem.js';
+import { ApiProblem, invalidInput, PROBLEM_BASE, problemResponse, requestProblems } from './problem.js';
 import { registerActionRoutes } from './routes/actions.js';
 import { registerChangeRoutes } from './routes/changes.js';
 import { registerClusterRoutes } from './routes/clusters.js';
 import { registerDocsRoutes } from './routes/docs.js';
+import { TicketRef } from './schemas.js';
 import { TokenBuckets, type RateLimits } from './token-bucket.js';
 
 /** The limits of the server: body size, time per request, requests per principal. */
@@ -128,7 +128,7 @@ export function createApi(opts: ApiOptions): OpenAPIHono<ApiEnv> {
   const app = new OpenAPIHono<ApiEnv>({
     // Every validation failure of params, query and body: 400 naming each field by path.
     defaultHook: (result) => {
-      if (!result.success) throw invalidInput(problemsFrom(result.error, ''), result.target === 'json' ? 'request' : `${result.target === 'param' ? 'path' : result.target}`);
+      if (!result.success) throw invalidInput(requestProblems(result.error), result.target === 'json' ? 'request' : `${result.target === 'param' ? 'path' : result.target}`);
     },
   });
 
@@ -158,6 +158,8 @@ export function createApi(opts: ApiOptions): OpenAPIHono<ApiEnv> {
     scheme: 'bearer',
     description: 'An OIDC access token (JWT) of the configured issuer, or a static API token (`fleetflow api token create`).',
   });
+  // Named by zod's meta() (see schemas.ts), so registered by hand: the generator refers to it but lists only what it registered.
+  app.openAPIRegistry.register('Ticket', TicketRef);
   registerChangeRoutes(app, deps);
   registerActionRoutes(app, deps);
   registerClusterRoutes(app, deps);

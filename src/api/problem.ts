@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import { FAILURE_TYPES, type FailureType } from '../domain/failure-types.js';
-import type { Problem } from '../domain/validation.js';
+import type { z } from 'zod';
+import { formatPath, type Problem } from '../domain/validation.js';
 
 /**
  * Errors of the API as RFC 9457 problem details (`application/problem+json`). The `type` is a
@@ -75,4 +76,16 @@ export function problemResponse(c: Context, p: ApiProblem): Response {
 export function invalidInput(problems: readonly Problem[], what = 'request'): ApiProblem {
   const detail = `invalid ${what}: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`;
   return new ApiProblem('InvalidInput', detail, { errors: [...problems] });
+}
+
+/**
+ * The problems of a zod error as the API names them: like problemsFrom, except that an object's
+ * unknown keys are each named by their own path ("input.wipe"), not by the object's.
+ */
+export function requestProblems(error: z.ZodError): Problem[] {
+  return error.issues.flatMap((issue) =>
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((k) => ({ path: formatPath('', [...issue.path, k]), message: 'is not a field here' }))
+      : [{ path: formatPath('', issue.path), message: issue.message }],
+  );
 }
