@@ -92,6 +92,15 @@ function callerMiddleware(authenticate: Authenticate, buckets: TokenBuckets): Mi
   };
 }
 
+/** An unexpected error for the log: its stack and its causes' messages (a Temporal ServiceError says little by itself). */
+function describeError(err: unknown): string {
+  const parts = [err instanceof Error ? (err.stack ?? err.message) : String(err)];
+  for (let e = (err as { cause?: unknown })?.cause, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    parts.push(`caused by: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  return parts.join('\n');
+}
+
 /** Routes by method, to tell a 405 (the path exists) from a 404. */
 function allowedMethods(app: OpenAPIHono<ApiEnv>, path: string): string[] {
   const methods = new Set<string>();
@@ -134,7 +143,7 @@ export function createApi(opts: ApiOptions): OpenAPIHono<ApiEnv> {
 
   app.onError((err, c) => {
     const { problem, unexpected } = toProblem(err);
-    if (unexpected) log(`fleetflow api: ${c.req.method} ${new URL(c.req.url).pathname} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    if (unexpected) log(`fleetflow api: ${c.req.method} ${new URL(c.req.url).pathname} failed: ${describeError(err)}`);
     return problemResponse(c, problem);
   });
   app.notFound((c) => {

@@ -1,4 +1,4 @@
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client, type WorkflowExecutionDescription, type WorkflowHandle } from '@temporalio/client';
 import { executionInfoFromRaw } from '@temporalio/client/lib/helpers.js';
 import type { QueryDefinition, SearchAttributePair } from '@temporalio/common';
 import { CHANGE_STATES, changeIdOf, isStaged, type ChangeRequest, type ChangeState, type ChangeView, type Ticket } from '../domain/change/request.js';
@@ -118,7 +118,7 @@ export async function readChange(client: Client, id: string): Promise<ChangeReco
     throw err;
   }
   if (desc.type !== CHANGE_WORKFLOW_TYPE) return undefined;
-  const view = await handle.query(getChange);
+  const view = await queryView(handle, desc);
   const [progress, deliveries] = await Promise.all([progressOf(client, view), deliveriesOf(client, view)]);
   return {
     view,
@@ -128,6 +128,37 @@ export async function readChange(client: Client, id: string): Promise<ChangeReco
     status: desc.status.name,
     runId: desc.runId,
   };
+}
+
+/** How a change whose workflow closed without ever answering ended (terminated before its first task, say). */
+const CLOSED_STATES: Record<string, ChangeState> = { TERMINATED: 'Aborted', CANCELLED: 'Aborted', FAILED: 'Failed', TIMED_OUT: 'Failed' };
+
+/**
+ * The change's own answer (getChange). A workflow that closed before it ever ran a task cannot
+ * answer a query; its view is then rebuilt from what its starter wrote (memo, search attributes)
+ * and how it closed.
+ */
+async function queryView(handle: WorkflowHandle, desc: WorkflowExecutionDescription): Promise<ChangeView> {
+  try {
+    return await handle.query(getChange);
+  } catch (err) {
+    const memo = memoOf(desc.memo);
+    if (desc.status.name === 'RUNNING' || !memo) throw err;
+    const recorded = desc.typedSearchAttributes.get(SA.changeState);
+    const state = CLOSED_STATES[desc.status.name] ?? ((CHANGE_STATES as readonly string[]).includes(recorded ?? '') ? (recorded as ChangeState) : 'Failed');
+    const at = (desc.closeTime ?? desc.startTime).toISOString();
+    return {
+      id: desc.workflowId,
+      type: desc.typedSearchAttributes.get(SA.changeType) as ChangeType,
+      ticket: memo.ticket,
+      requestedBy: memo.requestedBy,
+      requestedAt: desc.startTime.toISOString(),
+      state,
+      operationWorkflowId: '',
+      audit: [],
+      outcome: { state, message: `the change's workflow was ${desc.status.name.toLowerCase().replace('_', ' ')} before it ran`, at },
+    };
+  }
 }
 
 /** The staged operation's progress; undefined for one-cluster changes and before the operation runs. */
