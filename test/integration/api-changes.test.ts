@@ -130,6 +130,8 @@ describe('opening a change', () => {
     const again = await read(await post('operator', '/v1/changes', upgrade('CHG-300', 'web-dev-1')));
     expect(again.status).toBe(200);
     expect(again.body.requestedBy).toBe('token:admin');
+    // A repeat is still a request to start it: a principal that may not is refused, not shown the change.
+    expect((await read(await post('viewer', '/v1/changes', upgrade('CHG-300', 'web-dev-1')))).body).toMatchObject({ status: 403, failureType: 'NotPermitted' });
     const other = await read(await post('admin', '/v1/changes', upgrade('CHG-300', 'web-dev-1', '1.37')));
     expect(other.status).toBe(409);
     expect(other.body).toMatchObject({ failureType: 'ChangeConflict', errors: [{ path: 'input.version', message: 'differs from the change this ticket already has' }] });

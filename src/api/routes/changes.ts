@@ -88,6 +88,14 @@ export function registerChangeRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): v
     // The input as sent: what is hashed, compared and handed to the workflow (which parses it itself).
     const sent = (await c.req.json()) as { type: ChangeType; input: Record<string, unknown> };
     const ticket = ticketOfRequest(body, c.req.header('idempotency-key'));
+    // A repeat (the usual retry of a change system) is answered from the change itself, authorized
+    // on the scope it was opened on, without reading the inventory again. Whatever this finds, a
+    // change is only ever created by the start below and its conflict policy.
+    const repeat = await readChange(deps.client, changeIdOf(ticket));
+    if (repeat?.memo?.inputHash === inputHashOf(sent.type, sent.input)) {
+      enforce(await decideOnRecord(deps, principal, repeat.memo.scope, (scope) => ({ kind: 'start', type: body.type, scope })));
+      return c.json(changeBody(deps, repeat), 200);
+    }
     const { request, scopeRecord } = await buildRequest(deps, principal, body, sent, ticket);
     const started = await startChange(deps.client, { request, nonce: randomUUID(), taskQueue: deps.taskQueue, scope: scopeRecord });
     if (started.created) {
