@@ -262,6 +262,7 @@ describe('listing', () => {
     expect(first.body.changes).toHaveLength(2);
     const second = await read(await get('viewer', `/v1/changes?type=upgradeCluster&pageSize=2&pageToken=${first.body.nextPageToken}`));
     expect(second.body.changes.map((c: { id: string }) => c.id)).not.toContain(first.body.changes[0].id);
+    expect((await read(await get('viewer', '/v1/changes?type=upgradeCluster&pageToken=bm90LWEtdG9rZW4'))).body).toMatchObject({ status: 400, errors: [{ path: 'pageToken' }] });
     const devOnly = await eventually(() => get('dev-viewer', '/v1/changes?pageSize=200').then(read), (r) => r.body.changes.length > 0);
     expect(devOnly.body.changes.map((c: { id: string }) => c.id)).not.toContain('servicenow/CHG-403');
     const waiting = await eventually(() => get('viewer', '/v1/changes?state=Succeeded&pageSize=200').then(read), (r) => r.body.changes.some((c: { id: string }) => c.id === 'servicenow/CHG-500'));

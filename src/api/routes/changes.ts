@@ -19,6 +19,7 @@ import { listChanges, readChange, startChange, type ChangeRecord, type ChangeSum
 import { readStartArgs } from '../../temporal/workflow-input.js';
 import type { ApiEnv } from '../app-env.js';
 import { resolveScope } from '../change-scope.js';
+import { decodePageToken, encodePageToken } from '../page-token.js';
 import { decideOnRecord, enforce, temporalUiLink, type ApiDeps } from '../deps.js';
 import { ApiProblem, invalidInput } from '../problem.js';
 import {
@@ -117,11 +118,10 @@ export function registerChangeRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): v
   app.openapi(listRoute, async (c) => {
     const q = c.req.valid('query');
     const principal = c.get('principal');
-    const page = await listChanges(
-      deps.client,
-      { ...(q.state ? { state: q.state } : {}), ...(q.type ? { type: q.type } : {}), ...(q.ticket ? { ticket: q.ticket } : {}), ...(q.requestedBy ? { requestedBy: q.requestedBy } : {}) },
-      { pageSize: q.pageSize, ...(q.pageToken ? { pageToken: fromPageToken(q.pageToken) } : {}) },
-    );
+    const filter = { ...(q.state ? { state: q.state } : {}), ...(q.type ? { type: q.type } : {}), ...(q.ticket ? { ticket: q.ticket } : {}), ...(q.requestedBy ? { requestedBy: q.requestedBy } : {}) };
+    const pageToken = q.pageToken ? decodePageToken(filter, q.pageToken) : undefined;
+    if (q.pageToken && !pageToken) throw invalidInput([{ path: 'pageToken', message: 'is not a nextPageToken of this list (with the same filters)' }]);
+    const page = await listChanges(deps.client, filter, { pageSize: q.pageSize, ...(pageToken ? { pageToken } : {}) });
     const visible: ChangeSummary[] = [];
     for (const ch of page.changes) {
       const d = await decideOnRecord(deps, principal, ch.memo?.scope, (scope) => ({ kind: 'view', scope }));
@@ -140,7 +140,7 @@ export function registerChangeRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): v
           ...(ch.closedAt ? { closedAt: ch.closedAt } : {}),
           links: { self: changePath(ch.ticket) },
         })),
-        ...(page.nextPageToken ? { nextPageToken: Buffer.from(page.nextPageToken).toString('base64url') } : {}),
+        ...(page.nextPageToken ? { nextPageToken: encodePageToken(filter, page.nextPageToken) } : {}),
       },
       200,
     );
@@ -153,10 +153,6 @@ export async function readViewable(deps: ApiDeps, principal: Principal, ticket: 
   if (!record) throw new ApiProblem('ChangeUnknown', `no change ${ticket.system}/${ticket.id}`);
   enforce(await decideOnRecord(deps, principal, record.memo?.scope, (scope) => ({ kind: 'view', scope })));
   return record;
-}
-
-function fromPageToken(token: string): Uint8Array {
-  return Buffer.from(token, 'base64url');
 }
 
 /** The ticket the change is named by: the body's, else the Idempotency-Key's. */
