@@ -6,6 +6,7 @@ import { createApi, type ApiLimits } from '../../src/api/app.js';
 import { serveApi, type ServedApi } from '../../src/api/server.js';
 import { AccessPolicySchema } from '../../src/domain/auth/policy.js';
 import { FAILURE_TYPES } from '../../src/domain/failure-types.js';
+import { launchBrowser } from '../helpers/browser.js';
 import { staticTokenAuth, tokenHash } from '../helpers/static-token-auth.js';
 
 // The API's answers to bad requests of every kind, over real HTTP. None of these requests gets
@@ -102,6 +103,25 @@ describe('authentication', () => {
     const bundle = await fetch(`${api.url}/docs/swagger-ui-bundle.js`);
     expect(bundle.headers.get('content-type')).toContain('javascript');
     expect((await bundle.arrayBuffer()).byteLength).toBeGreaterThan(100_000);
+  });
+});
+
+describe('the reference page', () => {
+  it('renders every operation in a browser from this server alone (no CDN)', async () => {
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.newPage();
+      const elsewhere: string[] = [];
+      page.on('request', (r) => {
+        if (!r.url().startsWith(api.url) && !r.url().startsWith('data:')) elsewhere.push(r.url());
+      });
+      await page.goto(`${api.url}/docs`);
+      await page.getByText('/v1/changes/{system}/{ticketId}/approve').first().waitFor({ timeout: 30_000 });
+      expect(await page.getByText('Open a change: start an operation for a ticket, exactly once').count()).toBe(1);
+      expect(elsewhere).toEqual([]);
+    } finally {
+      await browser.close();
+    }
   });
 });
 
