@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { ApiConfigSchema, parseListenAddress, type ApiConfig } from './domain/api/api-config.js';
 import type { AccessPolicy } from './domain/auth/policy.js';
+import { DEFAULT_WEBHOOKS_CONFIG, type WebhooksConfig } from './domain/change/webhooks-config.js';
 import { FleetConfigFileSchema, type ProviderAccount } from './domain/cluster/accounts.js';
 import { describeProblems, parseWith } from './domain/validation.js';
 import { repoDir } from './host/toolchain.js';
@@ -26,10 +28,12 @@ export interface FleetflowConfig {
   uiPort?: number;
   /** Provider accounts from FLEETFLOW_CONFIG; empty without one. */
   accounts: ProviderAccount[];
+  /** The `webhooks` section of FLEETFLOW_CONFIG: callback secrets by reference, subscribers. */
+  webhooks: WebhooksConfig;
 }
 
 /** Reads and validates the config file; the error names the file and every bad field. */
-export function loadConfigFile(file: string): { accounts: ProviderAccount[]; access: AccessPolicy } {
+export function loadConfigFile(file: string): { accounts: ProviderAccount[]; access: AccessPolicy; api: ApiConfig; webhooks: WebhooksConfig } {
   let raw: unknown;
   try {
     raw = parseYaml(readFileSync(file, 'utf8'));
@@ -38,17 +42,34 @@ export function loadConfigFile(file: string): { accounts: ProviderAccount[]; acc
   }
   const parsed = parseWith(FleetConfigFileSchema, raw ?? {}, '');
   if (!parsed.ok) throw new Error(`configuration file ${file}: ${describeProblems(parsed.problems)}`);
-  return { accounts: parsed.value.accounts, access: parsed.value.access };
+  return { accounts: parsed.value.accounts, access: parsed.value.access, api: parsed.value.api, webhooks: parsed.value.webhooks };
+}
+
+/** The API's config when there is no config file: 127.0.0.1:8080, API tokens only. */
+export const DEFAULT_API_CONFIG: ApiConfig = ApiConfigSchema.parse({});
+
+/**
+ * Where the API listens: FLEETFLOW_API_ADDRESS when set (checked like the file's), else the
+ * config file's `api.address`, else 127.0.0.1:8080.
+ */
+export function apiListenAddress(api: ApiConfig, env: NodeJS.ProcessEnv = process.env): { address: string; host: string; port: number } {
+  const fromEnv = env.FLEETFLOW_API_ADDRESS;
+  const address = fromEnv ?? api.address;
+  const parsed = parseListenAddress(address);
+  if (!parsed.ok) throw new Error(`configuration: ${fromEnv !== undefined ? 'FLEETFLOW_API_ADDRESS' : 'api.address'}: ${parsed.error}`);
+  return { address, host: parsed.host, port: parsed.port };
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): FleetflowConfig {
   const parsed = parseWith(ConfigSchema, env, '');
   if (!parsed.ok) throw new Error(`configuration: ${describeProblems(parsed.problems)}`);
+  const file = parsed.value.FLEETFLOW_CONFIG ? loadConfigFile(parsed.value.FLEETFLOW_CONFIG) : undefined;
   return {
     dataDir: parsed.value.FLEETFLOW_DATA,
     taskQueue: parsed.value.FLEETFLOW_TASK_QUEUE,
     namespace: parsed.value.TEMPORAL_NAMESPACE,
     ...(parsed.value.FLEETFLOW_UI_PORT ? { uiPort: parsed.value.FLEETFLOW_UI_PORT } : {}),
-    accounts: parsed.value.FLEETFLOW_CONFIG ? loadConfigFile(parsed.value.FLEETFLOW_CONFIG).accounts : [],
+    accounts: file?.accounts ?? [],
+    webhooks: file?.webhooks ?? DEFAULT_WEBHOOKS_CONFIG,
   };
 }

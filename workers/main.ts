@@ -19,7 +19,7 @@ async function main(): Promise<void> {
     namespace,
     taskQueue: config.taskQueue,
     workflowsPath,
-    activities: createActivities({ client, providers }),
+    activities: createActivities({ client, providers, webhooks: config.webhooks }),
     ...WORKER_TUNING,
   });
   console.log(`fleetflow worker: namespace ${namespace}, task queue ${config.taskQueue}, data ${config.dataDir}`);

@@ -1,6 +1,7 @@
 import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
 import type { FleetActivities } from '../activities/index.js';
 import { NON_RETRYABLE_TYPES } from '../src/domain/failure-types.js';
+import { DeliveryPolicySchema, type DeliveryPolicy } from '../src/domain/change/callbacks-input.js';
 
 // One options profile per kind of call, declared once. Each stops retrying at once on the
 // non-retryable types of the failure table (src/domain/failure-types.ts) and retries the rest.
@@ -58,8 +59,30 @@ const healthProbe: ActivityOptions = {
   retry: { ...quickCall.retry, maximumAttempts: 2 },
 };
 
+/**
+ * Delivering a signed callback: one POST per attempt, retried with backoff for hours (a change
+ * system down for a night still gets every event), then given up. These are the defaults of
+ * DeliveryPolicySchema; the callbacks workflow builds its options with callbackDeliveryOptions.
+ */
+const callbackDelivery: ActivityOptions = callbackDeliveryOptions(DeliveryPolicySchema.parse({}));
+
+/** The delivery options of a callbacks workflow's policy (its input may shorten them for tests). */
+export function callbackDeliveryOptions(p: DeliveryPolicy): ActivityOptions {
+  return {
+    // The POST's own timeout plus time to resolve the secret and report back.
+    startToCloseTimeout: p.requestTimeout + 10_000,
+    scheduleToCloseTimeout: p.giveUpAfter,
+    retry: {
+      initialInterval: p.initialInterval,
+      backoffCoefficient: p.backoffCoefficient,
+      maximumInterval: p.maximumInterval,
+      nonRetryableErrorTypes: [...NON_RETRYABLE_TYPES],
+    },
+  };
+}
+
 /** Every profile by name (the failure table's test checks their retry policies). */
-export const ACTIVITY_PROFILES: Readonly<Record<string, ActivityOptions>> = { quickCall, cloudCall, longWork, drainWork, healthProbe };
+export const ACTIVITY_PROFILES: Readonly<Record<string, ActivityOptions>> = { quickCall, cloudCall, longWork, drainWork, healthProbe, callbackDelivery };
 
 export const quick = proxyActivities<FleetActivities>(quickCall);
 export const cloud = proxyActivities<FleetActivities>(cloudCall);

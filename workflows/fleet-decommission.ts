@@ -60,6 +60,7 @@ export async function fleetDecommission(input: FleetDecommissionRequest, carried
     progress: decommissionProgress,
     details: decommissionDetails,
     maxHistoryEvents: MAX_HISTORY_EVENTS,
+    changeId: opts.changeId,
     hooks: { operatorTimeoutMs: opts.approvalTimeout, run: (name, attempt) => decommissionOne(name, attempt) },
   });
 

@@ -13,7 +13,7 @@ import {
   type FleetRolloutOptions,
   type RolloutState,
 } from '../src/domain/rollout/fleet-rollout.js';
-import { planStages } from '../src/domain/staged/plan.js';
+import { planStages, requireGates } from '../src/domain/staged/plan.js';
 import { countRuns, newStagedState, refuseAction, type Admission, type FinalOutcome, type RunCounts } from '../src/domain/staged/operator.js';
 import { waveDetails } from '../src/domain/upgrade/wave.js';
 import type { applyBundleToCluster } from './apply-bundle.js';
@@ -60,6 +60,7 @@ export async function fleetRollout(input: FleetRolloutInput, carried?: RolloutSt
     progress: rolloutProgress,
     details: waveDetails,
     maxHistoryEvents: opts.maxHistoryEvents,
+    changeId: opts.changeId,
     hooks: {
       operatorTimeoutMs: opts.approvalTimeout,
       onBreach: opts.onBreach === 'rollback' ? 'end' : 'wait',
@@ -143,8 +144,9 @@ async function planRollout(opts: FleetRolloutOptions): Promise<RolloutState> {
   const inventory = new Map<string, ClusterSummary>(fleet.map((c) => [c.name, c]));
   const { selected, excluded } = selectClusters(opts.selector, fleet);
   const plan = planStages(opts.plan, selected);
+  const stages = requireGates(plan.stages, (name) => inventory.get(name)?.environment, opts.gatedEnvironments);
   return {
-    ...newStagedState(plan.stages),
+    ...newStagedState(stages),
     bundle: { name: opts.bundle.name, revision: opts.bundle.revision },
     environments: Object.fromEntries(selected.map((c) => [c.name, c.environment])),
     overridesOf: Object.fromEntries(

@@ -8,3 +8,5 @@ export { upgradeWave } from './upgrade-wave.js';
 export { rollbackBundle } from './rollback-bundle.js';
 export { fleetRollout } from './fleet-rollout.js';
 export { fleetDecommission } from './fleet-decommission.js';
+export { fleetChange } from './fleet-change.js';
+export { changeCallbacks } from './change-callbacks.js';

@@ -98,6 +98,8 @@ export class StageRunner<S extends StagedState> {
   /** Bumped on every change; waits end when it moves. */
   private changes = 0;
   private ended = false;
+  /** Messages to a change still on their way: the operation ends after they arrive (see staged-operation.ts). */
+  reports: Promise<unknown>[] = [];
 
   constructor(
     public state: S,

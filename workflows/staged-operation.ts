@@ -2,6 +2,7 @@ import {
   allHandlersFinished,
   ChildWorkflowCancellationType,
   condition,
+  getExternalWorkflowHandle,
   ParentClosePolicy,
   setCurrentDetails,
   setHandler,
@@ -11,7 +12,9 @@ import {
   type Workflow,
   type WorkflowResultType,
 } from '@temporalio/workflow';
+import { stagedEvents } from '../src/domain/change/events.js';
 import { decideRollout, type Decision } from '../src/domain/staged/engine.js';
+import { changeEvent } from '../src/temporal/messages/change.js';
 import type { FinalOutcome, StagedState } from '../src/domain/staged/operator.js';
 import { historyIsLong } from './history-limits.js';
 import { StageRunner, type StageRunnerHooks } from './stage-runner.js';
@@ -44,6 +47,8 @@ export interface StagedOperation<S extends CarriedState, P extends { outcome: st
   details(p: P, now: number): string;
   /** Continue as new past this many history events (see historyIsLong). */
   maxHistoryEvents: number;
+  /** The change this operation runs for (ChangeLinkFields.changeId): told when a gate waits and a stage ends. */
+  changeId?: string | undefined;
   /** What runs one cluster, admits it, and handles a breach. */
   hooks: Omit<StageRunnerHooks, 'onProgress' | 'shouldContinueAsNew'>;
 }
@@ -61,14 +66,35 @@ export async function openStaged<S extends CarriedState, P extends { outcome: st
 
   setCurrentDetails(op.carried ? `continuing (generation ${op.carried.generation})` : op.planning);
   const initial = op.carried ?? (await op.plan());
+  const reports: Promise<unknown>[] = [];
+  const report = op.changeId ? reporter(op.changeId, !!op.carried, reports) : undefined;
   const r: StageRunner<S> = new StageRunner(initial, {
     ...op.hooks,
-    onProgress: (d, now) => setCurrentDetails(op.details(op.progress(r.state, d, now, false), now)),
+    onProgress: (d, now) => {
+      setCurrentDetails(op.details(op.progress(r.state, d, now, false), now));
+      report?.(d, now);
+    },
     shouldContinueAsNew: () => historyIsLong(op.maxHistoryEvents),
   });
+  r.reports = reports;
   runner = r;
   r.installOperatorHandlers();
   return r;
+}
+
+/**
+ * Tells the change workflow `changeId` each gate that starts waiting and each stage that ends
+ * (see stagedEvents). A failed signal (the change was terminated) never fails the operation.
+ * A run that continued as new stays quiet on its first look: the previous run told those.
+ */
+function reporter(changeId: string, continued: boolean, pending: Promise<unknown>[]): (d: Decision, now: number) => void {
+  const seen = new Set<string>();
+  let quiet = continued;
+  const change = getExternalWorkflowHandle(changeId);
+  return (d, now) => {
+    for (const e of stagedEvents(d, seen, new Date(now).toISOString(), quiet)) pending.push(change.signal(changeEvent, e).catch(() => undefined));
+    quiet = false;
+  };
 }
 
 /**
@@ -88,6 +114,7 @@ export async function runStaged<S extends CarriedState>(
     return continueWith({ ...r.state, generation: r.state.generation + 1 });
   }
   await settle?.(end);
+  await Promise.all(r.reports);
   await condition(allHandlersFinished);
   return end;
 }

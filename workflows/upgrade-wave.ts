@@ -2,6 +2,7 @@ import { ApplicationFailure, continueAsNew, TemporalFailure, workflowInfo } from
 import type { ClusterSummary } from '../src/domain/selection/fleet-selector.js';
 import { countRuns, newStagedState, type Admission, type RunCounts } from '../src/domain/staged/operator.js';
 import { planUpgradeWave } from '../src/domain/upgrade/plan.js';
+import { requireGates } from '../src/domain/staged/plan.js';
 import { haltsWave } from '../src/domain/upgrade/failure-verdict.js';
 import {
   admitUpgrade,
@@ -56,6 +57,7 @@ export async function upgradeWave(input: UpgradeWaveInput, carried?: WaveState):
     progress: waveProgress,
     details: waveDetails,
     maxHistoryEvents: opts.maxHistoryEvents,
+    changeId: opts.changeId,
     hooks: {
       operatorTimeoutMs: opts.approvalTimeout,
       admit: (name, now) => admitOne(name, now),
@@ -98,7 +100,7 @@ async function planWave(opts: UpgradeWaveOptions): Promise<WaveState> {
   const wave = planUpgradeWave(opts, [...inventory.values()]);
   const { upToDate, refused, excluded, unassigned } = wave;
   return {
-    ...newStagedState(wave.stages),
+    ...newStagedState(requireGates(wave.stages, (name) => inventory.get(name)?.environment, opts.gatedEnvironments)),
     upgrades: wave.upgrades,
     leftOut: { upToDate, refused, excluded, unassigned },
     startedAt: new Date().toISOString(),

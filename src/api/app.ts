@@ -3,10 +3,11 @@ import type { Client } from '@temporalio/client';
 import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { AccessPolicy } from '../domain/auth/policy.js';
+import { DEFAULT_WEBHOOKS_CONFIG, type WebhooksConfig } from '../domain/change/webhooks-config.js';
 import { auditNameOf } from '../domain/change/request.js';
 import type { ApiEnv } from './app-env.js';
-import type { Authenticate } from './authenticate.js';
-import type { ApiDeps, CallbackResolver } from './deps.js';
+import type { Authenticator } from './auth/authenticator.js';
+import type { ApiDeps } from './deps.js';
 import { toProblem } from './errors.js';
 import { ApiProblem, invalidInput, PROBLEM_BASE, problemResponse, requestProblems } from './problem.js';
 import { registerActionRoutes } from './routes/actions.js';
@@ -34,9 +35,9 @@ export interface ApiOptions {
   namespace: string;
   taskQueue: string;
   access: AccessPolicy;
-  authenticate: Authenticate;
-  /** Callback targets of a change (see callbackTargetsFor); absent: a callbackUrl is refused. */
-  callbacks?: CallbackResolver;
+  authenticate: Authenticator;
+  /** The config's webhooks section (default: none, so a callbackUrl is refused and there are no subscribers). */
+  webhooks?: WebhooksConfig;
   /** The Temporal UI, for links: e.g. http://127.0.0.1:8233. */
   uiBaseUrl: string;
   limits?: Partial<ApiLimits>;
@@ -75,7 +76,7 @@ function limitsMiddleware(limits: ApiLimits): MiddlewareHandler[] {
 }
 
 /** Authentication, then the principal's rate limit: every /v1 request. */
-function callerMiddleware(authenticate: Authenticate, buckets: TokenBuckets): MiddlewareHandler<ApiEnv> {
+function callerMiddleware(authenticate: Authenticator, buckets: TokenBuckets): MiddlewareHandler<ApiEnv> {
   return async (c, next) => {
     const auth = await authenticate(c.req.header('authorization'));
     if (!auth.ok) throw new ApiProblem('Unauthenticated', auth.reason, { headers: { 'www-authenticate': auth.wwwAuthenticate } });
@@ -129,7 +130,7 @@ export function createApi(opts: ApiOptions): OpenAPIHono<ApiEnv> {
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     access: opts.access,
-    ...(opts.callbacks ? { callbacks: opts.callbacks } : {}),
+    webhooks: opts.webhooks ?? DEFAULT_WEBHOOKS_CONFIG,
     uiBaseUrl: opts.uiBaseUrl,
     now,
   };

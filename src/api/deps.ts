@@ -2,13 +2,10 @@ import type { Client } from '@temporalio/client';
 import type { AccessRequest, Decision, Principal, Scope } from '../domain/auth/authorize.js';
 import { authorize } from '../domain/auth/authorize.js';
 import type { AccessPolicy } from '../domain/auth/policy.js';
-import type { CallbackTarget } from '../domain/change/request.js';
+import type { WebhooksConfig } from '../domain/change/webhooks-config.js';
 import type { ScopeRecord } from '../domain/change/scope.js';
 import { scopeFromRecord } from './change-scope.js';
 import { ApiProblem } from './problem.js';
-
-/** The callbacks of a change: its callbackUrl (signed with the ticket system's secret) and the configured subscribers. */
-export type CallbackResolver = (ticketSystem: string, callbackUrl: string | undefined) => CallbackTarget[];
 
 /** What the routes share: Temporal, the policy, and where things are. */
 export interface ApiDeps {
@@ -16,8 +13,8 @@ export interface ApiDeps {
   namespace: string;
   taskQueue: string;
   access: AccessPolicy;
-  /** Absent: the server has no webhooks configuration and refuses a callbackUrl. */
-  callbacks?: CallbackResolver;
+  /** The config's webhooks section: which callbackUrl hosts are allowed, secrets by name, subscribers. */
+  webhooks: WebhooksConfig;
   /** The Temporal UI, e.g. http://127.0.0.1:8233, for links to each change's workflow. */
   uiBaseUrl: string;
   now: () => number;

@@ -1,14 +1,15 @@
-import { loadConfig, loadConfigFile } from '../config.js';
+import { apiListenAddress, loadConfig, loadConfigFile } from '../config.js';
 import { DEFAULT_ACCESS_POLICY } from '../domain/auth/policy.js';
+import { DEFAULT_WEBHOOKS_CONFIG } from '../domain/change/webhooks-config.js';
 import { connectClient, temporalConnectConfig } from '../temporal/connection.js';
 import { createApi } from './app.js';
+import { createAuthenticator } from './auth/authenticator.js';
 import { serveApi, type ServedApi } from './server.js';
-import { authenticateTokens } from './token-authenticate.js';
 
 /**
  * Runs the API as a process (`fleetflow api`, and the daemon `fleetflow dev up` starts): reads
- * the config file (FLEETFLOW_CONFIG: the access policy), connects to Temporal, serves until
- * SIGINT or SIGTERM.
+ * the config file (FLEETFLOW_CONFIG: access policy, api, webhooks), connects to Temporal, serves
+ * until SIGINT or SIGTERM.
  */
 
 /** The Temporal UI for links: FLEETFLOW_UI_URL, else the dev server's (its gRPC port + 1000, or FLEETFLOW_UI_PORT). */
@@ -24,21 +25,24 @@ export function temporalUiUrl(env: NodeJS.ProcessEnv = process.env): string {
 export async function startApi(opts: { env?: NodeJS.ProcessEnv; address?: string; out: (line: string) => void }): Promise<ServedApi> {
   const env = opts.env ?? process.env;
   const config = loadConfig(env);
-  const file = env.FLEETFLOW_CONFIG;
-  const access = file ? loadConfigFile(file).access : DEFAULT_ACCESS_POLICY;
+  const file = env.FLEETFLOW_CONFIG ? loadConfigFile(env.FLEETFLOW_CONFIG) : undefined;
   if (!file) opts.out('fleetflow api: no FLEETFLOW_CONFIG, so the access policy is empty and every request is denied (see README, "API")');
+  const access = file?.access ?? DEFAULT_ACCESS_POLICY;
+  // --address, else FLEETFLOW_API_ADDRESS, else the file's api.address (127.0.0.1:8080 by default).
+  const address = opts.address ?? (file ? apiListenAddress(file.api, env).address : env.FLEETFLOW_API_ADDRESS);
   const client = await connectClient(config);
   const app = createApi({
     client,
     namespace: client.options.namespace,
     taskQueue: config.taskQueue,
     access,
-    authenticate: authenticateTokens(access),
+    authenticate: createAuthenticator({ policy: access, ...(file?.api.oidc ? { oidc: file.api.oidc } : {}) }),
+    webhooks: file?.webhooks ?? DEFAULT_WEBHOOKS_CONFIG,
     uiBaseUrl: temporalUiUrl(env),
   });
   let served: ServedApi;
   try {
-    served = await serveApi(app, { ...(opts.address ? { address: opts.address } : {}) });
+    served = await serveApi(app, { ...(address ? { address } : {}) });
   } catch (e) {
     await client.connection.close();
     throw e;

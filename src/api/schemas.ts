@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { CHANGE_ACTIONS, CHANGE_TYPES, type ChangeType } from '../domain/auth/policy.js';
 import { ClusterNameSchema } from '../domain/cluster/spec.js';
-import { CHANGE_STATES, IDEMPOTENCY_SYSTEM, OPERATION_INPUT, TicketSchema } from '../domain/change/request.js';
+import { CHANGE_EVENT_TYPES, CHANGE_STATES, IDEMPOTENCY_SYSTEM, OPERATION_INPUT, TicketSchema } from '../domain/change/request.js';
 import { FAILURE_TYPES } from '../domain/failure-types.js';
 import { PROBLEM_BASE } from './problem.js';
 
@@ -76,6 +76,21 @@ const AuditEntrySchema = z
 
 const AnyObject = z.record(z.string(), z.unknown());
 
+const DeliverySchema = z
+  .object({
+    webhookId: z.string().openapi({ description: 'The webhook-id header: the same at every attempt of the event.' }),
+    seq: z.number().int(),
+    type: z.enum(CHANGE_EVENT_TYPES),
+    target: z.number().int().openapi({ description: 'Which target: 0 is the callbackUrl when there is one, then the subscribers.' }),
+    url: z.string(),
+    state: z.enum(['pending', 'delivered', 'failed']),
+    attempts: z.number().int().optional(),
+    lastError: z.string().optional(),
+    deliveredAt: Timestamp.optional(),
+    failedAt: Timestamp.optional(),
+  })
+  .openapi('Delivery', { description: 'One event x target of the change callbacks.' });
+
 /** A change as the API reports it. */
 export const ChangeSchema = z
   .object({
@@ -88,15 +103,16 @@ export const ChangeSchema = z
     requestedAt: Timestamp,
     operationWorkflowId: z.string().optional().openapi({ description: 'The workflow that runs the operation.' }),
     waitingAt: z
-      .object({ gate: z.string(), since: Timestamp, delegated: z.boolean(), reason: z.string().optional() })
+      .object({ gate: z.string(), since: Timestamp, reason: z.string().optional() })
       .optional()
       .openapi({ description: 'The gate the change waits at for approval, if any.' }),
+    delegated: z.boolean().openapi({ description: 'Its gates are approved by the change system that opened it (`approval: { by: "change-system" }`), and by nobody else.' }),
     audit: z.array(AuditEntrySchema),
     outcome: z
       .object({ state: z.enum(CHANGE_STATES), message: z.string(), at: Timestamp, type: z.string().optional() })
       .optional(),
     progress: AnyObject.optional().openapi({ description: "A staged change's progress: stages, clusters, gates, failure budget, audit (the operation's progress query)." }),
-    deliveries: z.array(AnyObject).optional().openapi({ description: 'Each callback delivery: webhook-id, event, target, state, attempts, last error.' }),
+    deliveries: z.array(DeliverySchema).optional().openapi({ description: 'Each callback delivery (event x target): pending, delivered or failed.' }),
     links: z.object({ self: z.string(), temporalUi: z.string().optional() }),
   })
   .openapi('Change');

@@ -5,8 +5,20 @@ import { CommandError } from './errors.js';
 
 /** What every command needs: configuration, and a Temporal client made on first use. */
 export class CliContext {
-  readonly config: FleetflowConfig = loadConfig();
+  private loaded?: FleetflowConfig;
   private client?: Client;
+
+  /**
+   * Read on first use, so commands that need no configuration (help, completion, `api token
+   * create` making the config file FLEETFLOW_CONFIG names) run even when it is missing or bad.
+   */
+  get config(): FleetflowConfig {
+    return (this.loaded ??= loadConfig());
+  }
+
+  set config(config: FleetflowConfig) {
+    this.loaded = config;
+  }
 
   constructor(readonly out: (line: string) => void = (l) => process.stdout.write(`${l}\n`)) {}
 

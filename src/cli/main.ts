@@ -18,7 +18,8 @@ export const COMMANDS: CommandSpec = {
   summary: 'fleetflow: one control plane above a fleet of Kubernetes clusters',
   details: `Temporal connection: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE (default fleetflow), TEMPORAL_API_KEY,
 TEMPORAL_TLS_*, TEMPORAL_PROFILE; task queue: FLEETFLOW_TASK_QUEUE; local data: FLEETFLOW_DATA;
-provider accounts: FLEETFLOW_CONFIG. A user mistake exits 2, a failed or refused operation 1.`,
+provider accounts, access policy and API settings: FLEETFLOW_CONFIG. A user mistake exits 2, a
+failed or refused operation 1.`,
   subcommands: [
     devCommand,
     clustersCommand,

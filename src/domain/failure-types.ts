@@ -41,6 +41,7 @@ export const FAILURE_TYPES = {
   NotSupported: permanent(2, 422, 'the provider cannot do that (node pools on local, upgrades of external clusters)'),
   ClusterProtected: permanent(2, 422, 'the cluster is protected: decommission it with force and a reason'),
   OperatorActionRefused: permanent(2, 409, 'an approve, pause, abort, retry or skip does not apply now'),
+  CallbackNotAllowed: permanent(2, 422, 'a callbackUrl the config does not allow (its host, scheme, or no callback secret)'),
   // Something named does not exist.
   ClusterNotFound: permanent(2, 404, 'no such cluster in the inventory or at the provider'),
   ClusterDeleted: permanent(2, 410, 'the cluster has been decommissioned'),
@@ -81,6 +82,8 @@ export const FAILURE_TYPES = {
   CredentialsUnavailable: permanent(1, 500, 'the worker could not get an access token for the account'),
   InvalidKubeconfig: permanent(1, 500, "an external cluster's kubeconfig is unusable"),
   ToolchainMissing: permanent(1, 500, 'a binary the local provider needs is not installed'),
+  CallbackSecretMissing: permanent(1, 500, "a callback secret is not in the worker's config, or its env var or file is missing"),
+  CallbackSecretInvalid: permanent(1, 500, 'a callback secret is not whsec_ followed by the base64 of 24 to 64 bytes'),
   // A provider or cluster failed, or refused what was asked.
   ProviderFailed: permanent(1, 502, 'the provider reports the cluster, node pool or change Failed'),
   InvalidRequest: permanent(1, 502, "the provider refused the request in the cluster's current state"),
@@ -136,6 +139,8 @@ export const FAILURE_TYPES = {
   CrdNotEstablished: transient(503, 'CustomResourceDefinitions are not Established yet'),
   VerificationFailed: transient(503, 'the bootstrapped cluster does not pass its checks yet'),
   TemporalUnavailable: transient(503, 'the API could not reach Temporal; try again'),
+  CallbackRejected: transient(502, 'a callback receiver answered with a status other than 2xx'),
+  CallbackUnreachable: transient(503, 'a callback receiver could not be reached or did not answer in time'),
 } as const satisfies Record<string, FailureTypeInfo>;
 
 /** A failure type name; a typo fails the type check. */

@@ -3,8 +3,10 @@ import { executionInfoFromRaw } from '@temporalio/client/lib/helpers.js';
 import type { QueryDefinition, SearchAttributePair } from '@temporalio/common';
 import { CHANGE_STATES, changeIdOf, isStaged, type ChangeRequest, type ChangeState, type ChangeView, type Ticket } from '../domain/change/request.js';
 import { CHANGE_ATTRIBUTES, ticketAttributeOf } from '../domain/change/attributes.js';
+import type { DeliveryStatus } from '../domain/change/deliveries.js';
 import type { ScopeRecord } from '../domain/change/scope.js';
 import type { ChangeType } from '../domain/auth/policy.js';
+import { getDeliveries } from './messages/change.js';
 import { getChange } from './messages/change-queries.js';
 import { getDecommissionProgress, getRolloutProgress, getWaveProgress } from './messages/staged.js';
 import { SA } from './search-attributes.js';
@@ -59,7 +61,7 @@ export async function startChange(
   const { request, nonce } = opts;
   const id = changeIdOf(request.ticket);
   const requestedBy = `${request.requestedBy.kind}:${request.requestedBy.subject}`;
-  const memo: ChangeMemo = { ticket: request.ticket, requestedBy, inputHash: request.inputHash, createdBy: nonce, ...(opts.scope ? { scope: opts.scope } : {}), ...(request.approval?.delegated ? { delegated: true } : {}) };
+  const memo: ChangeMemo = { ticket: request.ticket, requestedBy, inputHash: request.inputHash, createdBy: nonce, ...(opts.scope ? { scope: opts.scope } : {}), ...(request.delegated ? { delegated: true } : {}) };
   const attributes: SearchAttributePair[] = [
     { key: SA.ticket, value: ticketAttributeOf(request.ticket) },
     { key: SA.requestedBy, value: requestedBy },
@@ -99,7 +101,7 @@ export interface ChangeRecord {
   /** The staged operation's progress query (getWaveProgress, getRolloutProgress, getDecommissionProgress). */
   progress?: unknown;
   /** The callbacks workflow's delivery status, when the change has callbacks. */
-  deliveries?: unknown[];
+  deliveries?: DeliveryStatus[];
   /** The workflow's own status: RUNNING, COMPLETED, FAILED ... */
   status: string;
   runId: string;
@@ -155,6 +157,7 @@ async function queryView(handle: WorkflowHandle, desc: WorkflowExecutionDescript
       requestedAt: desc.startTime.toISOString(),
       state,
       operationWorkflowId: '',
+      delegated: memo.delegated === true,
       audit: [],
       outcome: { state, message: `the change's workflow was ${desc.status.name.toLowerCase().replace('_', ' ')} before it ran`, at },
     };
@@ -173,15 +176,15 @@ async function progressOf(client: Client, view: ChangeView): Promise<unknown> {
   }
 }
 
-/** The callbacks' delivery status; undefined when the change has none (or the workflow answers no such query). */
-async function deliveriesOf(client: Client, view: ChangeView): Promise<unknown[] | undefined> {
+/** The callbacks' delivery status; undefined when the change has none. */
+async function deliveriesOf(client: Client, view: ChangeView): Promise<DeliveryStatus[] | undefined> {
   if (!view.callbacksWorkflowId) return undefined;
   try {
-    // By name: the callbacks workflow defines the query; a change read while it is not there yet shows none.
-    const d = await client.workflow.getHandle(view.callbacksWorkflowId).query<unknown>('getDeliveries');
-    return Array.isArray(d) ? d : undefined;
-  } catch {
-    return undefined;
+    return await client.workflow.getHandle(view.callbacksWorkflowId).query(getDeliveries);
+  } catch (err) {
+    // Started by the change's first task: a change read before then has no callbacks workflow yet.
+    if (err instanceof WorkflowNotFoundError) return undefined;
+    throw err;
   }
 }
 

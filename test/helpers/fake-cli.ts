@@ -53,7 +53,8 @@ export async function runCli(argv: string[], workflows: Record<string, FakeWorkf
     },
   } as unknown as Client;
   const ctx = new CliContext((line) => out.push(line));
-  Object.assign(ctx, { config: { ...ctx.config, ...config }, temporal: async () => client });
+  // The config is read only when a test overrides part of it, as the CLI reads it only on use.
+  Object.assign(ctx, { temporal: async () => client, ...(Object.keys(config).length ? { config: { ...ctx.config, ...config } } : {}) });
   const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
   try {
     const code = await run(argv, ctx);

@@ -21,7 +21,7 @@ const worker = await Worker.create({
   namespace,
   taskQueue: config.taskQueue,
   workflowsPath,
-  activities: createActivities({ client: new Client({ connection, namespace }), providers }),
+  activities: createActivities({ client: new Client({ connection, namespace }), providers, webhooks: config.webhooks }),
   ...WORKER_TUNING,
 });
 await worker.run();

@@ -1,10 +1,9 @@
-import { createHash } from 'node:crypto';
+import { createAuthenticator, type Authenticator } from '../../src/api/auth/authenticator.js';
+import { hashApiToken } from '../../src/api/auth/api-tokens.js';
+import type { AccessPolicy } from '../../src/domain/auth/policy.js';
 
-/**
- * Static API tokens for tests: the API's own token authentication (src/api/token-authenticate.ts),
- * and the hash a policy stores for a token.
- */
-export { authenticateTokens as staticTokenAuth } from '../../src/api/token-authenticate.js';
+/** The API's own authentication with API tokens only (no OIDC issuer), for tests. */
+export const staticTokenAuth = (policy: AccessPolicy): Authenticator => createAuthenticator({ policy });
 
 /** The "sha256:<hex>" a policy stores for a token. */
-export const tokenHash = (token: string) => `sha256:${createHash('sha256').update(token, 'utf8').digest('hex')}`;
+export const tokenHash = hashApiToken;

@@ -1,6 +1,7 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
 import { WithStartWorkflowOperation, WorkflowNotFoundError } from '@temporalio/client';
-import { bundleWorkflowCode, Worker, type WorkflowBundle } from '@temporalio/worker';
-import { fileURLToPath } from 'node:url';
+import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities/index.js';
 import { createApi } from '../../src/api/app.js';
@@ -8,6 +9,7 @@ import { serveApi, type ServedApi } from '../../src/api/server.js';
 import { AccessPolicySchema } from '../../src/domain/auth/policy.js';
 import { CLUSTER_ENTITY_TYPE, clusterEntityId, entitySummary } from '../../src/domain/cluster/inventory.js';
 import { ClusterSpecSchema, type ClusterSpecInput } from '../../src/domain/cluster/spec.js';
+import { WebhooksConfigSchema } from '../../src/domain/change/webhooks-config.js';
 import { ProviderRegistry } from '../../src/providers/registry.js';
 import { registerCluster } from '../../src/temporal/messages/cluster.js';
 import { SA } from '../../src/temporal/search-attributes.js';
@@ -34,8 +36,17 @@ const access = AccessPolicySchema.parse({
   ],
 });
 
+// Callbacks: the change system's URL on 127.0.0.1 is allowed and signed with a secret from the environment.
+process.env.FLEETFLOW_TEST_WEBHOOK_SECRET = `whsec_${randomBytes(32).toString('base64')}`;
+const webhooks = WebhooksConfigSchema.parse({
+  secrets: { servicenow: { env: 'FLEETFLOW_TEST_WEBHOOK_SECRET' } },
+  systems: { servicenow: { callbackSecret: 'servicenow' } },
+  allowedCallbackHosts: ['http://127.0.0.1:*'],
+});
+const received: { id: string; body: { type: string } }[] = [];
+let receiver: Server;
+
 let fleet: FleetTestEnv;
-let bundle: WorkflowBundle;
 let worker: Worker;
 let running: Promise<void>;
 let api: ServedApi;
@@ -46,13 +57,12 @@ const spec = (name: string, environment: string): ClusterSpecInput => ({ name, p
 beforeAll(async () => {
   fleet = await FleetTestEnv.create();
   taskQueue = fleet.newTaskQueue();
-  bundle = await bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('../helpers/fleet-change-stand-in.ts', import.meta.url)), logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: (m) => console.error(m) } });
   worker = await Worker.create({
     connection: fleet.env.nativeConnection,
     namespace: NAMESPACE,
     taskQueue,
-    workflowBundle: bundle,
-    activities: createActivities({ client: fleet.client, providers: new ProviderRegistry([fleet.local]) }),
+    workflowBundle: fleet.bundle,
+    activities: createActivities({ client: fleet.client, providers: new ProviderRegistry([fleet.local]), webhooks }),
   });
   running = worker.run();
   // The inventory: two registered clusters (registered is enough for the policy: it reads their environments).
@@ -63,14 +73,24 @@ beforeAll(async () => {
       startWorkflowOperation: new WithStartWorkflowOperation(CLUSTER_ENTITY_TYPE, { workflowId: clusterEntityId(s.name), taskQueue, args: [{ spec: s }], workflowIdConflictPolicy: 'USE_EXISTING', staticSummary: entitySummary(parsed) }),
     });
   }
+  receiver = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      received.push({ id: String(req.headers['webhook-id']), body: JSON.parse(body) });
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
   api = await serveApi(
-    createApi({ client: fleet.client, namespace: NAMESPACE, taskQueue, access, authenticate: staticTokenAuth(access), uiBaseUrl: 'http://127.0.0.1:8233', log: (line) => console.error(line) }),
+    createApi({ client: fleet.client, namespace: NAMESPACE, taskQueue, access, webhooks, authenticate: staticTokenAuth(access), uiBaseUrl: 'http://127.0.0.1:8233', log: (line) => console.error(line) }),
     { address: '127.0.0.1:0' },
   );
 });
 
 afterAll(async () => {
   await api?.close();
+  await new Promise((r) => receiver?.close(r));
   worker?.shutdown();
   await running;
   await fleet?.teardown();
@@ -213,7 +233,7 @@ describe('gates: the policy’s, four eyes, delegation', () => {
     const opened = await read(await post('admin', '/v1/changes', upgrade('CHG-500', 'web-prod-1')));
     expect(opened.status).toBe(201);
     const waiting = await eventually(() => get('viewer', '/v1/changes/servicenow/CHG-500').then(read), (r) => r.body.state === 'WaitingForApproval');
-    expect(waiting.body.waitingAt).toMatchObject({ gate: 'change:before', delegated: false });
+    expect(waiting.body).toMatchObject({ waitingAt: { gate: 'change:before' }, delegated: false });
     const self = await read(await post('admin', '/v1/changes/servicenow/CHG-500/approve', { reason: 'looks fine' }));
     expect(self).toMatchObject({ status: 403, body: { failureType: 'NotPermitted', fourEyes: true } });
     expect(self.body.detail).toBe('token:admin requested this change and may not approve its gate on prod: a second person must approve (four eyes)');
@@ -227,7 +247,8 @@ describe('gates: the policy’s, four eyes, delegation', () => {
     const twice = await read(await post('approver', '/v1/changes/servicenow/CHG-500/approve', {}));
     expect(twice).toMatchObject({ status: 409, body: { failureType: 'OperatorActionRefused', detail: 'the change waits at no gate: there is nothing to approve' } });
     const named = await read(await post('approver', '/v1/changes/servicenow/CHG-500/approve', { gate: 'change:before' }));
-    expect(named).toMatchObject({ status: 409, body: { failureType: 'OperatorActionRefused', detail: 'approve refused: the change waits at no gate' } });
+    expect(named.status).toBe(409);
+    expect(named.body).toMatchObject({ failureType: 'OperatorActionRefused', detail: expect.stringMatching(/^approve refused: the change is (Running|Failed|Succeeded), not waiting for approval$/) });
   });
 
   it('refuses actions a one-cluster change does not have', async () => {
@@ -238,7 +259,8 @@ describe('gates: the policy’s, four eyes, delegation', () => {
   it('lets only the change system approve a gate delegated to it', async () => {
     const opened = await read(await post('change-system', '/v1/changes', upgrade('CHG-600', 'web-dev-1', '1.36', { approval: { by: 'change-system' } })));
     expect(opened.status).toBe(201);
-    await eventually(() => get('viewer', '/v1/changes/servicenow/CHG-600').then(read), (r) => r.body.waitingAt?.delegated === true);
+    const waiting = await eventually(() => get('viewer', '/v1/changes/servicenow/CHG-600').then(read), (r) => r.body.state === 'WaitingForApproval');
+    expect(waiting.body).toMatchObject({ delegated: true, waitingAt: { gate: 'change:before', reason: 'approved by the change system that opened it (token:change-system)' } });
     const other = await read(await post('operator', '/v1/changes/servicenow/CHG-600/approve', { reason: 'me too' }));
     expect(other).toMatchObject({ status: 403, body: { failureType: 'NotPermitted' } });
     expect(other.body.detail).toBe('gate change:before is delegated to the change system (token:change-system): only it approves, through the API, once the change is approved there');
@@ -254,19 +276,50 @@ describe('gates: the policy’s, four eyes, delegation', () => {
   });
 });
 
+describe('callbacks', () => {
+  it("sends the change's events to its callbackUrl and shows each delivery", async () => {
+    const callbackUrl = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/fleetflow`;
+    expect((await post('change-system', '/v1/changes', upgrade('CHG-700', 'web-dev-1', '1.36', { callbackUrl }))).status).toBe(201);
+    const done = await eventually(() => get('viewer', '/v1/changes/servicenow/CHG-700').then(read), (r) => r.body.deliveries?.some((d: { type: string; state: string }) => d.type === 'accepted' && d.state === 'delivered'), 60_000);
+    expect(done.body.deliveries[0]).toMatchObject({ type: 'accepted', url: callbackUrl, target: 0, state: 'delivered', webhookId: expect.any(String) });
+    expect(received.map((r) => r.body.type)).toContain('accepted');
+  });
+
+  it('refuses a callbackUrl the config does not allow, starting nothing', async () => {
+    const res = await read(await post('change-system', '/v1/changes', upgrade('CHG-701', 'web-dev-1', '1.36', { callbackUrl: 'http://169.254.169.254/latest' })));
+    expect(res).toMatchObject({ status: 422, body: { failureType: 'CallbackNotAllowed', errors: [{ path: 'callbackUrl' }] } });
+    expect(res.body.detail).toBe('callbackUrl: http://169.254.169.254 matches no pattern of webhooks.allowedCallbackHosts');
+    expect(await nothingStarted('change/servicenow/CHG-701')).toBe(true);
+  });
+});
+
 describe('listing', () => {
   it('lists changes by ticket, type and state, a page at a time, leaving out what the caller may not view', async () => {
     const byTicket = await eventually(() => get('viewer', '/v1/changes?ticket=servicenow/CHG-300').then(read), (r) => r.body.changes.length === 1);
     expect(byTicket.body.changes[0]).toMatchObject({ id: 'servicenow/CHG-300', type: 'upgradeCluster', requestedBy: 'token:admin', links: { self: '/v1/changes/servicenow/CHG-300' } });
-    const first = await read(await get('viewer', '/v1/changes?type=upgradeCluster&pageSize=2'));
-    expect(first.body.changes).toHaveLength(2);
-    const second = await read(await get('viewer', `/v1/changes?type=upgradeCluster&pageSize=2&pageToken=${first.body.nextPageToken}`));
-    expect(second.body.changes.map((c: { id: string }) => c.id)).not.toContain(first.body.changes[0].id);
+    // Pages of a set that does not move: three changes no worker ever runs (they stay Accepted).
+    const idle = await serveApi(createApi({ client: fleet.client, namespace: NAMESPACE, taskQueue: fleet.newTaskQueue(), access, authenticate: staticTokenAuth(access), uiBaseUrl: 'http://x' }), { address: '127.0.0.1:0' });
+    try {
+      for (const id of ['CHG-801', 'CHG-802', 'CHG-803']) {
+        expect((await fetch(`${idle.url}/v1/changes`, { method: 'POST', headers: headers('prod-operator'), body: JSON.stringify(upgrade(id, 'web-dev-1')) })).status).toBe(201);
+      }
+    } finally {
+      await idle.close();
+    }
+    const filter = 'requestedBy=token:prod-operator&state=Accepted';
+    await eventually(() => get('viewer', `/v1/changes?${filter}`).then(read), (r) => r.body.changes.length === 3);
+    const first = await read(await get('viewer', `/v1/changes?${filter}&pageSize=2`));
+    const second = await read(await get('viewer', `/v1/changes?${filter}&pageSize=2&pageToken=${first.body.nextPageToken}`));
+    const ids = [...first.body.changes, ...second.body.changes].map((c: { id: string }) => c.id);
+    expect(ids).toEqual(['servicenow/CHG-803', 'servicenow/CHG-802', 'servicenow/CHG-801']);
+    expect(second.body.nextPageToken).toBeUndefined();
+    // A token is good for its own list only.
+    expect((await read(await get('viewer', `/v1/changes?state=Accepted&pageSize=2&pageToken=${first.body.nextPageToken}`))).body).toMatchObject({ status: 400, errors: [{ path: 'pageToken' }] });
     expect((await read(await get('viewer', '/v1/changes?type=upgradeCluster&pageToken=bm90LWEtdG9rZW4'))).body).toMatchObject({ status: 400, errors: [{ path: 'pageToken' }] });
     const devOnly = await eventually(() => get('dev-viewer', '/v1/changes?pageSize=200').then(read), (r) => r.body.changes.length > 0);
     expect(devOnly.body.changes.map((c: { id: string }) => c.id)).not.toContain('servicenow/CHG-403');
-    const waiting = await eventually(() => get('viewer', '/v1/changes?state=Succeeded&pageSize=200').then(read), (r) => r.body.changes.some((c: { id: string }) => c.id === 'servicenow/CHG-500'));
-    expect(waiting.body.changes.every((c: { state: string }) => c.state === 'Succeeded')).toBe(true);
+    const waiting = await eventually(() => get('viewer', '/v1/changes?state=WaitingForApproval&pageSize=200').then(read), (r) => r.body.changes.some((c: { id: string }) => c.id === 'servicenow/CHG-403'));
+    expect(waiting.body.changes.every((c: { state: string }) => c.state === 'WaitingForApproval')).toBe(true);
   });
 });
 

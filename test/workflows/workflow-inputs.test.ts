@@ -53,6 +53,8 @@ describe('every workflow refuses a null input at once', () => {
     ['upgradeWave', 'upgrade-wave/n', 'InvalidInput', 'invalid upgrade wave'],
     ['fleetRollout', 'rollout/n', 'InvalidInput', 'invalid fleet rollout'],
     ['fleetDecommission', 'fleet-decommission/n', 'InvalidInput', 'invalid fleet decommission request'],
+    ['fleetChange', 'change/s/n', 'InvalidInput', 'invalid change request'],
+    ['changeCallbacks', 'change/servicenow/n/callbacks', 'InvalidInput', 'invalid callbacks input'],
   ])('%s', async (type, id, failureType, what) => {
     expect(await failureOf(type, id, [null])).toMatchObject({ type: failureType, nonRetryable: true, message: `${what}${NULL_REFUSED}` });
   });
@@ -63,6 +65,12 @@ describe('workflows whose id is fixed by convention refuse another id, before cl
     ['provisionCluster', 'provision/web-2', { spec: { name: 'web-1', provider: 'local' } }, 'spec.name web-1: start it with id provision/web-1'],
     ['upgradeCluster', 'upgrade/web-1-again', { name: 'web-1', version: '1.36' }, 'name web-1: start it with id upgrade/web-1'],
     ['decommissionCluster', 'decommission/web-1-1', { name: 'web-1' }, 'name web-1: start it with id decommission/web-1'],
+    [
+      'fleetChange',
+      'change/jira/OPS-2',
+      { type: 'decommission', ticket: { system: 'jira', id: 'OPS-1' }, requestedBy: { kind: 'token', subject: 'ci' }, input: { name: 'web-1' }, inputHash: 'a'.repeat(64) },
+      'ticket jira/OPS-1: start it with id change/jira/OPS-1',
+    ],
   ])('%s started as %s', async (type, id, input, expected) => {
     expect(await failureOf(type, id, [input])).toMatchObject({
       type: 'InvalidInput',

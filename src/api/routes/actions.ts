@@ -64,7 +64,7 @@ export function registerActionRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): v
       const requester = view.requestedBy.slice(view.requestedBy.indexOf(':') + 1);
       enforce(await decideOnRecord(deps, principal, scope, (s) => ({ kind: 'act', action, scope: s, requestedBy: requester })));
       if (action === 'approve' && gate) {
-        const delegated = memo?.delegated === true || (view.waitingAt?.gate === gate && view.waitingAt.delegated);
+        const delegated = view.delegated || memo?.delegated === true;
         const refusal = delegatedGateRefusal(view.requestedBy, { gate, delegated }, by);
         if (refusal) throw new ApiProblem('NotPermitted', refusal);
       }

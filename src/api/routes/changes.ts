@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { authorize, requiresApprovalGate, type Principal } from '../../domain/auth/authorize.js';
 import type { ChangeType } from '../../domain/auth/policy.js';
+import { callbackTargetsFor } from '../../domain/change/callback-targets.js';
 import { canonicalJson, differingPaths } from '../../domain/change/canonical-json.js';
 import {
   auditNameOf,
@@ -184,14 +185,15 @@ async function buildRequest(deps: ApiDeps, principal: Principal, body: OpenChang
     // Four eyes: a production gate is never approved by the principal that opened the change, and a delegated one only by it.
     throw new ApiProblem('NotPermitted', `approval cannot be delegated to ${by}: ${gate.reason}, and a delegated gate is approved by the principal that opened the change (four eyes)`, { fourEyes: true });
   }
-  const approval = !isStaged(body.type) && gate.required ? { reason: gate.reason, delegated: false } : delegated ? { reason: 'delegated to the change system that opened the change', delegated: true } : undefined;
-  if (body.callbackUrl && !deps.callbacks) throw invalidInput([{ path: 'callbackUrl', message: 'this server has no webhooks configuration, so it cannot sign callbacks' }]);
-  let callbacks: ChangeRequest['callbacks'] = [];
-  try {
-    callbacks = deps.callbacks ? deps.callbacks(ticket.system, body.callbackUrl) : [];
-  } catch (e) {
-    throw invalidInput([{ path: 'callbackUrl', message: e instanceof Error ? e.message : String(e) }]);
+  // A one-cluster change has its own gate: when the policy requires one, or when the change system approves it.
+  const approval = isStaged(body.type) ? undefined : gate.required ? { reason: gate.reason } : delegated ? { reason: `approved by the change system that opened it (${by})` } : undefined;
+  const targets = callbackTargetsFor(deps.webhooks, ticket.system, body.callbackUrl);
+  if (!targets.ok) {
+    const { type, field, message } = targets.refusal;
+    // The caller's callbackUrl is named as a field; a secret missing from the server's own config is the server's fault (500).
+    throw new ApiProblem(type, message, field === 'callbackUrl' ? { errors: [{ path: field, message: message.replace(/^callbackUrl: /, '') }] } : {});
   }
+  const callbacks = targets.targets;
   const request: ChangeRequest = {
     type: body.type,
     ticket,
@@ -201,6 +203,7 @@ async function buildRequest(deps: ApiDeps, principal: Principal, body: OpenChang
     callbacks,
     prodEnvironments: [...deps.access.prodEnvironments],
     ...(approval ? { approval } : {}),
+    delegated,
   };
   // Built here, so a mistake of ours (or a principal too long to record) is refused before anything starts.
   const checked = ChangeRequestSchema.safeParse(request);
@@ -234,6 +237,7 @@ function newChangeBody(deps: ApiDeps, request: ChangeRequest, workflowId: string
     type: request.type,
     ticket: request.ticket,
     state: 'Accepted',
+    delegated: request.delegated === true,
     requestedBy: auditNameOf(request.requestedBy),
     requestedAt: new Date(deps.now()).toISOString(),
     audit: [],
@@ -255,10 +259,11 @@ export function changeBody(deps: ApiDeps, r: ChangeRecord): ChangeBody {
     requestedAt: v.requestedAt,
     ...(v.operationWorkflowId ? { operationWorkflowId: v.operationWorkflowId } : {}),
     ...(v.waitingAt ? { waitingAt: v.waitingAt } : {}),
+    delegated: v.delegated === true,
     audit: v.audit,
     ...(v.outcome ? { outcome: v.outcome } : {}),
     ...(r.progress && typeof r.progress === 'object' ? { progress: r.progress as Record<string, unknown> } : {}),
-    ...(r.deliveries ? { deliveries: r.deliveries as Record<string, unknown>[] } : {}),
+    ...(r.deliveries ? { deliveries: r.deliveries } : {}),
     links: { self: changePath(v.ticket), temporalUi: temporalUiLink(deps, workflowId, r.runId) },
   };
 }

@@ -76,8 +76,22 @@ export const auditNameOf = (p: Pick<PrincipalRef, 'kind' | 'subject'>): string =
 /** The gate of a one-cluster change (staged changes name theirs "<stage>:before|after"). */
 export const CHANGE_GATE = 'change:before';
 
-/** Where callbacks go: a URL and the name of the secret (in the config) that signs them. */
-export const CallbackTargetSchema = z.object({ url: z.url(), secret: z.string().min(1).max(100) }).strict();
+/** Kinds of callback event, in the order a change can emit them. */
+export const CHANGE_EVENT_TYPES = ['accepted', 'waiting', 'stageFinished', 'succeeded', 'failed', 'rolledBack', 'aborted'] as const;
+export type ChangeEventType = (typeof CHANGE_EVENT_TYPES)[number];
+export const TERMINAL_EVENTS: readonly ChangeEventType[] = ['succeeded', 'failed', 'rolledBack', 'aborted'];
+
+/**
+ * Where callbacks go: a URL, the name of the secret (in the config) that signs them, and for a
+ * subscriber the event types it wants (absent: every type).
+ */
+export const CallbackTargetSchema = z
+  .object({
+    url: z.url(),
+    secret: z.string().min(1).max(100),
+    events: z.array(z.enum(CHANGE_EVENT_TYPES)).min(1).optional(),
+  })
+  .strict();
 export type CallbackTarget = z.output<typeof CallbackTargetSchema>;
 
 /**
@@ -97,16 +111,19 @@ export const ChangeRequestSchema = z
     callbacks: z.array(CallbackTargetSchema).max(20).default([]),
     /** Environments the policy counts as production: every stage touching one gets a gate. */
     prodEnvironments: z.array(z.string().min(1)).default([]),
-    /** A one-cluster change that must wait for approval (policy: it touches production). */
+    /** A one-cluster change that must wait for approval first (policy: it touches production). */
     approval: z
       .object({
         reason: z.string().max(500),
-        /** Approved by the change system (the principal that opened it) rather than a second person. */
-        delegated: z.boolean().default(false),
         timeout: DurationSchema.prefault('7d'),
       })
       .strict()
       .optional(),
+    /**
+     * The change's gates are approved by the change system (the principal that opened it, after
+     * its own approval process) rather than by a second person through Fleetflow.
+     */
+    delegated: z.boolean().default(false),
   })
   .strict();
 export type ChangeRequest = z.input<typeof ChangeRequestSchema>;
@@ -116,11 +133,6 @@ export type ChangeRequestParsed = z.output<typeof ChangeRequestSchema>;
 export const CHANGE_STATES = ['Accepted', 'WaitingForApproval', 'Running', 'Succeeded', 'Failed', 'Aborted', 'RolledBack'] as const;
 export type ChangeState = (typeof CHANGE_STATES)[number];
 export const isTerminal = (s: ChangeState): boolean => s === 'Succeeded' || s === 'Failed' || s === 'Aborted' || s === 'RolledBack';
-
-/** Kinds of callback event, in the order a change can emit them. */
-export const CHANGE_EVENT_TYPES = ['accepted', 'waiting', 'stageFinished', 'succeeded', 'failed', 'rolledBack', 'aborted'] as const;
-export type ChangeEventType = (typeof CHANGE_EVENT_TYPES)[number];
-export const TERMINAL_EVENTS: readonly ChangeEventType[] = ['succeeded', 'failed', 'rolledBack', 'aborted'];
 
 /** One event of a change, as signalled to its callbacks workflow (its sequence is assigned there). */
 export interface ChangeEvent {
@@ -141,7 +153,9 @@ export interface ChangeView {
   /** The workflow that runs the operation; the staged actions go there. */
   operationWorkflowId: string;
   /** A one-cluster change's own gate while it waits, or the staged operation's gate(s) as last reported. */
-  waitingAt?: { gate: string; since: string; delegated: boolean; reason?: string };
+  waitingAt?: { gate: string; since: string; reason?: string };
+  /** Gates are approved by the change system that opened the change (see ChangeRequest.delegated). */
+  delegated: boolean;
   /** Approvals and other operator actions on the change's own gate. */
   audit: { at: string; action: string; by: string; reason?: string; detail?: string }[];
   /** The operation's result message once it ended. */

@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { ApiConfigSchema } from '../api/api-config.js';
 import { AccessPolicySchema } from '../auth/policy.js';
+import { WebhooksConfigSchema } from '../change/webhooks-config.js';
 import { AccountNameSchema } from './spec.js';
 
 /**
@@ -76,6 +78,10 @@ export const FleetConfigFileSchema = z
     accounts: z.array(ProviderAccountSchema).default([]),
     /** Who may do what through the API (src/domain/auth); absent: nobody may do anything. */
     access: AccessPolicySchema.prefault({}),
+    /** Where the API listens and which OIDC issuer it trusts (src/domain/api/api-config.ts). */
+    api: ApiConfigSchema.prefault({}),
+    /** Signed callbacks of changes (src/domain/change/webhooks-config.ts); absent: no secrets, no callbackUrl allowed. */
+    webhooks: WebhooksConfigSchema.prefault({}),
   })
   .strict()
   .superRefine((cfg, ctx) => {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CLUSTER_PHASES } from '../cluster/state.js';
 import { DurationSchema } from '../time/durations.js';
+import { ChangeLinkFields } from '../staged/change-link.js';
 import { FleetSelectorSchema, isEmptySelector, selectClusters, type ClusterSummary, type ExcludedCluster } from '../selection/fleet-selector.js';
 
 /** Environments whose clusters make a fleet decommission wait for an approval. */
@@ -19,6 +20,7 @@ export const FleetDecommissionInputSchema = z
     maxConcurrency: z.number().int('must be a whole number').min(1, 'must be at least 1').max(100, 'must be at most 100').default(5),
     /** Failed clusters tolerated before nothing new starts and the operator must retry, skip or abort. */
     maxFailures: z.number().int('must be a whole number').min(0, 'must be 0 or more').default(0),
+    changeId: ChangeLinkFields.changeId,
   })
   .strict()
   .superRefine((input, ctx) => {

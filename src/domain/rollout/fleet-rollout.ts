@@ -8,6 +8,7 @@ import { admissionOf, MaintenanceOverrideFields, maintenanceVerdict, requireOver
 import type { MaintenancePolicy } from '../time/maintenance-window.js';
 import type { Decision } from '../staged/engine.js';
 import { RolloutPlanSchema } from '../staged/plan.js';
+import { ChangeLinkFields } from '../staged/change-link.js';
 import type { Admission, AuditEntry, StagedState } from '../staged/operator.js';
 import { waveProgress, type LeftOut, type WaveProgress, type WaveView } from '../upgrade/wave.js';
 
@@ -30,6 +31,7 @@ export const FleetRolloutInputSchema = z
     /** Continue as new past this many history events (and no cluster running). */
     maxHistoryEvents: z.number().int().min(300, 'must be at least 300').max(40_000, 'must be at most 40000').default(5_000),
     ...MaintenanceOverrideFields,
+    ...ChangeLinkFields,
   })
   .strict()
   .superRefine(requireOverrideReason);

@@ -225,3 +225,16 @@ function generateStages(g: z.output<typeof GenerateSchema>, names: string[]): Pl
   }
   return stages;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Gates the policy requires.
+
+/**
+ * The stages with a gate before every stage that touches a gated environment and has none:
+ * a production change waits for a person whatever its plan says (the access policy decides
+ * which environments, not the caller). A stage that already has a gate keeps it, before or after.
+ */
+export function requireGates(stages: readonly PlannedStage[], environmentOf: (cluster: string) => string | undefined, gated: readonly string[]): PlannedStage[] {
+  if (!gated.length) return [...stages];
+  return stages.map((s) => (s.approval === 'none' && s.clusters.some((c) => gated.includes(environmentOf(c) ?? '')) ? { ...s, approval: 'before' } : s));
+}

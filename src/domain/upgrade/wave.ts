@@ -5,6 +5,7 @@ import { operatorView } from '../staged/operator-view.js';
 import { describeDecision, stageLine, type Decision, type StageProgress } from '../staged/engine.js';
 import { admissionOf, maintenanceVerdict } from '../time/maintenance-verdict.js';
 import { gatesOf, haltOf, type Admission, type AuditEntry, type FinalOutcome, type RunCounts, type StagedState } from '../staged/operator.js';
+import { ChangeLinkFields } from '../staged/change-link.js';
 import { UpgradeWavePlanSchema, type ClusterUpgrade, type UpgradeWave } from './plan.js';
 
 /**
@@ -19,6 +20,7 @@ export const UpgradeWaveInputSchema = UpgradeWavePlanSchema.extend({
   skipApiScan: z.boolean().default(false),
   /** The wave continues as new once its history passes this many events (and no cluster is running). */
   maxHistoryEvents: z.number().int('must be a whole number').min(300, 'must be at least 300').max(40_000, 'must be at most 40000').default(5_000),
+  ...ChangeLinkFields,
 });
 export type UpgradeWaveInput = z.input<typeof UpgradeWaveInputSchema>;
 export type UpgradeWaveOptions = z.output<typeof UpgradeWaveInputSchema>;

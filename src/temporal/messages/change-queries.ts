@@ -2,14 +2,9 @@ import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { ChangeView } from '../../domain/change/request.js';
 import type { AbortInput, ApproveInput } from '../../domain/staged/operator.js';
 
-// Messages of the fleetChange workflow that the API sends. The signals and queries of the
-// callbacks workflow live beside them in change.ts.
-
-/** The change as the API reports it: type, state, who asked, the gate it waits at, the audit. */
+/** A change as the fleetChange workflow knows it: state, gate, audit, outcome. */
 export const getChange = defineQuery<ChangeView>('getChange');
-
-/** Approves a one-cluster change's gate: {"gate": "change:before", "by": "oidc:bob", "reason": "CHG-42 approved"}. */
+/** Approves a one-cluster change's gate ("change:before"); staged changes are approved on their operation. */
 export const approveChange = defineUpdate<void, [ApproveInput]>('approve');
-
-/** Aborts a one-cluster change while it waits at its gate: {"by": "oidc:bob", "reason": "..."}. */
+/** Abandons a one-cluster change while it waits at its gate, before anything has run. */
 export const abortChange = defineUpdate<void, [AbortInput]>('abort');

@@ -1,0 +1,24 @@
+import type { Decision } from '../staged/engine.js';
+import type { ChangeEvent } from './request.js';
+
+/**
+ * Which callback events a staged operation's progress gives, once each: "waiting" the first
+ * time a gate waits, "stageFinished" the first time a stage is done. `seen` holds the keys of
+ * events already given and is updated. The first look of a run that continued as new only
+ * fills `seen` (pass `quiet`), so nothing the previous run reported is reported twice.
+ */
+export function stagedEvents(d: Pick<Decision, 'stages' | 'waitingFor' | 'gate'>, seen: Set<string>, at: string, quiet = false): ChangeEvent[] {
+  const events: ChangeEvent[] = [];
+  const give = (key: string, e: ChangeEvent) => {
+    if (seen.has(key)) return;
+    seen.add(key);
+    if (!quiet) events.push(e);
+  };
+  for (const s of d.stages) {
+    if (s.status === 'Succeeded' || s.status === 'Failed') {
+      give(`stage:${s.name}`, { type: 'stageFinished', at, data: { stage: s.name, status: s.status, succeeded: s.succeeded, failed: s.failed, skipped: s.skipped, total: s.total } });
+    }
+  }
+  if (d.waitingFor === 'approval' && d.gate) give(`gate:${d.gate}`, { type: 'waiting', at, data: { gate: d.gate } });
+  return events;
+}
