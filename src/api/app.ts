@@ -25,9 +25,14 @@ export interface ApiLimits {
   requestTimeoutMs: number;
   /** Per principal (default 20/s, bursts of 40): more is a 429 with Retry-After. */
   rate: RateLimits;
+  /**
+   * How long a repeated POST waits for the change's own answer (default 5 s) before it answers
+   * 200 from what the change's start recorded: a retry must not fail because no worker runs.
+   */
+  repeatAnswerMs: number;
 }
 
-export const DEFAULT_LIMITS: ApiLimits = { bodyBytes: 1024 * 1024, requestTimeoutMs: 30_000, rate: { ratePerSecond: 20, burst: 40 } };
+export const DEFAULT_LIMITS: ApiLimits = { bodyBytes: 1024 * 1024, requestTimeoutMs: 30_000, rate: { ratePerSecond: 20, burst: 40 }, repeatAnswerMs: 5_000 };
 
 /** What createApi needs. */
 export interface ApiOptions {
@@ -133,6 +138,7 @@ export function createApi(opts: ApiOptions): OpenAPIHono<ApiEnv> {
     webhooks: opts.webhooks ?? DEFAULT_WEBHOOKS_CONFIG,
     uiBaseUrl: opts.uiBaseUrl,
     now,
+    repeatAnswerMs: limits.repeatAnswerMs,
   };
 
   const app = new OpenAPIHono<ApiEnv>({

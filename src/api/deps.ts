@@ -18,6 +18,8 @@ export interface ApiDeps {
   /** The Temporal UI, e.g. http://127.0.0.1:8233, for links to each change's workflow. */
   uiBaseUrl: string;
   now: () => number;
+  /** How long a repeated POST waits for the change's own answer (see ApiLimits). */
+  repeatAnswerMs: number;
 }
 
 /** The Temporal UI page of a workflow run. */

@@ -1,4 +1,4 @@
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client, type WorkflowExecutionDescription, type WorkflowHandle } from '@temporalio/client';
+import { isGrpcServiceError, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client, type WorkflowExecutionDescription, type WorkflowHandle } from '@temporalio/client';
 import { executionInfoFromRaw } from '@temporalio/client/lib/helpers.js';
 import type { QueryDefinition, SearchAttributePair } from '@temporalio/common';
 import { CHANGE_STATES, changeIdOf, isStaged, type ChangeRequest, type ChangeState, type ChangeView, type Ticket } from '../domain/change/request.js';
@@ -105,12 +105,19 @@ export interface ChangeRecord {
   /** The workflow's own status: RUNNING, COMPLETED, FAILED ... */
   status: string;
   runId: string;
+  /** The view was rebuilt from the start's record (memo, search attributes): the workflow did not answer. */
+  recorded?: true;
 }
 
 const PROGRESS: Record<string, QueryDefinition<unknown>> = { upgradeWave: getWaveProgress, rollout: getRolloutProgress, fleetDecommission: getDecommissionProgress };
 
-/** The change of workflow id `id` (`change/<system>/<id>`), or undefined when there is none. */
-export async function readChange(client: Client, id: string): Promise<ChangeRecord | undefined> {
+/**
+ * The change of workflow id `id` (`change/<system>/<id>`), or undefined when there is none.
+ * With `answerWithin`, a change that does not answer its query in that many ms (no worker, or a
+ * busy one) is reported from what its start recorded instead (`recorded: true`), rather than
+ * waiting on it.
+ */
+export async function readChange(client: Client, id: string, opts: { answerWithin?: number } = {}): Promise<ChangeRecord | undefined> {
   const handle = client.workflow.getHandle(id);
   let desc: WorkflowExecutionDescription;
   try {
@@ -120,7 +127,9 @@ export async function readChange(client: Client, id: string): Promise<ChangeReco
     throw err;
   }
   if (desc.type !== CHANGE_WORKFLOW_TYPE) return undefined;
-  const view = await queryView(handle, desc);
+  const queried = await queryView(client, handle, desc, opts.answerWithin);
+  if ('recorded' in queried) return { view: queried.recorded, memo: memoOf(desc.memo), status: desc.status.name, runId: desc.runId, recorded: true };
+  const view = queried.view;
   const [progress, deliveries] = await Promise.all([progressOf(client, view), deliveriesOf(client, view)]);
   return {
     view,
@@ -135,31 +144,45 @@ export async function readChange(client: Client, id: string): Promise<ChangeReco
 /** How a change whose workflow closed without ever answering ended (terminated before its first task, say). */
 const CLOSED_STATES: Record<string, ChangeState> = { TERMINATED: 'Aborted', CANCELLED: 'Aborted', FAILED: 'Failed', TIMED_OUT: 'Failed' };
 
+/** gRPC status DEADLINE_EXCEEDED, also when a ServiceError wraps it. */
+const timedOut = (err: unknown): boolean => {
+  for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if (isGrpcServiceError(e)) return e.code === 4;
+  }
+  return false;
+};
+
 /**
- * The change's own answer (getChange). A workflow that closed before it ever ran a task cannot
- * answer a query; its view is then rebuilt from what its starter wrote (memo, search attributes)
- * and how it closed.
+ * The change's own answer (getChange), or its view rebuilt from what its starter wrote (memo,
+ * search attributes): when the workflow closed before it ever ran a task (it cannot answer a
+ * query then), or when it did not answer within `answerWithin` ms.
  */
-async function queryView(handle: WorkflowHandle, desc: WorkflowExecutionDescription): Promise<ChangeView> {
+async function queryView(client: Client, handle: WorkflowHandle, desc: WorkflowExecutionDescription, answerWithin?: number): Promise<{ view: ChangeView } | { recorded: ChangeView }> {
   try {
-    return await handle.query(getChange);
+    const view = answerWithin === undefined ? await handle.query(getChange) : await client.connection.withDeadline(Date.now() + answerWithin, () => handle.query(getChange));
+    return { view };
   } catch (err) {
     const memo = memoOf(desc.memo);
-    if (desc.status.name === 'RUNNING' || !memo) throw err;
+    const closed = desc.status.name !== 'RUNNING';
+    if (!memo || (!closed && !(answerWithin !== undefined && timedOut(err)))) throw err;
     const recorded = desc.typedSearchAttributes.get(SA.changeState);
-    const state = CLOSED_STATES[desc.status.name] ?? ((CHANGE_STATES as readonly string[]).includes(recorded ?? '') ? (recorded as ChangeState) : 'Failed');
-    const at = (desc.closeTime ?? desc.startTime).toISOString();
+    const asRecorded = (CHANGE_STATES as readonly string[]).includes(recorded ?? '') ? (recorded as ChangeState) : FIRST_STATE;
+    const state = closed ? (CLOSED_STATES[desc.status.name] ?? asRecorded) : asRecorded;
     return {
-      id: desc.workflowId,
-      type: desc.typedSearchAttributes.get(SA.changeType) as ChangeType,
-      ticket: memo.ticket,
-      requestedBy: memo.requestedBy,
-      requestedAt: desc.startTime.toISOString(),
-      state,
-      operationWorkflowId: '',
-      delegated: memo.delegated === true,
-      audit: [],
-      outcome: { state, message: `the change's workflow was ${desc.status.name.toLowerCase().replace('_', ' ')} before it ran`, at },
+      recorded: {
+        id: desc.workflowId,
+        type: desc.typedSearchAttributes.get(SA.changeType) as ChangeType,
+        ticket: memo.ticket,
+        requestedBy: memo.requestedBy,
+        requestedAt: desc.startTime.toISOString(),
+        state,
+        operationWorkflowId: '',
+        delegated: memo.delegated === true,
+        audit: [],
+        ...(closed
+          ? { outcome: { state, message: `the change's workflow was ${desc.status.name.toLowerCase().replace('_', ' ')} before it ran`, at: (desc.closeTime ?? desc.startTime).toISOString() } }
+          : {}),
+      },
     };
   }
 }

@@ -185,6 +185,18 @@ describe('opening a change', () => {
     }
   });
 
+  it('answers a repeat from the change’s start record when no worker runs it (a retry never waits on workers)', async () => {
+    const idle = await serveApi(createApi({ client: fleet.client, namespace: NAMESPACE, taskQueue: fleet.newTaskQueue(), access, authenticate: staticTokenAuth(access), uiBaseUrl: 'http://x', limits: { repeatAnswerMs: 300 } }), { address: '127.0.0.1:0' });
+    try {
+      const open = () => fetch(`${idle.url}/v1/changes`, { method: 'POST', headers: headers('operator'), body: JSON.stringify(upgrade('CHG-370', 'web-dev-1')) });
+      expect((await open()).status).toBe(201);
+      const again = await read(await open());
+      expect(again).toMatchObject({ status: 200, body: { id: 'servicenow/CHG-370', state: 'Accepted', requestedBy: 'token:operator', delegated: false } });
+    } finally {
+      await idle.close();
+    }
+  });
+
   it('names a change by its Idempotency-Key when the caller has no ticket', async () => {
     const body = { type: 'upgradeCluster', input: { name: 'web-dev-1', version: '1.36' } };
     const first = await read(await post('operator', '/v1/changes', body, { 'idempotency-key': 'b2f7c1d0-key' }));

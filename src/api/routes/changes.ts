@@ -93,7 +93,7 @@ export function registerChangeRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): v
     // A repeat (the usual retry of a change system) is answered from the change itself, authorized
     // on the scope it was opened on, without reading the inventory again. Whatever this finds, a
     // change is only ever created by the start below and its conflict policy.
-    const repeat = await readChange(deps.client, changeIdOf(ticket));
+    const repeat = await readChange(deps.client, changeIdOf(ticket), { answerWithin: deps.repeatAnswerMs });
     if (repeat?.memo?.inputHash === inputHashOf(sent.type, sent.input)) {
       enforce(await decideOnRecord(deps, principal, repeat.memo.scope, (scope) => ({ kind: 'start', type: body.type, scope })));
       return c.json(changeBody(deps, repeat), 200);
@@ -105,7 +105,7 @@ export function registerChangeRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): v
       return c.json(newChangeBody(deps, request, started.id, started.firstRunId), 201);
     }
     if (started.memo.inputHash !== request.inputHash) throw await conflict(deps, started.id, request);
-    const existing = await readChange(deps.client, started.id);
+    const existing = await readChange(deps.client, started.id, { answerWithin: deps.repeatAnswerMs });
     if (!existing) throw new ApiProblem('ChangeConflict', `change ${started.id} exists but cannot be read as a change`);
     return c.json(changeBody(deps, existing), 200);
   });
