@@ -3,9 +3,10 @@ import { refuseOperation } from '../domain/cluster/lifecycle.js';
 import type { ClusterSpec } from '../domain/cluster/spec.js';
 import type { ClusterState } from '../domain/cluster/state.js';
 import { refOf, targetOf } from '../domain/cluster/target.js';
-import { CLUSTER_ENTITY_TYPE, clusterEntityId, entitySummary, INVENTORY_ATTRIBUTES } from '../domain/cluster/inventory.js';
+import { CLUSTER_ENTITY_TYPE, clusterEntityId, entitySummary } from '../domain/cluster/inventory.js';
 import { inventoryQuery, parseSelector } from '../domain/selection/selector-syntax.js';
 import { FleetflowError } from '../errors.js';
+import { listClusters } from '../temporal/fleet-inventory.js';
 import { getClusterState, registerCluster } from '../temporal/messages/cluster.js';
 import { onePositional, outputFormat, printData, requester } from './args.js';
 import { OUTPUT_FLAG, type Args, type CommandSpec, type FlagSpec } from './command-table.js';
@@ -17,20 +18,11 @@ import { readSpecFile } from './spec-file.js';
 import { table } from './table.js';
 import { runOperation } from './operation.js';
 
+/** The inventory readers moved to src/temporal (the API reads them too); tests import them from here. */
+export { listClusters, type ClusterRow } from '../temporal/fleet-inventory.js';
+
 const FILE_FLAG: FlagSpec = { name: 'file', short: 'f', type: 'string', value: 'FILE', help: 'the cluster spec, YAML or JSON' };
 const NO_WAIT: FlagSpec = { name: 'no-wait', type: 'boolean', help: 'return once started instead of following each step' };
-
-/** One row of `clusters list`: what the inventory's search attributes say. */
-export interface ClusterRow {
-  name: string;
-  phase: string;
-  provider: string;
-  region: string;
-  environment: string;
-  version: string;
-  health: string;
-  labels: Record<string, string>;
-}
 
 const decommissionFlags: FlagSpec[] = [
   { name: 'force', type: 'boolean', help: 'decommission a protected cluster (needs --reason)' },
@@ -138,32 +130,6 @@ async function list(ctx: CliContext, args: Args) {
         Object.entries(r.labels).map(([k, v]) => `${k}=${v}`).join(',')]),
     ),
   );
-}
-
-/** Reads the inventory from visibility alone: one list call, however many clusters. */
-export async function listClusters(client: Client, query: string): Promise<ClusterRow[]> {
-  const rows: ClusterRow[] = [];
-  for await (const wf of client.workflow.list({ query })) {
-    const sa = wf.searchAttributes as Record<string, unknown[] | undefined>;
-    const one = (key: string) => String(sa[key]?.[0] ?? '');
-    rows.push({
-      name: wf.workflowId.replace(/^cluster\//, ''),
-      phase: one(INVENTORY_ATTRIBUTES.phase) || wf.status.name,
-      provider: one(INVENTORY_ATTRIBUTES.provider),
-      region: one(INVENTORY_ATTRIBUTES.region),
-      environment: one(INVENTORY_ATTRIBUTES.environment),
-      version: one(INVENTORY_ATTRIBUTES.version),
-      health: one(INVENTORY_ATTRIBUTES.health),
-      labels: Object.fromEntries(
-        (sa[INVENTORY_ATTRIBUTES.labels] ?? []).map((kv) => {
-          const s = String(kv);
-          const i = s.indexOf('=');
-          return [s.slice(0, i), s.slice(i + 1)];
-        }),
-      ),
-    });
-  }
-  return rows.sort((a, b) => a.name.localeCompare(b.name));
 }
 
 async function get(ctx: CliContext, args: Args) {

@@ -9,17 +9,19 @@ import { repoDir, Toolchain } from '../host/toolchain.js';
 import type { CommandSpec } from './command-table.js';
 import type { CliContext } from './context.js';
 import { CommandError, UsageError } from './errors.js';
+import { devApiUrl, ensureDevApiConfig } from './dev-api.js';
 
 const WORKER_ENTRY = join(repoDir, 'workers', 'main.ts');
+const API_ENTRY = join(repoDir, 'src', 'api', 'main.ts');
 
 /** `fleetflow dev up|down|status`: the local system (dev server, worker, local clusters). */
 export const devCommand: CommandSpec = {
   name: 'dev',
-  summary: 'the local system in the background: Temporal dev server, worker, local clusters (logs in .fleetflow/logs/)',
+  summary: 'the local system in the background: Temporal dev server, worker, API, local clusters (logs in .fleetflow/logs/)',
   subcommands: [
-    { name: 'up', summary: 'start the dev server and a worker, and restart stopped local clusters', run: async (ctx) => up(ctx, devParts(ctx)) },
-    { name: 'down', summary: 'stop the worker, local control planes (data kept) and the dev server', run: async (ctx) => down(ctx, devParts(ctx)) },
-    { name: 'status', summary: 'what runs: dev server, worker, each local cluster', run: async (ctx) => status(ctx, devParts(ctx)) },
+    { name: 'up', summary: 'start the dev server, a worker and the API, and restart stopped local clusters', run: async (ctx) => up(ctx, devParts(ctx)) },
+    { name: 'down', summary: 'stop the API, the worker, local control planes (data kept) and the dev server', run: async (ctx) => down(ctx, devParts(ctx)) },
+    { name: 'status', summary: 'what runs: dev server, worker, API, each local cluster', run: async (ctx) => status(ctx, devParts(ctx)) },
     // The dev server alone, for temporal-dev/start and stop.
     {
       name: 'server-start',
@@ -46,6 +48,8 @@ function devParts(ctx: CliContext) {
     server: new DevServer({ dataDir, namespace, port, uiPort: uiPort ?? port + 1000 }),
     worker: new Daemon(join(dataDir, 'run', 'worker.pid'), WORKER_ENTRY),
     workerLog: join(dataDir, 'logs', 'worker.log'),
+    api: new Daemon(join(dataDir, 'run', 'api.pid'), API_ENTRY),
+    apiLog: join(dataDir, 'logs', 'api.log'),
     local: new LocalProvider({ dataDir }),
   };
 }
@@ -69,6 +73,7 @@ async function up(ctx: CliContext, p: DevParts) {
   });
   await waitForPoller(ctx, p, worker.pid);
   ctx.out(`worker     ${worker.reused ? 'already running' : 'started'} (pid ${worker.pid}, log ${p.workerLog})`);
+  await upApi(ctx, p);
   // Local control planes were stopped by `dev down` (or a reboot): bring them back.
   for (const c of await p.local.list()) {
     if (c.status === 'Stopped') {
@@ -100,7 +105,42 @@ async function waitForPoller(ctx: CliContext, p: DevParts, pid: number) {
   throw new CommandError(`the worker (pid ${pid}) did not start polling; its log:\n${await tailLog(p.workerLog, 15)}`);
 }
 
+/** The API beside the worker, with the dev config (see dev-api.ts) unless FLEETFLOW_CONFIG names one. */
+async function upApi(ctx: CliContext, p: DevParts) {
+  const setup = ensureDevApiConfig(ctx.config.dataDir, process.env);
+  const api = await p.api.start({
+    name: 'api',
+    command: process.execPath,
+    args: ['--import', 'tsx', API_ENTRY],
+    logFile: p.apiLog,
+    cwd: repoDir,
+    env: { ...process.env, FLEETFLOW_DATA: ctx.config.dataDir, FLEETFLOW_CONFIG: setup.configFile, FLEETFLOW_UI_URL: p.server.uiUrl.replace(/\/namespaces\/.*$/, '') },
+  });
+  await waitForApi(p, setup.url, api.pid);
+  ctx.out(`api        ${api.reused ? 'already running' : 'started'} on ${setup.url} (pid ${api.pid}, log ${p.apiLog}; reference ${setup.url}/docs)`);
+  if (setup.tokenFile) {
+    ctx.out(`           admin token of this local API: ${setup.tokenFile}`);
+    ctx.out(`           curl -H "Authorization: Bearer $(cat ${setup.tokenFile})" ${setup.url}/v1/clusters`);
+  }
+}
+
+/** The API is up once it answers /openapi.json. */
+async function waitForApi(p: DevParts, url: string, pid: number) {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(`${url}/openapi.json`, { signal: AbortSignal.timeout(2_000) })).ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (!(await p.api.pid())) break;
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  throw new CommandError(`the API (pid ${pid}) did not answer on ${url}; its log:\n${await tailLog(p.apiLog, 15)}`);
+}
+
 async function down(ctx: CliContext, p: DevParts) {
+  ctx.out(`api        ${(await p.api.stop()) ? 'stopped' : 'was not running'}`);
   ctx.out(`worker     ${(await p.worker.stop()) ? 'stopped' : 'was not running'}`);
   const clusters = (await p.local.list()).filter((c) => c.status !== 'Stopped');
   await p.local.stopAll();
@@ -113,6 +153,8 @@ async function status(ctx: CliContext, p: DevParts) {
   const worker = await p.worker.pid();
   ctx.out(`temporal   ${server.answering ? `answering on ${p.server.address}` : 'not answering'}${server.pid ? ` (pid ${server.pid})` : ''}`);
   ctx.out(`worker     ${worker ? `running (pid ${worker})` : 'not running'}`);
+  const api = await p.api.pid();
+  ctx.out(`api        ${api ? `running on ${devApiUrl(process.env)} (pid ${api})` : 'not running'}`);
   for (const c of await p.local.list()) {
     ctx.out(`cluster    ${c.name}: ${c.status}${c.version ? ` v${c.version}` : ''}${c.endpoint ? ` ${c.endpoint}` : ''}`);
   }

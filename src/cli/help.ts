@@ -15,7 +15,7 @@ export function flagLabel(f: FlagSpec): string {
 /** How a command is invoked: "fleetflow rollout approve ID GATE [flags]". */
 export function synopsis(path: readonly CommandSpec[]): string {
   const c = path.at(-1)!;
-  if (c.subcommands) return `${nameOf(path)} COMMAND [flags]`;
+  if (c.subcommands) return `${nameOf(path)} ${c.run ? '[COMMAND]' : 'COMMAND'} [flags]`;
   return [nameOf(path), c.args, c.flags?.length ? '[flags]' : ''].filter(Boolean).join(' ');
 }
 

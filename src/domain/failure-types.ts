@@ -104,6 +104,19 @@ export const FAILURE_TYPES = {
   RolloutStuck: permanent(1, 504, "the bundle's workloads did not become available before the deadline"),
   DrainTimedOut: permanent(1, 504, 'a node did not drain before the deadline (disruption budgets, stuck pods)'),
   ApprovalTimedOut: permanent(1, 504, 'a gate was not approved in time'),
+  // Requests to the change-management API (src/api): the caller's request, not an operation.
+  Unauthenticated: permanent(2, 401, 'the API request carries no valid bearer token (missing, unknown, expired or malformed)'),
+  NotPermitted: permanent(2, 403, "the access policy does not let the caller do that (or four eyes: a second person must)"),
+  ChangeUnknown: permanent(2, 404, 'no change of that id: the ticket or idempotency key has none'),
+  RouteNotFound: permanent(2, 404, 'the API has no resource at that path'),
+  HttpMethodNotAllowed: permanent(2, 405, 'the API resource does not take that HTTP method'),
+  ChangeConflict: permanent(2, 409, 'the ticket already has a change with another input'),
+  RequestTooLarge: permanent(2, 413, 'the request body is larger than the API accepts'),
+  UnsupportedContentType: permanent(2, 415, 'the API takes request bodies as application/json only'),
+  NothingSelected: permanent(2, 422, "a fleet change's selector matches no cluster of the inventory"),
+  RateLimited: permanent(2, 429, 'the caller sent more requests than its rate allows; wait for Retry-After'),
+  InternalError: permanent(1, 500, 'the API failed in a way it did not expect; its log says more'),
+  RequestTimedOut: permanent(1, 504, 'the API did not finish the request in time (Temporal or a workflow was slow)'),
   // Passing faults: retried with backoff.
   Transient: transient(503, 'an error of no known kind; retried, since most are network faults'),
   Throttled: transient(503, 'a provider or API server asked to slow down'),
@@ -125,6 +138,7 @@ export const FAILURE_TYPES = {
   Locked: transient(409, "a local cluster's lock is held by another process"),
   CrdNotEstablished: transient(503, 'CustomResourceDefinitions are not Established yet'),
   VerificationFailed: transient(503, 'the bootstrapped cluster does not pass its checks yet'),
+  TemporalUnavailable: transient(503, 'the API could not reach Temporal; try again'),
   CallbackRejected: transient(502, 'a callback receiver answered with a status other than 2xx'),
   CallbackUnreachable: transient(503, 'a callback receiver could not be reached or did not answer in time'),
 } as const satisfies Record<string, FailureTypeInfo>;

@@ -1,4 +1,5 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { INVENTORY_ATTRIBUTES } from '../domain/cluster/inventory.js';
 import { clusterSummaryFrom, toVisibilityQuery, type ClusterSummary, type FleetSelector } from '../domain/selection/fleet-selector.js';
 import { getClusterState } from './messages/cluster.js';
 
@@ -30,4 +31,42 @@ export async function readEntitySummary(client: Client, workflowId: string): Pro
     if (err instanceof WorkflowNotFoundError) return undefined;
     throw err;
   }
+}
+
+/** One row of `clusters list`: what the inventory's search attributes say. */
+export interface ClusterRow {
+  name: string;
+  phase: string;
+  provider: string;
+  region: string;
+  environment: string;
+  version: string;
+  health: string;
+  labels: Record<string, string>;
+}
+
+/** Reads the inventory from visibility alone: one list call, however many clusters. */
+export async function listClusters(client: Client, query: string): Promise<ClusterRow[]> {
+  const rows: ClusterRow[] = [];
+  for await (const wf of client.workflow.list({ query })) {
+    const sa = wf.searchAttributes as Record<string, unknown[] | undefined>;
+    const one = (key: string) => String(sa[key]?.[0] ?? '');
+    rows.push({
+      name: wf.workflowId.replace(/^cluster\//, ''),
+      phase: one(INVENTORY_ATTRIBUTES.phase) || wf.status.name,
+      provider: one(INVENTORY_ATTRIBUTES.provider),
+      region: one(INVENTORY_ATTRIBUTES.region),
+      environment: one(INVENTORY_ATTRIBUTES.environment),
+      version: one(INVENTORY_ATTRIBUTES.version),
+      health: one(INVENTORY_ATTRIBUTES.health),
+      labels: Object.fromEntries(
+        (sa[INVENTORY_ATTRIBUTES.labels] ?? []).map((kv) => {
+          const s = String(kv);
+          const i = s.indexOf('=');
+          return [s.slice(0, i), s.slice(i + 1)];
+        }),
+      ),
+    });
+  }
+  return rows.sort((a, b) => a.name.localeCompare(b.name));
 }

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -12,6 +12,7 @@ const exec = promisify(execFile);
 let env: NodeJS.ProcessEnv;
 let dataDir: string;
 let uiPort: number;
+let apiPort: number;
 
 /** Runs the fleetflow CLI as a user would; returns stdout, or throws with the exit code and stderr. */
 const ff = async (...args: string[]) =>
@@ -19,9 +20,11 @@ const ff = async (...args: string[]) =>
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'fleetflow-e2e-'));
-  const [grpc, ui] = await freePorts(2);
+  const [grpc, ui, api] = await freePorts(3);
   uiPort = ui!;
-  env = { ...process.env, FLEETFLOW_DATA: dataDir, TEMPORAL_ADDRESS: `127.0.0.1:${grpc}`, FLEETFLOW_UI_PORT: String(ui) };
+  apiPort = api!;
+  const { FLEETFLOW_CONFIG: _ownConfig, ...rest } = process.env;
+  env = { ...rest, FLEETFLOW_DATA: dataDir, TEMPORAL_ADDRESS: `127.0.0.1:${grpc}`, FLEETFLOW_UI_PORT: String(ui), FLEETFLOW_API_ADDRESS: `127.0.0.1:${api}` };
 });
 
 afterAll(async () => {
@@ -30,7 +33,13 @@ afterAll(async () => {
 });
 
 it('brings up the dev system, provisions a cluster kubectl can read and the UI lists, and survives dev down/up', async () => {
-  expect(await ff('dev', 'up')).toContain(`ui         http://127.0.0.1:${uiPort}/namespaces/fleetflow/workflows`);
+  const up = await ff('dev', 'up');
+  expect(up).toContain(`ui         http://127.0.0.1:${uiPort}/namespaces/fleetflow/workflows`);
+  // The API beside the worker, with the local admin token dev up made (no FLEETFLOW_CONFIG here).
+  expect(up).toContain(`api        started on http://127.0.0.1:${apiPort}`);
+  const token = readFileSync(join(dataDir, 'api', 'dev-admin.token'), 'utf8').trim();
+  const clusters = await fetch(`http://127.0.0.1:${apiPort}/v1/clusters`, { headers: { authorization: `Bearer ${token}` } });
+  expect(clusters.status).toBe(200);
   // Starting twice reuses what runs.
   expect(await ff('dev', 'up')).toMatch(/temporal\s+already running[\s\S]*worker\s+already running/);
 
@@ -60,7 +69,7 @@ it('brings up the dev system, provisions a cluster kubectl can read and the UI l
   }
 
   // dev down stops everything; dev up brings it back with the inventory (SQLite) and the cluster.
-  expect(await ff('dev', 'down')).toMatch(/worker\s+stopped[\s\S]*1 local control plane\(s\) stopped[\s\S]*temporal\s+stopped/);
+  expect(await ff('dev', 'down')).toMatch(/api\s+stopped[\s\S]*worker\s+stopped[\s\S]*1 local control plane\(s\) stopped[\s\S]*temporal\s+stopped/);
   await expect(ff('clusters', 'list')).rejects.toMatchObject({ stderr: expect.stringContaining('cannot reach Temporal') });
   expect(await ff('dev', 'up')).toContain('cluster    e2e-a: restarted its control plane');
   expect(await ff('clusters', 'get', 'e2e-a')).toMatch(/phase:\s+Active/);

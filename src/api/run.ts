@@ -1,0 +1,69 @@
+import { apiListenAddress, loadConfig, loadConfigFile } from '../config.js';
+import { DEFAULT_ACCESS_POLICY } from '../domain/auth/policy.js';
+import { DEFAULT_WEBHOOKS_CONFIG } from '../domain/change/webhooks-config.js';
+import { connectClient, temporalConnectConfig } from '../temporal/connection.js';
+import { createApi } from './app.js';
+import { createAuthenticator } from './auth/authenticator.js';
+import { serveApi, type ServedApi } from './server.js';
+
+/**
+ * Runs the API as a process (`fleetflow api`, and the daemon `fleetflow dev up` starts): reads
+ * the config file (FLEETFLOW_CONFIG: access policy, api, webhooks), connects to Temporal, serves
+ * until SIGINT or SIGTERM.
+ */
+
+/** The Temporal UI for links: FLEETFLOW_UI_URL, else the dev server's (its gRPC port + 1000, or FLEETFLOW_UI_PORT). */
+export function temporalUiUrl(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.FLEETFLOW_UI_URL) return env.FLEETFLOW_UI_URL.replace(/\/+$/, '');
+  const config = loadConfig(env);
+  const address = temporalConnectConfig(config, env).connectionOptions.address;
+  const [host = '127.0.0.1', port = '7233'] = address.split(/:(?=\d+$)/);
+  return `http://${host}:${config.uiPort ?? Number(port) + 1000}`;
+}
+
+/** Starts the server and returns it (the caller decides how long it runs). */
+export async function startApi(opts: { env?: NodeJS.ProcessEnv; address?: string; out: (line: string) => void }): Promise<ServedApi> {
+  const env = opts.env ?? process.env;
+  const config = loadConfig(env);
+  const file = env.FLEETFLOW_CONFIG ? loadConfigFile(env.FLEETFLOW_CONFIG) : undefined;
+  if (!file) opts.out('fleetflow api: no FLEETFLOW_CONFIG, so the access policy is empty and every request is denied (see README, "API")');
+  const access = file?.access ?? DEFAULT_ACCESS_POLICY;
+  // --address, else FLEETFLOW_API_ADDRESS, else the file's api.address (127.0.0.1:8080 by default).
+  const address = opts.address ?? (file ? apiListenAddress(file.api, env).address : env.FLEETFLOW_API_ADDRESS);
+  const client = await connectClient(config);
+  const app = createApi({
+    client,
+    namespace: client.options.namespace,
+    taskQueue: config.taskQueue,
+    access,
+    authenticate: createAuthenticator({ policy: access, ...(file?.api.oidc ? { oidc: file.api.oidc } : {}) }),
+    webhooks: file?.webhooks ?? DEFAULT_WEBHOOKS_CONFIG,
+    uiBaseUrl: temporalUiUrl(env),
+  });
+  let served: ServedApi;
+  try {
+    served = await serveApi(app, { ...(address ? { address } : {}) });
+  } catch (e) {
+    await client.connection.close();
+    throw e;
+  }
+  opts.out(`fleetflow api: listening on ${served.url} (namespace ${client.options.namespace}, task queue ${config.taskQueue}; reference ${served.url}/docs)`);
+  return {
+    url: served.url,
+    async close() {
+      await served.close();
+      await client.connection.close();
+    },
+  };
+}
+
+/** Serves until SIGINT or SIGTERM, then closes the server and the connection. */
+export async function runApi(opts: { env?: NodeJS.ProcessEnv; address?: string; out: (line: string) => void }): Promise<void> {
+  const served = await startApi(opts);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  opts.out('fleetflow api: stopping');
+  await served.close();
+}

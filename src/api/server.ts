@@ -1,0 +1,51 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { createAdaptorServer } from '@hono/node-server';
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { ApiEnv } from './app-env.js';
+
+/** Where the API listens unless FLEETFLOW_API_ADDRESS (or the config) says otherwise: loopback only. */
+export const DEFAULT_API_ADDRESS = '127.0.0.1:8080';
+
+/** "127.0.0.1:8080", "[::1]:8080", "0.0.0.0:80" as host and port; port 0 picks a free one. */
+export function parseAddress(address: string): { host: string; port: number } {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(address.trim());
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port > 65535) throw new Error(`API address "${address}" is not host:port (e.g. ${DEFAULT_API_ADDRESS})`);
+  return { host: m[1] ?? m[2]!, port };
+}
+
+/** A running API server. */
+export interface ServedApi {
+  /** e.g. http://127.0.0.1:8080 */
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Serves the app on `address` until close(). Slow clients cannot hold the server: headers must
+ * arrive within 10 s and the whole request within the app's own timeout plus a margin.
+ */
+export async function serveApi(app: OpenAPIHono<ApiEnv>, opts: { address?: string } = {}): Promise<ServedApi> {
+  const { host, port } = parseAddress(opts.address ?? process.env.FLEETFLOW_API_ADDRESS ?? DEFAULT_API_ADDRESS);
+  const server = createAdaptorServer({ fetch: app.fetch, hostname: host, port }) as Server;
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 60_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const bound = server.address() as AddressInfo;
+  const shown = bound.family === 'IPv6' ? `[${bound.address}]` : bound.address;
+  return {
+    url: `http://${shown}:${bound.port}`,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}

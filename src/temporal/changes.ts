@@ -1,0 +1,284 @@
+import { isGrpcServiceError, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client, type WorkflowExecutionDescription, type WorkflowHandle } from '@temporalio/client';
+import { executionInfoFromRaw } from '@temporalio/client/lib/helpers.js';
+import type { QueryDefinition, SearchAttributePair } from '@temporalio/common';
+import { CHANGE_STATES, changeIdOf, isStaged, type ChangeRequest, type ChangeState, type ChangeView, type Ticket } from '../domain/change/request.js';
+import { CHANGE_ATTRIBUTES, ticketAttributeOf } from '../domain/change/attributes.js';
+import type { DeliveryStatus } from '../domain/change/deliveries.js';
+import type { ScopeRecord } from '../domain/change/scope.js';
+import type { ChangeType } from '../domain/auth/policy.js';
+import { getDeliveries } from './messages/change.js';
+import { getChange } from './messages/change-queries.js';
+import { getDecommissionProgress, getRolloutProgress, getWaveProgress } from './messages/staged.js';
+import { SA } from './search-attributes.js';
+
+/**
+ * Client-side helpers of changes (the `fleetChange` workflows the API starts): start one per
+ * ticket exactly once, read one with its operation's progress and its callbacks' deliveries,
+ * list them from visibility.
+ */
+
+/** The workflow type of a change. */
+export const CHANGE_WORKFLOW_TYPE = 'fleetChange';
+
+/** The state a change is listed in until its workflow reports one. */
+const FIRST_STATE: ChangeState = 'Accepted';
+
+/**
+ * What the starter writes in a change's memo: who opened it and with which input (its hash),
+ * the start request that created it (`createdBy`, a nonce), and what it acts on (`scope`), so
+ * that later requests on the change are authorized on the ground it was opened on.
+ */
+export interface ChangeMemo {
+  ticket: Ticket;
+  requestedBy: string;
+  inputHash: string;
+  createdBy: string;
+  scope?: ScopeRecord;
+  /** Its gates are approved by the change system that opened it (`approval: { by: "change-system" }`). */
+  delegated?: boolean;
+}
+
+/** The outcome of startChange: whether this request created the change, and its run. */
+export interface StartedChange {
+  created: boolean;
+  /** The workflow id, `change/<system>/<id>`. */
+  id: string;
+  firstRunId: string;
+  memo: ChangeMemo;
+}
+
+/**
+ * Starts the change of `request.ticket` unless it exists. The workflow id is the ticket's, the
+ * conflict policy USE_EXISTING returns the running change, and REJECT_DUPLICATE keeps a closed
+ * change from ever running again; which request created it is told by the memo's nonce, so
+ * concurrent requests for one ticket start one workflow and exactly one of them learns
+ * `created: true`.
+ */
+export async function startChange(
+  client: Client,
+  opts: { request: ChangeRequest; nonce: string; taskQueue: string; scope?: ScopeRecord },
+): Promise<StartedChange> {
+  const { request, nonce } = opts;
+  const id = changeIdOf(request.ticket);
+  const requestedBy = `${request.requestedBy.kind}:${request.requestedBy.subject}`;
+  const memo: ChangeMemo = { ticket: request.ticket, requestedBy, inputHash: request.inputHash, createdBy: nonce, ...(opts.scope ? { scope: opts.scope } : {}), ...(request.delegated ? { delegated: true } : {}) };
+  const attributes: SearchAttributePair[] = [
+    { key: SA.ticket, value: ticketAttributeOf(request.ticket) },
+    { key: SA.requestedBy, value: requestedBy },
+    { key: SA.changeType, value: request.type },
+    { key: SA.changeState, value: FIRST_STATE },
+  ];
+  try {
+    await client.workflow.start(CHANGE_WORKFLOW_TYPE, {
+      workflowId: id,
+      taskQueue: opts.taskQueue,
+      args: [request],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      memo: { ...memo },
+      typedSearchAttributes: attributes,
+      staticSummary: `${request.type} for ${ticketAttributeOf(request.ticket)}, requested by ${requestedBy}`,
+    });
+  } catch (err) {
+    // A closed change of this ticket: it exists, and is never run again.
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+  }
+  const desc = await client.workflow.getHandle(id).describe();
+  const stored = memoOf(desc.memo);
+  return { created: stored?.createdBy === nonce, id, firstRunId: desc.raw.workflowExecutionInfo?.firstRunId || desc.runId, memo: stored ?? memo };
+}
+
+/** A change's memo, or undefined when the workflow carries none (not started by the API). */
+export function memoOf(raw: Record<string, unknown> | undefined): ChangeMemo | undefined {
+  if (!raw || typeof raw.inputHash !== 'string' || typeof raw.createdBy !== 'string') return undefined;
+  return raw as unknown as ChangeMemo;
+}
+
+/** Everything the API reports about one change. */
+export interface ChangeRecord {
+  view: ChangeView;
+  memo: ChangeMemo | undefined;
+  /** The staged operation's progress query (getWaveProgress, getRolloutProgress, getDecommissionProgress). */
+  progress?: unknown;
+  /** The callbacks workflow's delivery status, when the change has callbacks. */
+  deliveries?: DeliveryStatus[];
+  /** The workflow's own status: RUNNING, COMPLETED, FAILED ... */
+  status: string;
+  runId: string;
+  /** The view was rebuilt from the start's record (memo, search attributes): the workflow did not answer. */
+  recorded?: true;
+}
+
+const PROGRESS: Record<string, QueryDefinition<unknown>> = { upgradeWave: getWaveProgress, rollout: getRolloutProgress, fleetDecommission: getDecommissionProgress };
+
+/**
+ * The change of workflow id `id` (`change/<system>/<id>`), or undefined when there is none.
+ * With `answerWithin`, a change that does not answer its query in that many ms (no worker, or a
+ * busy one) is reported from what its start recorded instead (`recorded: true`), rather than
+ * waiting on it.
+ */
+export async function readChange(client: Client, id: string, opts: { answerWithin?: number } = {}): Promise<ChangeRecord | undefined> {
+  const handle = client.workflow.getHandle(id);
+  let desc: WorkflowExecutionDescription;
+  try {
+    desc = await handle.describe();
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return undefined;
+    throw err;
+  }
+  if (desc.type !== CHANGE_WORKFLOW_TYPE) return undefined;
+  const queried = await queryView(client, handle, desc, opts.answerWithin);
+  if ('recorded' in queried) return { view: queried.recorded, memo: memoOf(desc.memo), status: desc.status.name, runId: desc.runId, recorded: true };
+  const view = queried.view;
+  const [progress, deliveries] = await Promise.all([progressOf(client, view), deliveriesOf(client, view)]);
+  return {
+    view,
+    memo: memoOf(desc.memo),
+    ...(progress !== undefined ? { progress } : {}),
+    ...(deliveries ? { deliveries } : {}),
+    status: desc.status.name,
+    runId: desc.runId,
+  };
+}
+
+/** How a change whose workflow closed without ever answering ended (terminated before its first task, say). */
+const CLOSED_STATES: Record<string, ChangeState> = { TERMINATED: 'Aborted', CANCELLED: 'Aborted', FAILED: 'Failed', TIMED_OUT: 'Failed' };
+
+/** gRPC status DEADLINE_EXCEEDED, also when a ServiceError wraps it. */
+const timedOut = (err: unknown): boolean => {
+  for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if (isGrpcServiceError(e)) return e.code === 4;
+  }
+  return false;
+};
+
+/**
+ * The change's own answer (getChange), or its view rebuilt from what its starter wrote (memo,
+ * search attributes): when the workflow closed before it ever ran a task (it cannot answer a
+ * query then), or when it did not answer within `answerWithin` ms.
+ */
+async function queryView(client: Client, handle: WorkflowHandle, desc: WorkflowExecutionDescription, answerWithin?: number): Promise<{ view: ChangeView } | { recorded: ChangeView }> {
+  try {
+    const view = answerWithin === undefined ? await handle.query(getChange) : await client.connection.withDeadline(Date.now() + answerWithin, () => handle.query(getChange));
+    return { view };
+  } catch (err) {
+    const memo = memoOf(desc.memo);
+    const closed = desc.status.name !== 'RUNNING';
+    if (!memo || (!closed && !(answerWithin !== undefined && timedOut(err)))) throw err;
+    const recorded = desc.typedSearchAttributes.get(SA.changeState);
+    const asRecorded = (CHANGE_STATES as readonly string[]).includes(recorded ?? '') ? (recorded as ChangeState) : FIRST_STATE;
+    const state = closed ? (CLOSED_STATES[desc.status.name] ?? asRecorded) : asRecorded;
+    return {
+      recorded: {
+        id: desc.workflowId,
+        type: desc.typedSearchAttributes.get(SA.changeType) as ChangeType,
+        ticket: memo.ticket,
+        requestedBy: memo.requestedBy,
+        requestedAt: desc.startTime.toISOString(),
+        state,
+        operationWorkflowId: '',
+        delegated: memo.delegated === true,
+        audit: [],
+        ...(closed
+          ? { outcome: { state, message: `the change's workflow was ${desc.status.name.toLowerCase().replace('_', ' ')} before it ran`, at: (desc.closeTime ?? desc.startTime).toISOString() } }
+          : {}),
+      },
+    };
+  }
+}
+
+/** The staged operation's progress; undefined for one-cluster changes and before the operation runs. */
+async function progressOf(client: Client, view: ChangeView): Promise<unknown> {
+  if (!isStaged(view.type) || !view.operationWorkflowId) return undefined;
+  const query = PROGRESS[view.type]!;
+  try {
+    return await client.workflow.getHandle(view.operationWorkflowId).query(query);
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return undefined;
+    throw err;
+  }
+}
+
+/** The callbacks' delivery status; undefined when the change has none. */
+async function deliveriesOf(client: Client, view: ChangeView): Promise<DeliveryStatus[] | undefined> {
+  if (!view.callbacksWorkflowId) return undefined;
+  try {
+    return await client.workflow.getHandle(view.callbacksWorkflowId).query(getDeliveries);
+  } catch (err) {
+    // Started by the change's first task: a change read before then has no callbacks workflow yet.
+    if (err instanceof WorkflowNotFoundError) return undefined;
+    throw err;
+  }
+}
+
+/** One change in a list: what visibility and the memo say, without asking the workflow. */
+export interface ChangeSummary {
+  id: string;
+  type: ChangeType;
+  ticket: Ticket;
+  state: ChangeState;
+  requestedBy: string;
+  startedAt: string;
+  closedAt?: string;
+  memo: ChangeMemo | undefined;
+}
+
+/** Filters of listChanges; each narrows the visibility query. */
+export interface ChangeFilter {
+  state?: ChangeState;
+  type?: ChangeType;
+  /** "<system>/<id>" */
+  ticket?: string;
+  requestedBy?: string;
+}
+
+const quote = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+
+/** The visibility query of a filter. */
+export function changeListQuery(f: ChangeFilter): string {
+  const clauses = [`WorkflowType = ${quote(CHANGE_WORKFLOW_TYPE)}`];
+  if (f.state) clauses.push(`${CHANGE_ATTRIBUTES.changeState} = ${quote(f.state)}`);
+  if (f.type) clauses.push(`${CHANGE_ATTRIBUTES.changeType} = ${quote(f.type)}`);
+  if (f.ticket) clauses.push(`${CHANGE_ATTRIBUTES.ticket} = ${quote(f.ticket)}`);
+  if (f.requestedBy) clauses.push(`${CHANGE_ATTRIBUTES.requestedBy} = ${quote(f.requestedBy)}`);
+  return clauses.join(' AND ');
+}
+
+/** One page of changes, newest first, and the token of the next page (absent on the last). */
+export async function listChanges(
+  client: Client,
+  filter: ChangeFilter,
+  page: { pageSize: number; pageToken?: Uint8Array },
+): Promise<{ changes: ChangeSummary[]; nextPageToken?: Uint8Array }> {
+  const res = await client.workflowService.listWorkflowExecutions({
+    namespace: client.options.namespace,
+    query: changeListQuery(filter),
+    pageSize: page.pageSize,
+    ...(page.pageToken ? { nextPageToken: page.pageToken } : {}),
+  });
+  const changes: ChangeSummary[] = [];
+  for (const raw of res.executions ?? []) {
+    const info = await executionInfoFromRaw(raw, client.options.loadedDataConverter, raw, client.options.namespace);
+    const memo = memoOf(info.memo);
+    const state = info.typedSearchAttributes.get(SA.changeState);
+    const ticket = memo?.ticket ?? ticketOf(info.workflowId);
+    changes.push({
+      id: info.workflowId,
+      type: info.typedSearchAttributes.get(SA.changeType) as ChangeType,
+      ticket,
+      state: (CHANGE_STATES as readonly string[]).includes(state ?? '') ? (state as ChangeState) : FIRST_STATE,
+      requestedBy: info.typedSearchAttributes.get(SA.requestedBy) ?? memo?.requestedBy ?? '',
+      startedAt: info.startTime.toISOString(),
+      ...(info.closeTime ? { closedAt: info.closeTime.toISOString() } : {}),
+      memo,
+    });
+  }
+  const next = res.nextPageToken;
+  return { changes, ...(next && next.length ? { nextPageToken: next } : {}) };
+}
+
+/** The ticket a change id names: `change/servicenow/CHG1` is servicenow / CHG1. */
+export function ticketOf(workflowId: string): Ticket {
+  const [, system = '', ...rest] = workflowId.split('/');
+  return { system, id: rest.join('/') };
+}
