@@ -1,4 +1,4 @@
-/** The local provider: real etcd + kube-apiserver control planes on this machine. */
+/** The local provider: whole clusters (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, KWOK nodes) on this machine. */
 export { LocalProvider } from './provider.js';
 export type { LocalProviderOptions } from './provider.js';
 export type { LiveProcesses } from './control-plane.js';
