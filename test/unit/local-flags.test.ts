@@ -94,6 +94,7 @@ describe('control plane flags', () => {
       'fleetflow-node-heartbeat',
       'fleetflow-pod-create',
       'fleetflow-pod-ready',
+      'fleetflow-pod-ready-again',
       'fleetflow-pod-crashloop',
       'fleetflow-pod-complete',
       'fleetflow-pod-delete',

@@ -7,7 +7,8 @@
  * - a Node annotated kwok.x-k8s.io/node=fake and not Ready becomes Ready (its allocatable,
  *   addresses and kubelet version are what the provider registered), and KWOK renews its
  *   Lease in kube-node-lease, the heartbeat the node lifecycle controller watches;
- * - a scheduled Pod gets an IP, then becomes Running and Ready about a second later;
+ * - a scheduled Pod gets an IP, then becomes Running and Ready about a second later, and Ready
+ *   again when its node comes back after the node lifecycle controller marked it not Ready;
  * - a Pod that simulates a failure never becomes Ready: it runs, its containers in
  *   CrashLoopBackOff, as a bad image would leave it. A Pod simulates a failure when any
  *   container image ends in ":fail" or ":crash", or it is annotated
@@ -159,6 +160,30 @@ containerStatuses:
 {{ end }}
 startTime: {{ Now | Quote }}
 phase: Running`),
+    [500, 1_000],
+  ),
+  // A kubelet that was cut off reports its pods Ready again once it is back; meanwhile the node
+  // lifecycle controller had marked them not Ready.
+  stage(
+    'fleetflow-pod-ready-again',
+    'Pod',
+    `${notDeleting}
+    - key: '.status.phase'
+      operator: In
+      values: ["Running"]
+    - key: '.status.conditions.[] | select(.type == "Ready") | .status'
+      operator: NotIn
+      values: ["True"]
+    - key: '${SIMULATES_FAILURE}'
+      operator: NotIn
+      values: ["true"]`,
+    statusPatch(`conditions:
+- type: ContainersReady
+  status: "True"
+  lastTransitionTime: {{ Now | Quote }}
+- type: Ready
+  status: "True"
+  lastTransitionTime: {{ Now | Quote }}`),
     [500, 1_000],
   ),
   stage(
