@@ -5,7 +5,8 @@ set -euo pipefail
 . "$(dirname "$0")/paths.sh"
 venv="$FLEETFLOW_TOOLS/moto/$MOTO_VERSION"
 if [[ -f "$venv/.complete" ]]; then log "moto $MOTO_VERSION: cached in $venv"; exit 0; fi
-if have=$(command -v moto_server) && [[ "$(python3 -c 'import moto; print(moto.__version__)' 2>/dev/null)" == "$MOTO_VERSION" ]]; then
+# The installed distribution's version from its metadata: importing moto takes two seconds.
+if have=$(command -v moto_server) && [[ "$(python3 -c 'import importlib.metadata as m; print(m.version("moto"))' 2>/dev/null)" == "$MOTO_VERSION" ]]; then
   log "moto $MOTO_VERSION: using $have"; exit 0
 fi
 log "moto $MOTO_VERSION: installing moto[server] from PyPI into $venv"

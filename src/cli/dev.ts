@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
-import { LocalProvider } from '../providers/local/index.js';
+import { LocalProvider, PROCESS_NAMES } from '../providers/local/index.js';
 import { tailLog } from '../host/processes.js';
 import { Daemon } from '../temporal/daemon.js';
 import { temporalConnectConfig } from '../temporal/connection.js';
@@ -20,7 +20,7 @@ export const devCommand: CommandSpec = {
   summary: 'the local system in the background: Temporal dev server, worker, API, local clusters (logs in .fleetflow/logs/)',
   subcommands: [
     { name: 'up', summary: 'start the dev server, a worker and the API, and restart stopped local clusters', run: async (ctx) => up(ctx, devParts(ctx)) },
-    { name: 'down', summary: 'stop the API, the worker, local control planes (data kept) and the dev server', run: async (ctx) => down(ctx, devParts(ctx)) },
+    { name: 'down', summary: 'stop the API, the worker, local clusters (data kept) and the dev server', run: async (ctx) => down(ctx, devParts(ctx)) },
     { name: 'status', summary: 'what runs: dev server, worker, API, each local cluster', run: async (ctx) => status(ctx, devParts(ctx)) },
     // The dev server alone, for temporal-dev/start and stop.
     {
@@ -74,12 +74,15 @@ async function up(ctx: CliContext, p: DevParts) {
   await waitForPoller(ctx, p, worker.pid);
   ctx.out(`worker     ${worker.reused ? 'already running' : 'started'} (pid ${worker.pid}, log ${p.workerLog})`);
   await upApi(ctx, p);
-  // Local control planes were stopped by `dev down` (or a reboot): bring them back.
+  // Local clusters were stopped by `dev down` (or a reboot): bring back whatever does not run.
+  // start() only starts what is dead, and a cluster made before local clusters had a
+  // controller manager, a scheduler and KWOK gains them here.
   for (const c of await p.local.list()) {
-    if (c.status === 'Stopped') {
-      await p.local.start({ name: c.name, region: 'local' });
-      ctx.out(`cluster    ${c.name}: restarted its control plane`);
-    }
+    const ref = { name: c.name, region: 'local' };
+    const before = await p.local.processes(ref);
+    await p.local.start(ref);
+    const started = Object.entries(await p.local.processes(ref)).filter(([k]) => !(k in before));
+    if (started.length > 0) ctx.out(`cluster    ${c.name}: started ${started.map(([k]) => PROCESS_NAMES[k as keyof typeof PROCESS_NAMES]).join(', ')}`);
   }
   ctx.out(`ui         ${p.server.uiUrl}`);
 }
@@ -144,7 +147,7 @@ async function down(ctx: CliContext, p: DevParts) {
   ctx.out(`worker     ${(await p.worker.stop()) ? 'stopped' : 'was not running'}`);
   const clusters = (await p.local.list()).filter((c) => c.status !== 'Stopped');
   await p.local.stopAll();
-  ctx.out(`clusters   ${clusters.length} local control plane(s) stopped; their data is kept for \`dev up\``);
+  ctx.out(`clusters   ${clusters.length} local cluster(s) stopped; their data is kept for \`dev up\``);
   ctx.out(`temporal   ${(await p.server.stop()) ? 'stopped' : 'was not running (or not started by fleetflow)'}`);
 }
 

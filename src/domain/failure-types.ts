@@ -38,7 +38,7 @@ export const FAILURE_TYPES = {
   InvalidParameter: permanent(2, 400, 'the provider refused a parameter of the request (a subnet, a machine type)'),
   BundleTooLarge: permanent(2, 413, 'a bundle revision is too large to keep on a cluster'),
   UnsupportedVersion: permanent(2, 422, 'the provider or the version rules do not offer that Kubernetes release'),
-  NotSupported: permanent(2, 422, 'the provider cannot do that (node pools on local, upgrades of external clusters)'),
+  NotSupported: permanent(2, 422, 'the provider cannot do that (node pools or upgrades of external clusters)'),
   ClusterProtected: permanent(2, 422, 'the cluster is protected: decommission it with force and a reason'),
   OperatorActionRefused: permanent(2, 409, 'an approve, pause, abort, retry or skip does not apply now'),
   CallbackNotAllowed: permanent(2, 422, 'a callbackUrl the config does not allow (its host, scheme, or no callback secret)'),

@@ -13,6 +13,8 @@ export interface ToolVersions {
   etcd: string;
   /** Kubernetes releases installed for the local provider, default first. */
   kube: string[];
+  /** KWOK, the node and pod simulator of local clusters. */
+  kwok: string;
 }
 
 export function readToolVersions(file = join(repoDir, 'temporal-dev', 'versions.env')): ToolVersions {
@@ -31,6 +33,7 @@ export function readToolVersions(file = join(repoDir, 'temporal-dev', 'versions.
     temporalTestServer: get('TEMPORAL_TEST_SERVER_VERSION'),
     etcd: get('ETCD_VERSION'),
     kube: get('KUBE_VERSIONS').split(/\s+/).filter(Boolean),
+    kwok: get('KWOK_VERSION'),
   };
 }
 
@@ -73,8 +76,18 @@ export class Toolchain {
   kubeApiserver(version: string): string {
     return this.need(join(this.dir, 'kube', version, 'kube-apiserver'));
   }
+  /** kube-controller-manager of a release, built with its kube-apiserver (temporal-dev/build-kube.sh). */
+  kubeControllerManager(version: string): string {
+    return this.need(join(this.dir, 'kube', version, 'kube-controller-manager'));
+  }
+  kubeScheduler(version: string): string {
+    return this.need(join(this.dir, 'kube', version, 'kube-scheduler'));
+  }
   kubectl(version = this.defaultKubeVersion): string {
     return this.need(join(this.dir, 'kube', version, 'kubectl'));
+  }
+  get kwok(): string {
+    return this.need(join(this.dir, 'kwok', this.versions.kwok, 'kwok'));
   }
 
   private need(path: string): string {

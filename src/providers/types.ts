@@ -17,7 +17,7 @@ export interface ProviderCluster {
   version?: string;
   /** Why the status is what it is, in the provider's words. */
   message?: string;
-  /** Worker node pools (EKS node groups, GKE node pools); absent for providers without them. */
+  /** Worker node pools (EKS node groups, GKE node pools, local KWOK nodes); absent for providers without them. */
   nodePools?: ProviderNodePool[];
 }
 
@@ -62,8 +62,10 @@ export interface CreateClusterRequest {
   idempotencyKey: string;
   account?: string;
   /**
-   * Worker node pools to create with the cluster, where the cloud makes them in the same call
-   * (GKE; EKS and local ignore them: node groups are made once the cluster runs).
+   * Worker node pools to create with the cluster, where the provider makes them in the same
+   * call (GKE; local, whose nodes register once the API server answers; a local cluster
+   * without them gets one default pool). EKS ignores them: node groups are made once the
+   * cluster runs.
    */
   nodePools?: readonly NodePoolSpec[];
   /** GKE only: release channel, network, subnetwork, private nodes. */

@@ -55,6 +55,12 @@ it('brings up the dev system, provisions a cluster kubectl can read and the UI l
   writeFileSync(kubeconfig, await ff('clusters', 'kubeconfig', 'e2e-a'));
   const { stdout } = await exec(new Toolchain().kubectl(), ['--kubeconfig', kubeconfig, 'get', 'configmap', 'cluster-info', '-n', 'fleetflow-system', '-o', 'json']);
   expect(JSON.parse(stdout).data).toMatchObject({ name: 'e2e-a', environment: 'prod' });
+  // A whole cluster: its default pool's two nodes, Ready, at its version.
+  const nodes = await exec(new Toolchain().kubectl(), ['--kubeconfig', kubeconfig, 'get', 'nodes', '--no-headers']);
+  expect(nodes.stdout.trim().split('\n').map((l) => l.split(/\s+/).filter((_, i) => i !== 3))).toEqual([
+    ['e2e-a-default-0', 'Ready', '<none>', 'v1.35.4'],
+    ['e2e-a-default-1', 'Ready', '<none>', 'v1.35.4'],
+  ]);
 
   // The Temporal UI lists the cluster entity.
   const browser = await launchBrowser();
@@ -69,9 +75,9 @@ it('brings up the dev system, provisions a cluster kubectl can read and the UI l
   }
 
   // dev down stops everything; dev up brings it back with the inventory (SQLite) and the cluster.
-  expect(await ff('dev', 'down')).toMatch(/api\s+stopped[\s\S]*worker\s+stopped[\s\S]*1 local control plane\(s\) stopped[\s\S]*temporal\s+stopped/);
+  expect(await ff('dev', 'down')).toMatch(/api\s+stopped[\s\S]*worker\s+stopped[\s\S]*1 local cluster\(s\) stopped[\s\S]*temporal\s+stopped/);
   await expect(ff('clusters', 'list')).rejects.toMatchObject({ stderr: expect.stringContaining('cannot reach Temporal') });
-  expect(await ff('dev', 'up')).toContain('cluster    e2e-a: restarted its control plane');
+  expect(await ff('dev', 'up')).toContain('cluster    e2e-a: started etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok');
   expect(await ff('clusters', 'get', 'e2e-a')).toMatch(/phase:\s+Active/);
 
   // A protected cluster: a user mistake is one line and exit code 2; a refusal exits 1.

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AutoscalingV1Api, AutoscalingV2Api, BatchV1Api, NetworkingV1Api } from '@kubernetes/client-node';
+import { AutoscalingV1Api, AutoscalingV2Api, BatchV1Api, CoreV1Api, NetworkingV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiScanActivities } from '../../activities/api-scan.js';
 import { describeFinding } from '../../src/domain/upgrade/removed-apis.js';
@@ -11,7 +11,6 @@ import { LocalProvider } from '../../src/providers/local/index.js';
 import { ProviderRegistry } from '../../src/providers/registry.js';
 import type { ClusterCredentials } from '../../src/kube/credentials.js';
 import { Toolchain } from '../../src/host/toolchain.js';
-import { fakeControllers } from '../helpers/kube-controllers.js';
 
 const toolchain = new Toolchain();
 const dataDir = mkdtempSync(join(tmpdir(), 'fleetflow-api-scan-'));
@@ -29,7 +28,7 @@ beforeAll(async () => {
   await provider.waitUntilRunning(ref);
   creds = await provider.credentials(ref);
   const kc = kubeConfigFor(creds);
-  await fakeControllers(creds).core.createNamespace({ body: { metadata: { name: 'shop' } } });
+  await kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: 'shop' } } });
   const backend = { service: { name: 'web', port: { number: 80 } } };
   // Applied from manifests still written for networking.k8s.io/v1beta1 and batch/v1beta1 (the
   // server stores them at v1; only the annotation remembers what the manifest said).

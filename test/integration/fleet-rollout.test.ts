@@ -3,7 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clusterEntityId } from '../../src/domain/cluster/inventory.js';
 import { readObject } from '../../src/kube/read.js';
 import { getClusterState } from '../../src/temporal/messages/cluster.js';
-import { FleetTestEnv } from '../helpers/fleet-env.js';
+import { eventually, FleetTestEnv } from '../helpers/fleet-env.js';
+import { Toolchain } from '../../src/host/toolchain.js';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
 
 let fleet: FleetTestEnv;
 beforeAll(async () => {
@@ -16,13 +21,15 @@ afterAll(async () => {
 const NAMES = ['r1', 'r2', 'r3', 'r4', 'r5'];
 const settings = (tier: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: 'shop' }, data: { tier } });
 const shop = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } };
-// No controller runs on these API servers: this Deployment never becomes available.
-const web = {
+// The clusters are whole: their controllers roll this Deployment out, and KWOK never makes a
+// pod of a ":fail" image Ready, so v2 cannot become available and its deployment controller
+// calls it stuck after its 5 s progress deadline.
+const web = (image: string) => ({
   apiVersion: 'apps/v1',
   kind: 'Deployment',
   metadata: { name: 'web', namespace: 'shop' },
-  spec: { replicas: 1, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'registry.example.com/web:2' }] } } },
-};
+  spec: { replicas: 2, progressDeadlineSeconds: 5, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image }] } } },
+});
 const plan = { stages: [{ name: 'canary', selector: { include: ['r1'] }, maxFailures: 0 }, { name: 'rest', maxConcurrency: '100%', maxFailures: 0 }] };
 
 describe('fleetRollout on five real clusters', () => {
@@ -47,19 +54,28 @@ describe('fleetRollout on five real clusters', () => {
         return out;
       };
 
-      expect(await rollout('rollout/shop-v1', 'v1', [shop, settings('gold')])).toMatchObject({ outcome: 'Succeeded', applied: NAMES });
+      const v1 = [shop, settings('gold'), web('registry.example.com/web:1')];
+      expect(await rollout('rollout/shop-v1', 'v1', v1)).toMatchObject({ outcome: 'Succeeded', applied: NAMES });
 
-      const err = await rollout('rollout/shop-v2', 'v2', [shop, settings('platinum'), web]).catch((e: unknown) => e);
+      const err = await rollout('rollout/shop-v2', 'v2', [shop, settings('platinum'), web('registry.example.com/web:fail')]).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(WorkflowFailedError);
       expect((err as WorkflowFailedError).cause?.message).toBe('stage canary has 1 failed clusters, over its budget of 0; rolled back 1 of 1 changed clusters');
 
-      // Read back from every API server: the canary is at v1 again (its v2 Deployment pruned), the rest never saw v2.
+      // Read back from every API server: the canary is at v1 again, the rest never saw v2.
       for (const name of NAMES) {
         const creds = await fleet.local.credentials({ name, region: 'local' });
         const cm = (await readObject(creds, { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'shop', name: 'settings' })) as { data?: Record<string, string> };
         expect(`${name}: ${cm.data?.tier}`).toBe(`${name}: gold`);
-        expect(await readObject(creds, { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'shop', name: 'web' })).toBeUndefined();
+        const deployment = (await readObject(creds, { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'shop', name: 'web' })) as { spec: { template: { spec: { containers: { image: string }[] } } } };
+        expect(deployment.spec.template.spec.containers[0]!.image).toBe('registry.example.com/web:1');
       }
+      // On the canary, kubectl shows the v1 pods Running and Ready again, and the failing v2 pod gone.
+      const pods = await eventually(
+        async () => (await run(new Toolchain().kubectl(), ['--kubeconfig', fleet.local.kubeconfigPath('r1'), 'get', 'pods', '-n', 'shop', '--no-headers', '-o', 'custom-columns=IMAGE:.spec.containers[0].image,PHASE:.status.phase,READY:.status.containerStatuses[0].ready'])).stdout.trim().split('\n'),
+        (lines) => lines.length === 2,
+        60_000,
+      );
+      expect(pods).toEqual(['registry.example.com/web:1   Running   true', 'registry.example.com/web:1   Running   true']);
       const canary = await fleet.client.workflow.getHandle(clusterEntityId('r1')).query(getClusterState);
       expect(canary.bundles?.find((b) => b.name === 'shop')).toMatchObject({ revision: 'v1' });
       expect(canary.history.slice(0, 2).map((op) => `${op.type} ${op.status}: ${op.message}`)).toEqual([

@@ -12,7 +12,9 @@ import type { ClusterCredentials } from '../../src/kube/credentials.js';
 import { cordon } from '../../src/kube/drain.js';
 import { KubeRest } from '../../src/kube/rest.js';
 import { LocalProvider } from '../../src/providers/local/index.js';
-import { fakeControllers } from '../helpers/kube-controllers.js';
+import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
+import { kubeConfigFor } from '../../src/kube/client.js';
+import { eventually } from '../helpers/fleet-env.js';
 
 // The baseline's read-only identity (service account fleetflow-observer) on a real API server
 // with RBAC: it can do what the health check and the removed-API scan need, and it cannot read
@@ -31,13 +33,19 @@ beforeAll(async () => {
   admin = await provider.credentials(ref);
   const manifests = baselineBundle(ClusterSpecSchema.parse({ name: 'observer', provider: 'local' }));
   await applyBundle(admin, { name: BASELINE_BUNDLE, revision: 'unversioned', manifests, options: { prune: false } }, { fieldManager: 'fleetflow' });
-  const fake = fakeControllers(admin);
-  await fake.node('node-a');
-  await fake.deployment('kube-system', 'coredns', 2, 2);
-  await fake.core.createNamespacedSecret({ namespace: 'default', body: { metadata: { name: 'db-password' }, stringData: { password: 'hunter2' } } });
-  await fake.core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'app-config' }, data: { dsn: 'postgres://app@db' } } });
+  const core = kubeConfigFor(admin).makeApiClient(CoreV1Api);
+  const apps = kubeConfigFor(admin).makeApiClient(AppsV1Api);
+  // A kube-system workload the health check reads, rolled out by the cluster's own controllers.
+  const labels = { app: 'coredns' };
+  await apps.createNamespacedDeployment({
+    namespace: 'kube-system',
+    body: { metadata: { name: 'coredns' }, spec: { replicas: 2, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'coredns', image: 'registry.local/coredns:1' }] } } } },
+  });
+  await eventually(() => apps.readNamespacedDeployment({ namespace: 'kube-system', name: 'coredns' }), (d) => d.status?.availableReplicas === 2, 60_000);
+  await core.createNamespacedSecret({ namespace: 'default', body: { metadata: { name: 'db-password' }, stringData: { password: 'hunter2' } } });
+  await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'app-config' }, data: { dsn: 'postgres://app@db' } } });
   // A short-lived token for the service account, as `kubectl create token` makes one.
-  const { status } = await fake.core.createNamespacedServiceAccountToken({ name: OBSERVER, namespace: SYSTEM_NAMESPACE, body: { spec: { audiences: [], expirationSeconds: 600 } } });
+  const { status } = await core.createNamespacedServiceAccountToken({ name: OBSERVER, namespace: SYSTEM_NAMESPACE, body: { spec: { audiences: [], expirationSeconds: 600 } } });
   if (!status?.token) throw new Error('the API server made no token for the observer');
   observer = { endpoint: admin.endpoint, caPem: admin.caPem, auth: { kind: 'bearerToken', token: status.token } };
 });
@@ -75,14 +83,14 @@ describe('the fleetflow-observer identity', () => {
   it('runs the health check with the same verdict as the admin, and the removed-API scan', async () => {
     const asAdmin = await checkClusterHealth(admin);
     const asObserver = await checkClusterHealth(observer);
-    expect(asObserver).toMatchObject({ status: 'Healthy', version: VERSION, nodes: { ready: 1, total: 1 } });
+    expect(asObserver).toMatchObject({ status: 'Healthy', version: VERSION, nodes: { ready: 2, total: 2 } });
     expect(asObserver.reasons).toEqual(asAdmin.reasons);
     const scan = await scanClusterForRemovedApis(observer, '1.36');
     expect(scan.scannedObjects).toBeGreaterThan(0);
   });
 
   it('reads what a drain reads but changes nothing', async () => {
-    expect(await statusOf(observer, '/api/v1/pods?fieldSelector=spec.nodeName%3Dnode-a')).toBe(200);
-    await expect(cordon(observer, 'node-a')).rejects.toMatchObject({ retryable: false, message: expect.stringContaining('403') });
+    expect(await statusOf(observer, '/api/v1/pods?fieldSelector=spec.nodeName%3Dobserver-default-0')).toBe(200);
+    await expect(cordon(observer, 'observer-default-0')).rejects.toMatchObject({ retryable: false, message: expect.stringContaining('403') });
   });
 });

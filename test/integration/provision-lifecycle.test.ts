@@ -6,6 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clusterEntityId, CLUSTER_ENTITY_TYPE } from '../../src/domain/cluster/inventory.js';
 import { inventoryQuery, parseSelector } from '../../src/domain/selection/selector-syntax.js';
 import { readObject } from '../../src/kube/read.js';
+import { applyBundle } from '../../src/kube/apply.js';
+import { rolloutRefs, waitForRollout } from '../../src/kube/rollout.js';
+import type { BundleManifest } from '../../src/domain/bundle/bundle.js';
 import { clusterPaths } from '../../src/providers/local/paths.js';
 import { isAlive } from '../../src/host/processes.js';
 import { listClusters } from '../../src/cli/clusters.js';
@@ -31,6 +34,18 @@ const selectorQuery = (text: string) => {
   if (!parsed.ok) throw new Error(parsed.error);
   return inventoryQuery(parsed.terms);
 };
+
+/** A small application: three replicas, a budget that allows none of them to go. */
+const appManifests: BundleManifest[] = [
+  { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'app' } },
+  {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'web', namespace: 'app' },
+    spec: { replicas: 3, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'registry.local/web:1' }] } } },
+  },
+  { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'web', namespace: 'app' }, spec: { minAvailable: 3, selector: { matchLabels: { app: 'web' } } } },
+];
 
 const provision = (taskQueue: string, spec: object) =>
   fleet.client.workflow.execute('provisionCluster', {
@@ -84,7 +99,12 @@ describe('provisioning and decommissioning local clusters', () => {
         for (const secret of secrets) expect(text).not.toContain(secret);
       }
 
+      // A workload still running, with a budget that allows no disruption: decommission deletes anyway.
+      const alphaCreds = await fleet.local.credentials({ name: 'alpha', region: 'local' });
+      await applyBundle(alphaCreds, { name: 'app', revision: '1', manifests: appManifests }, { fieldManager: 'fleetflow' });
+      expect((await waitForRollout(alphaCreds, rolloutRefs(appManifests), { deadlineMs: 60_000, intervalMs: 250 })).status).toBe('Ready');
       const before = await fleet.local.processes({ name: 'alpha', region: 'local' });
+      expect(Object.keys(before).sort()).toEqual(['apiserver', 'controllerManager', 'etcd', 'kwok', 'scheduler']);
       const dir = clusterPaths(fleet.dataDir, 'alpha').dir;
       await fleet.client.workflow.execute('decommissionCluster', {
         workflowId: 'decommission/alpha',
@@ -95,7 +115,10 @@ describe('provisioning and decommissioning local clusters', () => {
       const final = await fleet.client.workflow.getHandle(clusterEntityId('alpha')).result();
       expect(final.phase).toBe('Deleted');
       expect(final.history[0]).toMatchObject({ type: 'decommission', status: 'Succeeded' });
-      for (const pid of [before.etcd, before.apiserver]) expect(await isAlive(pid, dir)).toBe(false);
+      for (const pid of Object.values(before)) expect(await isAlive(pid, dir)).toBe(false);
+      // Nothing of it runs (ps sees no command line naming its folder) or stays on disk.
+      const { stdout: ps } = await run('ps', ['-eo', 'args']);
+      expect(ps.split('\n').filter((line) => line.includes(`${dir}/`))).toEqual([]);
       expect(existsSync(dir)).toBe(false);
       expect((await fleet.local.describe({ name: 'beta', region: 'local' })).status).toBe('Running');
       await eventually(() => names(''), (n) => n.join() === 'beta');

@@ -7,14 +7,15 @@ import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clusterEntityId } from '../../src/domain/cluster/inventory.js';
 import { serverVersion } from '../../src/kube/health.js';
-import { repoDir } from '../../src/host/toolchain.js';
+import { repoDir, Toolchain } from '../../src/host/toolchain.js';
 import { getClusterState } from '../../src/temporal/messages/cluster.js';
 import { getWaveProgress } from '../../src/temporal/messages/staged.js';
 import { eventually, FleetTestEnv } from '../helpers/fleet-env.js';
 import { historyText, pemBody } from '../helpers/history-text.js';
 
-// Real local control planes moved to the next Kubernetes minor by an upgrade wave: the 1.36
-// kube-apiserver takes over each cluster's etcd data, and /version says so.
+// Real local clusters moved to the next Kubernetes minor by an upgrade wave: the 1.36
+// kube-apiserver takes over each cluster's etcd data, and /version says so; then each node
+// pool is surge-upgraded, its KWOK nodes replaced one by one by nodes at the new version.
 const run = promisify(execFile);
 let fleet: FleetTestEnv;
 let taskQueue: string;
@@ -32,6 +33,7 @@ const cli = (...args: string[]) =>
     (r) => ({ code: 0, ...r }),
     (e: { code: number; stdout: string; stderr: string }) => e,
   );
+const toolchainKubectl = new Toolchain().kubectl();
 const versionOf = async (name: string) => serverVersion(await fleet.local.credentials({ name, region: 'local' }));
 
 describe('upgrade waves on real local clusters', () => {
@@ -62,6 +64,16 @@ describe('upgrade waves on real local clusters', () => {
       expect(result).toMatchObject({ outcome: 'Succeeded', upgraded: ['wave-a', 'wave-b'] });
       for (const name of ['wave-a', 'wave-b']) {
         expect(await versionOf(name)).toBe('1.36.3');
+        // The node-pool path ran too: the default pool's nodes were replaced, surge, by 1.36.3 kubelets.
+        const nodes = await cli('clusters', 'kubeconfig', name).then(async (r) => {
+          const file = join(fleet.dataDir, `${name}.kubeconfig`);
+          writeFileSync(file, r.stdout);
+          return run(toolchainKubectl, ['--kubeconfig', file, 'get', 'nodes', '--no-headers', '-o', 'custom-columns=NAME:.metadata.name,VERSION:.status.nodeInfo.kubeletVersion']);
+        });
+        expect(nodes.stdout.trim().split('\n').map((l) => l.split(/\s+/))).toEqual([
+          [`${name}-default-2`, 'v1.36.3'],
+          [`${name}-default-3`, 'v1.36.3'],
+        ]);
         const state = await fleet.client.workflow.getHandle(clusterEntityId(name)).query(getClusterState);
         expect(state).toMatchObject({ phase: 'Active', version: '1.36.3', health: { status: 'Healthy' } });
         expect(state.history[0]).toMatchObject({ id: `upgrade/${name}`, type: 'upgrade', status: 'Succeeded', reason: 'upgrade wave upgrade-wave/it' });

@@ -17,7 +17,7 @@ afterAll(async () => {
   await fleet?.teardown();
 });
 
-/** Every live process whose command line names this cluster's folder (etcd, kube-apiserver). */
+/** Every live process whose command line names this cluster's folder (etcd, kube-apiserver, its controllers, KWOK). */
 async function processesOf(dir: string): Promise<string[]> {
   const found: string[] = [];
   for (const pid of await readdir('/proc')) {
@@ -45,7 +45,7 @@ it('finishes a provision after its worker is SIGKILLed mid-create, with exactly 
   const entity = fleet.client.workflow.getHandle(clusterEntityId('delta'));
   expect((await entity.query(getClusterState)).current?.message).toBe('creating through the local provider');
   const dir = clusterPaths(fleet.dataDir, 'delta').dir;
-  expect(await processesOf(dir)).toEqual(['etcd', 'kube-apiserver']);
+  expect(await processesOf(dir)).toEqual(['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok']);
   first.kill('SIGKILL');
   await new Promise((r) => first.once('exit', r));
   await gate.open(); // nobody waits there any more; opened for tidiness
@@ -55,7 +55,7 @@ it('finishes a provision after its worker is SIGKILLed mid-create, with exactly 
   const result = await handle.result();
   expect(result).toMatchObject({ name: 'delta', version: '1.35.4' });
   expect((await entity.query(getClusterState)).phase).toBe('Active');
-  expect(await processesOf(dir)).toEqual(['etcd', 'kube-apiserver']);
+  expect(await processesOf(dir)).toEqual(['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok']);
   expect((await fleet.local.list()).map((c) => c.name)).toEqual(['delta']);
   expect(readdirSync(gateDir)).toEqual(['open', 'reached']);
   expect(readFileSync(join(gateDir, 'reached'), 'utf8')).toBe(String(first.pid));

@@ -16,5 +16,10 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-// The local provider upgrades for real: the next release's kube-apiserver takes over the etcd data.
-providerContract('the local provider', () => ({ provider, region: 'local', versions: { create, upgradeTo }, unsupportedVersion: '1.20', waitMs: 60_000 }), 'contract-local');
+// The local provider upgrades for real: the next release's kube-apiserver takes over the etcd
+// data, and a pool's KWOK nodes are replaced one by one (surge) by nodes at the new version.
+providerContract(
+  'the local provider',
+  () => ({ provider, region: 'local', versions: { create, upgradeTo }, unsupportedVersion: '1.20', nodePools: [{ name: 'web', nodeCount: 2, machineType: 'small' }], waitMs: 60_000 }),
+  'contract-local',
+);

@@ -65,6 +65,16 @@ describe('ClusterSpecSchema for cloud and external providers', () => {
     ]);
   });
 
+  it('takes node pools on a local cluster, of machine types the local table knows, naming a bad one', () => {
+    expect(problemsOf({ name: 'dev', provider: 'local', nodePools: [{ name: 'web', nodeCount: 3, machineType: 'e2-standard-4' }, { name: 'batch' }] })).toEqual([]);
+    expect(problemsOf({ name: 'dev', provider: 'local', nodePools: [{ name: 'web', machineType: 'n2-highmem-96' }] })).toEqual([
+      {
+        path: 'spec.nodePools[0].machineType',
+        message: 'unknown machine type "n2-highmem-96" for provider local (known: small, medium, large, e2-standard-2, e2-standard-4, e2-standard-8, m5.large, m5.xlarge, m5.2xlarge)',
+      },
+    ]);
+  });
+
   it('defaults a node pool to one node and keeps the account reference', () => {
     const r = parseWith(ClusterSpecSchema, { name: 'g-1', provider: 'gke', region: 'europe-west1', account: 'gcp-main', nodePools: [{ name: 'pool-a' }] }, 'spec');
     expect(r.ok && r.value).toMatchObject({ account: 'gcp-main', nodePools: [{ name: 'pool-a', nodeCount: 1 }] });

@@ -1,6 +1,10 @@
 import { X509Certificate } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { generatePki, type ClusterPki } from '../../src/providers/local/certs.js';
+import { ensureComponentCerts, generatePki, writePki, type ClusterPki } from '../../src/providers/local/certs.js';
+import { certFiles } from '../../src/providers/local/paths.js';
 
 let pki: ClusterPki;
 beforeAll(async () => {
@@ -56,5 +60,37 @@ describe('generatePki', () => {
       expect(key).toMatch(/^-----BEGIN PRIVATE KEY-----/);
     }
     expect(pki.serviceAccount.publicKeyPem).toMatch(/^-----BEGIN PUBLIC KEY-----/);
+  });
+});
+
+describe('ensureComponentCerts', () => {
+  it('issues the controller manager, scheduler and KWOK their identities from the cluster CAs, once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fleetflow-certs-'));
+    try {
+      await writePki(dir, pki);
+      await ensureComponentCerts(dir);
+      const f = certFiles(dir);
+      const read = (file: string) => new X509Certificate(readFileSync(file, 'utf8'));
+      const clientCa = new X509Certificate(pki.clientCa.certPem);
+      const ca = new X509Certificate(pki.ca.certPem);
+      expect(read(f.controllerManagerCert).subject).toBe('CN=system:kube-controller-manager');
+      expect(read(f.schedulerCert).subject).toBe('CN=system:kube-scheduler');
+      expect(read(f.kwokCert).subject.split('\n').sort()).toEqual(['CN=fleetflow-kwok', 'O=system:masters']);
+      for (const c of [f.controllerManagerCert, f.schedulerCert, f.kwokCert]) {
+        expect(read(c).verify(clientCa.publicKey)).toBe(true); // accepted by --client-ca-file
+        expect(read(c).keyUsage).toEqual(['1.3.6.1.5.5.7.3.2']);
+      }
+      for (const c of [f.controllerManagerServingCert, f.schedulerServingCert]) {
+        expect(read(c).verify(ca.publicKey)).toBe(true);
+        expect(read(c).checkIP('127.0.0.1')).toBe('127.0.0.1');
+      }
+      expect(statSync(f.kwokKey).mode & 0o777).toBe(0o600);
+      // A second call keeps what is there.
+      const before = readFileSync(f.schedulerCert, 'utf8');
+      await ensureComponentCerts(dir);
+      expect(readFileSync(f.schedulerCert, 'utf8')).toBe(before);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

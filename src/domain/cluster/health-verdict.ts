@@ -44,8 +44,8 @@ export interface HealthObservation {
 /** Thresholds a team may tune per cluster. */
 export interface HealthPolicy {
   /**
-   * Fewer Ready nodes than this is Degraded. Default 0: a control-plane-only cluster (the local
-   * provider runs no kubelets; a fresh cloud cluster before its node pools) is not unhealthy
+   * Fewer Ready nodes than this is Degraded. Default 0: a control-plane-only cluster (a fresh
+   * cloud cluster before its node pools, a local one whose pools have no nodes) is not unhealthy
    * for having no nodes. A team that runs workloads sets 1 or more.
    */
   minReadyNodes: number;

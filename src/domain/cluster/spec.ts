@@ -3,6 +3,7 @@ import { parseDuration } from '../time/durations.js';
 import { LabelsSchema, LabelValueSchema } from './labels.js';
 import { MaintenancePolicySchema } from '../time/maintenance-window.js';
 import { GKE_ONLY_FIELDS, GkeSpecFields } from './gke-options.js';
+import { LOCAL_MACHINE_TYPES, localMachineType } from './machine-types.js';
 
 /**
  * Providers a cluster can name. `external` is a cluster Fleetflow did not create and never
@@ -43,11 +44,11 @@ export function checkIntervalMs(spec: { healthCheckInterval?: string }): number 
 }
 export const DEFAULT_CHECK_INTERVAL = '5m';
 
-/** A group of worker nodes (EKS managed node group, GKE node pool). */
+/** A group of worker nodes (EKS managed node group, GKE node pool, simulated KWOK nodes on a local cluster). */
 export const NodePoolSpecSchema = z
   .object({
     name: ClusterNameSchema,
-    /** EKS instance type or GKE machine type; the provider's default when absent. */
+    /** EKS instance type, GKE machine type, or a local one (src/domain/cluster/machine-types.ts); the provider's default when absent. */
     machineType: z.string().min(1).max(100).optional(),
     nodeCount: z.number().int('must be a whole number').min(0, 'must be at least 0').max(1000, 'must be at most 1000').default(1),
   })
@@ -85,8 +86,16 @@ export const ClusterSpecSchema = z
     if ((spec.provider === 'eks' || spec.provider === 'gke') && spec.region === 'local') {
       ctx.addIssue({ code: 'custom', path: ['region'], message: `must name the cloud region or location for provider ${spec.provider}` });
     }
-    if ((spec.provider === 'local' || spec.provider === 'external') && spec.nodePools.length > 0) {
+    if (spec.provider === 'external' && spec.nodePools.length > 0) {
       ctx.addIssue({ code: 'custom', path: ['nodePools'], message: `provider ${spec.provider} does not manage node pools` });
+    }
+    if (spec.provider === 'local') {
+      spec.nodePools.forEach((pool, i) => {
+        if (!localMachineType(pool.machineType)) {
+          const known = Object.keys(LOCAL_MACHINE_TYPES).join(', ');
+          ctx.addIssue({ code: 'custom', path: ['nodePools', i, 'machineType'], message: `unknown machine type "${pool.machineType}" for provider local (known: ${known})` });
+        }
+      });
     }
     if (spec.provider !== 'gke') {
       for (const field of GKE_ONLY_FIELDS) {

@@ -1,7 +1,8 @@
 // @peculiar/x509 (through tsyringe) needs the Reflect metadata API: load the polyfill first.
 import 'reflect-metadata';
 import { webcrypto } from 'node:crypto';
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import * as x509 from '@peculiar/x509';
 import { certFiles } from './paths.js';
 
@@ -31,6 +32,27 @@ export const SERVING_SANS: readonly x509.JsonGeneralName[] = [
 
 /** Admin identity: kube-apiserver maps CN to the user and O to groups; system:masters bypasses RBAC. */
 export const ADMIN_SUBJECT = 'CN=fleetflow-admin, O=system:masters';
+
+/**
+ * Client identities of the processes beside the API server. The controller manager and the
+ * scheduler get the users the API server's bootstrap RBAC policy grants their rights to.
+ * KWOK plays the kubelet of every simulated node: it writes Node and Pod status, renews Leases,
+ * records events and deletes pods on all of them. A real kubelet is confined to its own node
+ * by the Node authorizer, which a one-user local cluster does not run, and no bootstrap role
+ * covers all nodes at once; so KWOK, like the admin, is in system:masters. It runs on this
+ * machine only, started by the provider.
+ */
+export const COMPONENT_SUBJECTS = {
+  controllerManager: 'CN=system:kube-controller-manager',
+  scheduler: 'CN=system:kube-scheduler',
+  kwok: 'CN=fleetflow-kwok, O=system:masters',
+} as const;
+
+/** Names the controller manager's and scheduler's loopback health ports answer to. */
+const LOOPBACK_SANS: readonly x509.JsonGeneralName[] = [
+  { type: 'ip', value: '127.0.0.1' },
+  { type: 'dns', value: 'localhost' },
+];
 
 export interface Pem {
   certPem: string;
@@ -126,6 +148,44 @@ export async function generatePki(now = new Date()): Promise<ClusterPki> {
     admin: await issue(clientCa, ADMIN_SUBJECT, 'client', now),
     serviceAccount: { publicKeyPem: await publicPem(sa.publicKey), privateKeyPem: await privatePem(sa.privateKey) },
   };
+}
+
+/** An issuer read back from the cluster's folder (its CA certificate and PKCS#8 key). */
+async function readIssuer(certFile: string, keyFile: string): Promise<Issuer> {
+  const [certPem, keyPem] = await Promise.all([readFile(certFile, 'utf8'), readFile(keyFile, 'utf8')]);
+  const cert = new x509.X509Certificate(certPem);
+  const privateKey = await webcrypto.subtle.importKey('pkcs8', x509.PemConverter.decode(keyPem)[0]!, EC, true, ['sign']);
+  const publicKey = await cert.publicKey.export(EC, ['verify']);
+  return { cert, keys: { privateKey, publicKey } as CryptoKeyPair };
+}
+
+/**
+ * Issues, from the cluster's own CAs, the certificates of the processes beside the API server
+ * that are not there yet: the client certificates of the controller manager, the scheduler and
+ * KWOK (client CA), and the serving certificates of the controller manager's and scheduler's
+ * health ports (serving CA). Run for new clusters and for clusters made before these processes
+ * existed alike; files already present are kept.
+ */
+export async function ensureComponentCerts(certsDir: string, now = new Date()): Promise<void> {
+  const f = certFiles(certsDir);
+  const wanted: { cert: string; key: string; issuer: 'ca' | 'client'; subject: string; usage: 'server' | 'client'; sans?: readonly x509.JsonGeneralName[] }[] = [
+    { cert: f.controllerManagerCert, key: f.controllerManagerKey, issuer: 'client', subject: COMPONENT_SUBJECTS.controllerManager, usage: 'client' },
+    { cert: f.schedulerCert, key: f.schedulerKey, issuer: 'client', subject: COMPONENT_SUBJECTS.scheduler, usage: 'client' },
+    { cert: f.kwokCert, key: f.kwokKey, issuer: 'client', subject: COMPONENT_SUBJECTS.kwok, usage: 'client' },
+    { cert: f.controllerManagerServingCert, key: f.controllerManagerServingKey, issuer: 'ca', subject: 'CN=kube-controller-manager', usage: 'server', sans: LOOPBACK_SANS },
+    { cert: f.schedulerServingCert, key: f.schedulerServingKey, issuer: 'ca', subject: 'CN=kube-scheduler', usage: 'server', sans: LOOPBACK_SANS },
+  ];
+  const missing = wanted.filter((w) => !existsSync(w.cert) || !existsSync(w.key));
+  if (missing.length === 0) return;
+  const issuers = {
+    ca: await readIssuer(f.caCert, f.caKey),
+    client: await readIssuer(f.clientCaCert, f.clientCaKey),
+  };
+  for (const w of missing) {
+    const pem = await issue(issuers[w.issuer], w.subject, w.usage, now, w.sans);
+    await writeFile(w.key, pem.keyPem, { mode: 0o600 });
+    await writeFile(w.cert, pem.certPem, { mode: 0o644 });
+  }
 }
 
 /** Writes the PKI under `certsDir`; private keys are 0600 (the folder is 0700). */

@@ -6,10 +6,13 @@ import { writePki, generatePki } from './certs.js';
 import { writeKubeconfig } from './control-plane.js';
 import { type ClusterPaths, clustersDir, pathsIn } from './paths.js';
 import { freePorts } from './ports.js';
-import { type LocalClusterState, newProviderId, writeState } from './state.js';
+import { COMPONENTS, type LocalClusterState, newProviderId, writeState } from './state.js';
+import { DEFAULT_LOCAL_POOL } from '../../domain/cluster/local-node-pools.js';
+import { DEFAULT_LOCAL_MACHINE_TYPE } from '../../domain/cluster/machine-types.js';
 
 /**
- * Builds a complete cluster folder (etcd data dir, PKI, ports, state, kubeconfig) under a temp
+ * Builds a complete cluster folder (etcd data dir, PKI, ports, state with its processes and
+ * node pools, the requested ones or one default pool of two nodes, kubeconfig) under a temp
  * name and renames it into place, so a folder with state.json is always a whole cluster.
  * Caller holds the name's lock.
  */
@@ -19,7 +22,8 @@ export async function buildClusterFolder(dataDir: string, req: CreateClusterRequ
   try {
     await mkdir(tmp.etcdData, { recursive: true, mode: 0o700 });
     await writePki(tmp.certs, await generatePki());
-    const [etcdClient, etcdPeer, apiserver] = (await freePorts(3)) as [number, number, number];
+    const [etcdClient, etcdPeer, apiserver, controllerManager, scheduler] = (await freePorts(5)) as [number, number, number, number, number];
+    const pools = req.nodePools?.length ? req.nodePools : [DEFAULT_LOCAL_POOL];
     const state: LocalClusterState = {
       schema: 1,
       name: req.name,
@@ -29,8 +33,10 @@ export async function buildClusterFolder(dataDir: string, req: CreateClusterRequ
       labels: req.labels,
       idempotencyKey: req.idempotencyKey,
       createdAt: new Date().toISOString(),
-      ports: { etcdClient, etcdPeer, apiserver },
+      components: [...COMPONENTS],
+      ports: { etcdClient, etcdPeer, apiserver, controllerManager, scheduler },
       pids: {},
+      nodePools: pools.map((p) => ({ name: p.name, nodeCount: p.nodeCount, machineType: p.machineType ?? DEFAULT_LOCAL_MACHINE_TYPE, version })),
     };
     await writeState(tmp.state, state);
     await writeKubeconfig(tmp, state);

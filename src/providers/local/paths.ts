@@ -14,6 +14,16 @@ export interface ClusterPaths {
   etcdData: string;
   etcdLog: string;
   apiserverLog: string;
+  controllerManagerKubeconfig: string;
+  controllerManagerLog: string;
+  schedulerKubeconfig: string;
+  /** KubeSchedulerConfiguration: the scheduler takes its kubeconfig and leader election from it. */
+  schedulerConfig: string;
+  schedulerLog: string;
+  kwokKubeconfig: string;
+  /** KWOK's Stage documents (kwok-stages.ts). */
+  kwokConfig: string;
+  kwokLog: string;
   /** O_EXCL lock serialising create/start/delete of this name; a sibling, not inside `dir`. */
   lock: string;
 }
@@ -38,6 +48,14 @@ export function pathsIn(dir: string, lock: string): ClusterPaths {
     etcdData: join(dir, 'etcd'),
     etcdLog: join(dir, 'etcd.log'),
     apiserverLog: join(dir, 'kube-apiserver.log'),
+    controllerManagerKubeconfig: join(dir, 'kube-controller-manager.kubeconfig'),
+    controllerManagerLog: join(dir, 'kube-controller-manager.log'),
+    schedulerKubeconfig: join(dir, 'kube-scheduler.kubeconfig'),
+    schedulerConfig: join(dir, 'kube-scheduler.yaml'),
+    schedulerLog: join(dir, 'kube-scheduler.log'),
+    kwokKubeconfig: join(dir, 'kwok.kubeconfig'),
+    kwokConfig: join(dir, 'kwok.yaml'),
+    kwokLog: join(dir, 'kwok.log'),
     lock,
   };
 }
@@ -56,5 +74,17 @@ export function certFiles(certsDir: string) {
     adminKey: f('admin.key'),
     saPublicKey: f('sa.pub'),
     saPrivateKey: f('sa.key'),
+    // Client certificates of the components beside the API server (their kubeconfigs are made from them).
+    controllerManagerCert: f('kube-controller-manager.crt'),
+    controllerManagerKey: f('kube-controller-manager.key'),
+    schedulerCert: f('kube-scheduler.crt'),
+    schedulerKey: f('kube-scheduler.key'),
+    kwokCert: f('kwok.crt'),
+    kwokKey: f('kwok.key'),
+    // Serving certificates of their loopback health ports, from the serving CA.
+    controllerManagerServingCert: f('kube-controller-manager-serving.crt'),
+    controllerManagerServingKey: f('kube-controller-manager-serving.key'),
+    schedulerServingCert: f('kube-scheduler-serving.crt'),
+    schedulerServingKey: f('kube-scheduler-serving.key'),
   };
 }

@@ -19,6 +19,8 @@ import type {
 import { buildClusterFolder, removeLeftovers, trashName } from './cluster-folder.js';
 import { type ControlPlaneBinaries, type LiveProcesses, liveProcesses, startControlPlane, stopControlPlane } from './control-plane.js';
 import { readCredentials } from './credentials.js';
+import { advancePool, observePools, poolReports } from './node-pools.js';
+import { DEFAULT_LOCAL_MACHINE_TYPE } from '../../domain/cluster/machine-types.js';
 import { withLock } from './lock.js';
 import { type ClusterPaths, clusterPaths, clustersDir } from './paths.js';
 import { compareReleases, describeLocalCluster } from './status.js';
@@ -27,7 +29,7 @@ import { type LocalClusterState, readState, writeState } from './state.js';
 export interface LocalProviderOptions {
   /** Root of all local clusters; each lives in `<dataDir>/clusters/<name>/`. */
   dataDir: string;
-  /** Where etcd and kube-apiserver come from; defaults to the shared tools cache. */
+  /** Where the cluster's binaries come from; defaults to the shared tools cache. */
   toolchain?: Toolchain;
   /**
    * Flags added to every kube-apiserver this provider starts, e.g. a token-review webhook
@@ -40,9 +42,15 @@ export interface LocalProviderOptions {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** The change id of a node-pool upgrade: names the pool and the target, so it is self-describing. */
+const poolChangeId = (pool: string, target: string) => `pool/${pool}/upgrade-to-${target}`;
+
 /**
- * Real Kubernetes control planes on this machine, the way envtest runs them: per cluster an
- * etcd and a kube-apiserver process on free loopback ports, with their own PKI and folder.
+ * Whole Kubernetes clusters on this machine: per cluster etcd, kube-apiserver,
+ * kube-controller-manager and kube-scheduler of one release, and KWOK playing the kubelets of
+ * its node pools' Nodes, on free loopback ports, with their own PKI and folder. Workloads
+ * really roll out (the controllers and the scheduler are the real ones); only containers are
+ * simulated.
  *
  * Invariants: the folder is the cluster (state on disk, nothing in memory, so any instance
  * on the same dataDir sees the same clusters); create, start, stop and delete of one name are
@@ -127,10 +135,25 @@ export class LocalProvider implements ClusterProvider {
     return renderKubeconfig(await this.credentials(ref), { cluster: ref.name, user: 'fleetflow-admin' });
   }
 
-  /** Local control planes have no worker nodes: asking for pools is refused, none is fine. */
+  /**
+   * Adds the pools the cluster lacks (by name; existing ones are left alone) at the control
+   * plane's version and registers their Nodes. Returns every pool as describe reports it.
+   */
   async createNodePools(ref: ClusterRef, pools: readonly NodePoolSpec[]): Promise<ProviderNodePool[]> {
-    if (pools.length > 0) throw new PermanentError(`cluster ${ref.name}: the local provider has no node pools`, 'NotSupported');
-    return [];
+    const paths = this.paths(ref.name);
+    const state = await withLock(paths.lock, `create node pools of ${ref.name}`, async () => {
+      const current = await this.stateFor(ref, paths);
+      if (!current) throw new PermanentError(`cluster ${ref.name}: not found`, 'ClusterNotFound');
+      const have = new Set((current.nodePools ?? []).map((p) => p.name));
+      const added = pools
+        .filter((p) => !have.has(p.name))
+        .map((p) => ({ name: p.name, nodeCount: p.nodeCount, machineType: p.machineType ?? DEFAULT_LOCAL_MACHINE_TYPE, version: current.kubernetesVersion }));
+      if (added.length === 0) return current;
+      const next = { ...current, nodePools: [...(current.nodePools ?? []), ...added] };
+      await writeState(paths.state, next);
+      return next;
+    });
+    return (await describeLocalCluster(paths, state)).nodePools ?? [];
   }
 
   /**
@@ -159,12 +182,45 @@ export class LocalProvider implements ClusterProvider {
     return this.describeChange(ref, id);
   }
 
-  async upgradeNodePool(ref: ClusterRef, pool: string): Promise<ProviderChange> {
-    throw new PermanentError(`cluster ${ref.name}: node pool ${pool}: the local provider has no node pools`, 'NotSupported');
+  /**
+   * Starts a surge upgrade of one pool to another installed release, no newer than the control
+   * plane (a kubelet may not be newer than its API server): records the pool's new version;
+   * describeChange then adds a node at that version, drains an old one through the Eviction
+   * API (PodDisruptionBudgets honoured) and deletes it, until no old node is left. The id names
+   * pool and target, so describeChange needs no memory.
+   */
+  async upgradeNodePool(ref: ClusterRef, pool: string, req: UpgradeRequest): Promise<ProviderChange> {
+    const paths = this.paths(ref.name);
+    const target = this.resolveVersion(ref.name, req.version);
+    await withLock(paths.lock, `upgrade node pool ${pool} of ${ref.name}`, async () => {
+      const state = await this.stateFor(ref, paths);
+      if (!state) throw new PermanentError(`cluster ${ref.name}: not found`, 'ClusterNotFound');
+      const current = state.nodePools?.find((p) => p.name === pool);
+      if (!current) {
+        const names = (state.nodePools ?? []).map((p) => p.name).join(', ') || 'none';
+        throw new PermanentError(`cluster ${ref.name}: no node pool ${pool} (pools: ${names})`, 'NodePoolNotFound');
+      }
+      if (compareReleases(target, state.kubernetesVersion) > 0) {
+        throw new PermanentError(`cluster ${ref.name}: node pool ${pool}: ${target} is newer than the control plane's ${state.kubernetesVersion}`, 'UnsupportedVersion');
+      }
+      if (compareReleases(target, current.version) < 0) {
+        throw new PermanentError(`cluster ${ref.name}: node pool ${pool}: cannot downgrade from ${current.version} to ${target}`, 'UnsupportedVersion');
+      }
+      if (current.version === target) return;
+      const nodePools = state.nodePools!.map((p) => (p.name === pool ? { ...p, version: target } : p));
+      await writeState(paths.state, { ...state, nodePools });
+    });
+    return this.describeChange(ref, poolChangeId(pool, target));
   }
 
-  /** Succeeded once the API server is ready and reports the target release. */
+  /**
+   * A control-plane change succeeds once the API server is ready and reports the target
+   * release; a node-pool change once the pool's nodes all run the target and are Ready, and
+   * asking moves it on (see upgradeNodePool).
+   */
   async describeChange(ref: ClusterRef, changeId: string): Promise<ProviderChange> {
+    const pool = /^pool\/([^/]+)\/upgrade-to-(.+)$/.exec(changeId);
+    if (pool) return this.describePoolChange(ref, changeId, pool[1]!, pool[2]!);
     const target = /^upgrade-to-(.+)$/.exec(changeId)?.[1];
     if (!target) throw new PermanentError(`cluster ${ref.name}: unknown change ${changeId}`, 'NotFound');
     const c = await this.describe(ref);
@@ -176,6 +232,25 @@ export class LocalProvider implements ClusterProvider {
       return { id: changeId, status: 'Failed', message: `control plane ${c.status}${c.message ? `: ${c.message}` : ''}` };
     }
     return { id: changeId, status: 'InProgress', ...(c.message ? { message: c.message } : {}) };
+  }
+
+  /** One look at a pool's surge upgrade, moving it on for a few seconds (node-pools.ts advancePool). */
+  private async describePoolChange(ref: ClusterRef, id: string, poolName: string, target: string): Promise<ProviderChange> {
+    const paths = this.paths(ref.name);
+    const state = await this.stateFor(ref, paths);
+    if (!state) return { id, status: 'Failed', message: `cluster ${ref.name} not found` };
+    const pool = state.nodePools?.find((p) => p.name === poolName);
+    if (!pool) return { id, status: 'Failed', message: `no node pool ${poolName}` };
+    if (pool.version !== target) return { id, status: 'Failed', message: `node pool ${poolName} is now headed for ${pool.version}, not ${target}` };
+    const c = await describeLocalCluster(paths, state);
+    if (c.status === 'Stopped') return { id, status: 'Failed', message: `cluster Stopped${c.message ? `: ${c.message}` : ''}` };
+    if (!c.nodePools) return { id, status: 'InProgress', message: c.message ?? 'the API server is starting' };
+    const creds = await readCredentials(paths, state);
+    const moved = await advancePool(creds, state, pool);
+    if (!moved.done) return { id, status: 'InProgress', ...(moved.message ? { message: `node pool ${poolName}: ${moved.message}` } : {}) };
+    const report = poolReports(state, await observePools(creds, state)).find((p) => p.name === poolName);
+    if (report?.status === 'Running') return { id, status: 'Succeeded' };
+    return { id, status: 'InProgress', message: `node pool ${poolName}: ${report?.message ?? report?.status ?? 'not reported'}` };
   }
 
   /** Restarts a Stopped cluster's processes (same ports when free). */
@@ -267,7 +342,14 @@ export class LocalProvider implements ClusterProvider {
 
   private binaries(name: string, version: string): ControlPlaneBinaries {
     try {
-      return { etcd: this.toolchain.etcd, apiserver: this.toolchain.kubeApiserver(version), apiserverExtraArgs: this.extraApiserverArgs(name) };
+      return {
+        etcd: this.toolchain.etcd,
+        apiserver: this.toolchain.kubeApiserver(version),
+        controllerManager: this.toolchain.kubeControllerManager(version),
+        scheduler: this.toolchain.kubeScheduler(version),
+        kwok: this.toolchain.kwok,
+        apiserverExtraArgs: this.extraApiserverArgs(name),
+      };
     } catch (e) {
       throw new PermanentError(`cluster ${name}: ${messageOf(e)}`, 'ToolchainMissing', { cause: e });
     }

@@ -3,6 +3,27 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import { z } from 'zod';
 
 /**
+ * The processes of a whole local cluster, in the order they start (stop is the reverse).
+ * state.json lists the ones a cluster has: a cluster made before the controller manager,
+ * the scheduler and KWOK existed lists none (it ran etcd and kube-apiserver) and gains them
+ * when it next starts.
+ */
+export const COMPONENTS = ['etcd', 'apiserver', 'controllerManager', 'scheduler', 'kwok'] as const;
+export type Component = (typeof COMPONENTS)[number];
+/** What a state.json without `components` ran. */
+export const LEGACY_COMPONENTS: readonly Component[] = ['etcd', 'apiserver'];
+
+const port = z.number().int();
+
+/** One node pool: this many simulated Nodes of this machine type at this kubelet version. */
+export const LocalPoolSchema = z.object({
+  name: z.string(),
+  nodeCount: z.number().int().min(0),
+  machineType: z.string(),
+  version: z.string(),
+});
+
+/**
  * What a local cluster is, on disk. It is the only source of truth: a worker keeps nothing in
  * memory, so a new worker (after the old one was SIGKILLed) finds the same cluster, ports and
  * processes here.
@@ -18,13 +39,21 @@ export const LocalClusterStateSchema = z.object({
   /** The key of the create that made it (kept for diagnosis; creates are idempotent by name). */
   idempotencyKey: z.string(),
   createdAt: z.string(),
-  ports: z.object({ etcdClient: z.number().int(), etcdPeer: z.number().int(), apiserver: z.number().int() }),
+  /** The processes it runs; absent in a state.json written before there were more than two (LEGACY_COMPONENTS). */
+  components: z.array(z.enum(COMPONENTS)).optional(),
+  ports: z.object({ etcdClient: port, etcdPeer: port, apiserver: port, controllerManager: port.optional(), scheduler: port.optional() }),
   /** Last spawned pids; alive only if /proc/<pid>/cmdline still names this cluster's folder. */
-  pids: z.object({ etcd: z.number().int().optional(), apiserver: z.number().int().optional() }),
+  pids: z.object(Object.fromEntries(COMPONENTS.map((c) => [c, port.optional()])) as Record<Component, z.ZodOptional<typeof port>>),
+  /** Node pools (KWOK nodes); absent in a state.json written before local clusters had nodes. */
+  nodePools: z.array(LocalPoolSchema).optional(),
   startedAt: z.string().optional(),
 });
 
 export type LocalClusterState = z.infer<typeof LocalClusterStateSchema>;
+export type LocalPoolState = z.infer<typeof LocalPoolSchema>;
+
+/** The processes the cluster runs, as recorded. */
+export const componentsOf = (state: LocalClusterState): readonly Component[] => state.components ?? LEGACY_COMPONENTS;
 
 /** A new provider id for cluster `name`. */
 export function newProviderId(name: string): string {
