@@ -7,34 +7,67 @@ import { Toolchain } from '../../src/host/toolchain.js';
 import { applyBench } from './apply-bench.js';
 
 /**
- * `npm run bench`: starts one local control plane, runs every apply case against it and prints
- * one line per case; the cluster is deleted whatever happens. BENCH_ROUNDS (default 5) sets the
- * rounds per case. Then the fleet-scale cases (a 1,000-cluster rollout and upgrade wave, each in
- * its own process because the Temporal runtime is per process) print their JSON figures;
- * BENCH_SCALE=0 leaves them out.
+ * `npm run bench [-- CASE...] [--api-seconds N]`, cases `apply`, `scale` and `api` (default: all).
+ * apply: starts one local control plane, runs every apply case against it and prints one line
+ * per case; the cluster is deleted whatever happens. BENCH_ROUNDS (default 5) sets the rounds
+ * per case. scale: the fleet-scale cases (a 1,000-cluster rollout and upgrade wave) print their
+ * JSON figures; BENCH_SCALE=0 leaves them out of the default. api: autocannon against the API
+ * (api-bench.ts) for 30 s per route, or `--api-seconds N` (or BENCH_API_SECONDS) for a quick run.
+ * scale and api each run in their own process: the Temporal runtime is per process.
  */
-const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
-const toolchain = new Toolchain();
-const dataDir = mkdtempSync(join(tmpdir(), 'fleetflow-bench-'));
-const provider = new LocalProvider({ dataDir, toolchain });
-const cluster = 'bench';
+const CASES = ['apply', 'scale', 'api'] as const;
+type Case = (typeof CASES)[number];
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
-let cleaned = false;
-async function cleanup() {
-  if (cleaned) return;
-  cleaned = true;
-  await provider.delete({ name: cluster, region: 'local' }).catch((e: unknown) => log(`could not delete the bench cluster: ${String(e)}`));
-  rmSync(dataDir, { recursive: true, force: true });
+function parseArgs(argv: string[]): { cases: Case[]; apiSeconds?: string } {
+  const cases: Case[] = [];
+  let apiSeconds: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--api-seconds') {
+      apiSeconds = argv[++i];
+      if (!apiSeconds || !/^\d+$/.test(apiSeconds) || Number(apiSeconds) < 1) throw new Error('--api-seconds needs a whole number of seconds >= 1');
+    } else if ((CASES as readonly string[]).includes(a)) cases.push(a as Case);
+    else throw new Error(`unknown bench case or flag "${a}" (cases: ${CASES.join(', ')}; flag: --api-seconds N)`);
+  }
+  const all = CASES.filter((c) => c !== 'scale' || process.env.BENCH_SCALE !== '0');
+  return { cases: cases.length ? cases : all, ...(apiSeconds ? { apiSeconds } : {}) };
 }
-for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void cleanup().then(() => process.exit(130)));
+
+/** Runs a bench script in its own process (stdout captured, stderr passed on); returns its stdout. */
+const runScript = (script: string, args: string[]) =>
+  execFileSync(process.execPath, ['--import', 'tsx', new URL(script, import.meta.url).pathname, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+
+async function applyCases(): Promise<void> {
+  const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
+  const toolchain = new Toolchain();
+  const dataDir = mkdtempSync(join(tmpdir(), 'fleetflow-bench-'));
+  const provider = new LocalProvider({ dataDir, toolchain });
+  const cluster = 'bench';
+  let cleaned = false;
+  const cleanup = async () => {
+    if (cleaned) return;
+    cleaned = true;
+    await provider.delete({ name: cluster, region: 'local' }).catch((e: unknown) => log(`could not delete the bench cluster: ${String(e)}`));
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  const onSignal = () => void cleanup().then(() => process.exit(130));
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, onSignal);
+  try {
+    log(`starting a local cluster (Kubernetes ${toolchain.defaultKubeVersion}) ...`);
+    await provider.create({ name: cluster, region: 'local', labels: {}, idempotencyKey: 'bench' });
+    await provider.waitUntilRunning({ name: cluster, region: 'local' });
+    for (const line of await applyBench(provider, toolchain, cluster, rounds, log)) console.log(line);
+  } finally {
+    await cleanup();
+    for (const sig of ['SIGINT', 'SIGTERM'] as const) process.off(sig, onSignal);
+  }
+}
 
 try {
-  log(`starting a local cluster (Kubernetes ${toolchain.defaultKubeVersion}) ...`);
-  await provider.create({ name: cluster, region: 'local', labels: {}, idempotencyKey: 'bench' });
-  await provider.waitUntilRunning({ name: cluster, region: 'local' });
-  for (const line of await applyBench(provider, toolchain, cluster, rounds, log)) console.log(line);
-  if (process.env.BENCH_SCALE !== '0') {
+  const { cases, apiSeconds } = parseArgs(process.argv.slice(2));
+  if (cases.includes('apply')) await applyCases();
+  if (cases.includes('scale')) {
     for (const [name, script, args] of [
       ['rollout-1000', 'rollout-scale.ts', ['1000', '50', '50']],
       ['wave-1000', 'wave-scale.ts', ['1000', '50']],
@@ -44,9 +77,11 @@ try {
       console.log(`${name}: ${out.trim().split('\n').at(-1)}`);
     }
   }
+  if (cases.includes('api')) {
+    log('running api ...');
+    for (const line of runScript('api-bench.ts', apiSeconds ? [apiSeconds] : []).trim().split('\n')) console.log(`api ${line}`);
+  }
 } catch (e) {
   log(`bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
   process.exitCode = 1;
-} finally {
-  await cleanup();
 }
