@@ -33,6 +33,8 @@ import { WebhookReceiver } from '../helpers/webhook-receiver.js';
 
 const seconds = Number(process.argv[2] ?? process.env.BENCH_API_SECONDS ?? 30);
 if (!Number.isFinite(seconds) || seconds < 1) throw new Error(`api bench: the duration must be a number of seconds >= 1, not ${process.argv[2] ?? process.env.BENCH_API_SECONDS}`);
+/** The line after which the figures come on stdout (main.ts shows only those; keep the two alike). */
+const FIGURES_MARK = '-- api figures --';
 const RATE = 50;
 const TARGET_P99_MS = 100;
 // The default rate limit is 20 requests/s per principal (bursts of 40): the load comes from four
@@ -121,16 +123,22 @@ try {
   };
   log(`api bench: one at a time (medians of 20): GET ${alone.getMs} ms; its Temporal calls: describe ${alone.describeMs} ms, query ${alone.queryMs} ms`);
 
-  const run = (requests: AutocannonRequest[]) => autocannon({ url: api, workers: 1, connections: 25, overallRate: RATE, duration: seconds, requests });
+  const run = (requests: AutocannonRequest[], duration = seconds) => autocannon({ url: api, workers: 1, connections: 25, overallRate: RATE, duration, requests });
+  const gets = tokens.map((t): AutocannonRequest => ({ method: 'GET', path, headers: auth(t) }));
+  const posts = tokens.map((t): AutocannonRequest => ({ method: 'POST', path: '/v1/changes', headers: { ...auth(t), 'content-type': 'application/json' }, body }));
+  // 3 s of both at the rate, not counted: the first second of load (compiling the hot paths) is not the steady state.
+  await run([...gets, ...posts], 3);
   const results: ReturnType<typeof figures>[] = [];
   log(`api bench: ${seconds} s per case at ${RATE} requests/s, ${PRINCIPALS} principals; load average before: ${load()}`);
-  results.push(figures('GET /v1/changes/{id}', await run(tokens.map((t) => ({ method: 'GET', path, headers: auth(t) })))));
+  results.push(figures('GET /v1/changes/{id}', await run(gets)));
   log(`api bench: load average after GET: ${load()}`);
-  results.push(figures('POST /v1/changes (repeat)', await run(tokens.map((t) => ({ method: 'POST', path: '/v1/changes', headers: { ...auth(t), 'content-type': 'application/json' }, body })))));
+  results.push(figures('POST /v1/changes (repeat)', await run(posts)));
   log(`api bench: load average after POST: ${load()}`);
   // Closed while the worker runs, so that requests autocannon left unanswered finish first.
   await served.close();
   served = undefined;
+  // The dev server prints its banner on this process's stdout too: the figures follow this line.
+  console.log(FIGURES_MARK);
   for (const r of results) console.log(r.line);
   console.log(`one request at a time (medians of 20): GET ${alone.getMs} ms; Temporal describe ${alone.describeMs} ms, query ${alone.queryMs} ms`);
   console.log(JSON.stringify({ loadAverage: loadavg().map((l) => Math.round(l * 100) / 100), alone, cases: results.map((r) => r.json) }));

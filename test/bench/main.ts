@@ -64,8 +64,15 @@ async function applyCases(): Promise<void> {
   }
 }
 
+let args: ReturnType<typeof parseArgs>;
 try {
-  const { cases, apiSeconds } = parseArgs(process.argv.slice(2));
+  args = parseArgs(process.argv.slice(2));
+} catch (e) {
+  log(`bench: ${(e as Error).message}`);
+  process.exit(2);
+}
+try {
+  const { cases, apiSeconds } = args;
   if (cases.includes('apply')) await applyCases();
   if (cases.includes('scale')) {
     for (const [name, script, args] of [
@@ -79,7 +86,9 @@ try {
   }
   if (cases.includes('api')) {
     log('running api ...');
-    for (const line of runScript('api-bench.ts', apiSeconds ? [apiSeconds] : []).trim().split('\n')) console.log(`api ${line}`);
+    // The dev server's banner shares the script's stdout: the figures follow api-bench.ts's mark.
+    const out = runScript('api-bench.ts', apiSeconds ? [apiSeconds] : []).trim().split('\n');
+    for (const line of out.slice(out.indexOf('-- api figures --') + 1)) console.log(`api ${line}`);
   }
 } catch (e) {
   log(`bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
