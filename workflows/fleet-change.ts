@@ -26,7 +26,7 @@ import {
 } from '../src/domain/change/request.js';
 import { AbortSchema, ApproveSchema, type AbortInput, type ApproveInput } from '../src/domain/staged/operator.js';
 import { formatDuration } from '../src/domain/time/durations.js';
-import { changeEvent } from '../src/temporal/messages/change.js';
+import { changeEvent, operationGate } from '../src/temporal/messages/change.js';
 import { abortChange, approveChange, getChange } from '../src/temporal/messages/change-queries.js';
 import { SA } from '../src/temporal/search-attributes.js';
 import type { SearchAttributePair } from '@temporalio/common';
@@ -92,6 +92,17 @@ export async function fleetChange(input: ChangeRequest): Promise<ChangeResult> {
     if (e.type === 'waiting') view.waitingAt = { gate: String(e.data.gate ?? ''), since: e.at };
     else if (e.type === 'stageFinished') delete view.waitingAt;
     emit(e);
+  });
+  // ... and the gate it waits at, so that the change waits (WaitingForApproval) exactly while its operation does.
+  setHandler(operationGate, ({ gate, at }) => {
+    if (view.state !== 'Running' && view.state !== 'WaitingForApproval') return;
+    if (gate) {
+      view.waitingAt = { gate, since: at };
+      setState('WaitingForApproval', `${OPERATION_WORKFLOW[req.type]} ${operationId} waits at gate ${gate}`);
+    } else {
+      delete view.waitingAt;
+      setState('Running', `${OPERATION_WORKFLOW[req.type]} ${operationId}`);
+    }
   });
 
   const refused = await gate(req.approval, view, setState, emit);

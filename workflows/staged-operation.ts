@@ -4,6 +4,7 @@ import {
   condition,
   getExternalWorkflowHandle,
   ParentClosePolicy,
+  patched,
   setCurrentDetails,
   setHandler,
   startChild,
@@ -12,9 +13,9 @@ import {
   type Workflow,
   type WorkflowResultType,
 } from '@temporalio/workflow';
-import { stagedEvents } from '../src/domain/change/events.js';
+import { gateToTell, stagedEvents } from '../src/domain/change/events.js';
 import { decideRollout, type Decision } from '../src/domain/staged/engine.js';
-import { changeEvent } from '../src/temporal/messages/change.js';
+import { changeEvent, operationGate } from '../src/temporal/messages/change.js';
 import type { FinalOutcome, StagedState } from '../src/domain/staged/operator.js';
 import { historyIsLong } from './history-limits.js';
 import { StageRunner, type StageRunnerHooks } from './stage-runner.js';
@@ -83,16 +84,44 @@ export async function openStaged<S extends CarriedState, P extends { outcome: st
 }
 
 /**
+ * Runs that predate it signalled a decision's events all at once, and two signals sent in one
+ * workflow task may arrive in either order (a stage's end after the next gate's wait). Since
+ * then each signal is sent once the one before it arrived, and the change is also told which
+ * gate the operation waits at (operationGate).
+ */
+const ORDERED_REPORTS_PATCH = 'change-reports-in-order';
+
+/**
  * Tells the change workflow `changeId` each gate that starts waiting and each stage that ends
- * (see stagedEvents). A failed signal (the change was terminated) never fails the operation.
- * A run that continued as new stays quiet on its first look: the previous run told those.
+ * (see stagedEvents), and the gate it waits at now (see gateToTell), one signal after the
+ * other, in the order they happened. A failed signal (the change was terminated) never fails
+ * the operation. A run that continued as new stays quiet on its first look: the previous run
+ * told those.
  */
 function reporter(changeId: string, continued: boolean, pending: Promise<unknown>[]): (d: Decision, now: number) => void {
   const seen = new Set<string>();
   let quiet = continued;
+  let told: string | undefined;
+  let chain: Promise<unknown> = Promise.resolve();
   const change = getExternalWorkflowHandle(changeId);
   return (d, now) => {
-    for (const e of stagedEvents(d, seen, new Date(now).toISOString(), quiet)) pending.push(change.signal(changeEvent, e).catch(() => undefined));
+    const at = new Date(now).toISOString();
+    const events = stagedEvents(d, seen, at, quiet);
+    if (!patched(ORDERED_REPORTS_PATCH)) {
+      for (const e of events) pending.push(change.signal(changeEvent, e).catch(() => undefined));
+      quiet = false;
+      return;
+    }
+    const send = (signal: () => Promise<void>) => {
+      chain = chain.then(signal).catch(() => undefined);
+      pending.push(chain);
+    };
+    for (const e of events) send(() => change.signal(changeEvent, e));
+    const gate = gateToTell(d, told);
+    if (gate) {
+      told = gate.gate;
+      if (!quiet) send(() => change.signal(operationGate, { ...(gate.gate ? { gate: gate.gate } : {}), at }));
+    }
     quiet = false;
   };
 }

@@ -30,7 +30,7 @@ export async function startApi(opts: { env?: NodeJS.ProcessEnv; address?: string
   const access = file?.access ?? DEFAULT_ACCESS_POLICY;
   // --address, else FLEETFLOW_API_ADDRESS, else the file's api.address (127.0.0.1:8080 by default).
   const address = opts.address ?? (file ? apiListenAddress(file.api, env).address : env.FLEETFLOW_API_ADDRESS);
-  const client = await connectClient(config);
+  const client = await connectClient(config, env);
   const app = createApi({
     client,
     namespace: client.options.namespace,

@@ -107,7 +107,7 @@ export const ChangeSchema = z
       .optional()
       .openapi({ description: 'The gate the change waits at for approval, if any.' }),
     delegated: z.boolean().openapi({ description: 'Its gates are approved by the change system that opened it (`approval: { by: "change-system" }`), and by nobody else.' }),
-    audit: z.array(AuditEntrySchema),
+    audit: z.array(AuditEntrySchema).openapi({ description: "Every accepted action, oldest first: on the change's own gate, and on its staged operation (stage gates approved, pause, retry, skip, abort)." }),
     outcome: z
       .object({ state: z.enum(CHANGE_STATES), message: z.string(), at: Timestamp, type: z.string().optional() })
       .optional(),

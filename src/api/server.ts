@@ -22,13 +22,38 @@ export interface ServedApi {
   close(): Promise<void>;
 }
 
+/** How long close() waits for requests being answered (the app's default request timeout plus a margin). */
+const DRAIN_MS = 35_000;
+
 /**
  * Serves the app on `address` until close(). Slow clients cannot hold the server: headers must
  * arrive within 10 s and the whole request within the app's own timeout plus a margin.
+ * close() stops taking connections, lets the requests being answered finish (at most 35 s: a
+ * handler left running would go on calling Temporal after its caller closed the connection),
+ * then closes every connection.
  */
-export async function serveApi(app: OpenAPIHono<ApiEnv>, opts: { address?: string } = {}): Promise<ServedApi> {
+export async function serveApi(app: OpenAPIHono<ApiEnv>, opts: { address?: string; drainMs?: number } = {}): Promise<ServedApi> {
   const { host, port } = parseAddress(opts.address ?? process.env.FLEETFLOW_API_ADDRESS ?? DEFAULT_API_ADDRESS);
-  const server = createAdaptorServer({ fetch: app.fetch, hostname: host, port }) as Server;
+  // A request is done once its handler returned and its response was sent (or its connection
+  // went away): the handler may still be calling Temporal after its client hung up.
+  let pending = 0;
+  let drained: (() => void) | undefined;
+  const done = () => {
+    if (--pending === 0) drained?.();
+  };
+  const fetch: typeof app.fetch = async (...args) => {
+    pending++;
+    try {
+      return await app.fetch(...args);
+    } finally {
+      done();
+    }
+  };
+  const server = createAdaptorServer({ fetch, hostname: host, port }) as Server;
+  server.on('request', (_req, res) => {
+    pending++;
+    res.once('close', done);
+  });
   server.headersTimeout = 10_000;
   server.requestTimeout = 60_000;
   await new Promise<void>((resolve, reject) => {
@@ -42,10 +67,19 @@ export async function serveApi(app: OpenAPIHono<ApiEnv>, opts: { address?: strin
   const shown = bound.family === 'IPv6' ? `[${bound.address}]` : bound.address;
   return {
     url: `http://${shown}:${bound.port}`,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
-        server.closeAllConnections();
-      }),
+    async close() {
+      // Stops listening and closes the idle keep-alive connections; busy ones are left to finish.
+      const closed = new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
+      if (pending > 0) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          new Promise<void>((resolve) => (drained = resolve)),
+          new Promise<void>((resolve) => (timer = setTimeout(resolve, opts.drainMs ?? DRAIN_MS))),
+        ]);
+        clearTimeout(timer);
+      }
+      server.closeAllConnections();
+      await closed;
+    },
   };
 }

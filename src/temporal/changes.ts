@@ -119,6 +119,9 @@ const PROGRESS: Record<string, QueryDefinition<unknown>> = { upgradeWave: getWav
  */
 export async function readChange(client: Client, id: string, opts: { answerWithin?: number } = {}): Promise<ChangeRecord | undefined> {
   const handle = client.workflow.getHandle(id);
+  // The query goes out with the describe (one round trip less on every read); its answer is
+  // used only once the describe says the workflow is a change.
+  const asked = askView(client, handle, opts.answerWithin);
   let desc: WorkflowExecutionDescription;
   try {
     desc = await handle.describe();
@@ -127,7 +130,7 @@ export async function readChange(client: Client, id: string, opts: { answerWithi
     throw err;
   }
   if (desc.type !== CHANGE_WORKFLOW_TYPE) return undefined;
-  const queried = await queryView(client, handle, desc, opts.answerWithin);
+  const queried = queryView(await asked, desc, opts.answerWithin);
   if ('recorded' in queried) return { view: queried.recorded, memo: memoOf(desc.memo), status: desc.status.name, runId: desc.runId, recorded: true };
   const view = queried.view;
   const [progress, deliveries] = await Promise.all([progressOf(client, view), deliveriesOf(client, view)]);
@@ -152,39 +155,45 @@ const timedOut = (err: unknown): boolean => {
   return false;
 };
 
+/** The change's answer to getChange, or why there is none. */
+type Asked = { view: ChangeView } | { error: unknown };
+
+/** Asks the change for its view (within `answerWithin` ms when given); never rejects. */
+function askView(client: Client, handle: WorkflowHandle, answerWithin?: number): Promise<Asked> {
+  const query = answerWithin === undefined ? handle.query(getChange) : client.connection.withDeadline(Date.now() + answerWithin, () => handle.query(getChange));
+  return query.then((view) => ({ view }), (error: unknown) => ({ error }));
+}
+
 /**
  * The change's own answer (getChange), or its view rebuilt from what its starter wrote (memo,
  * search attributes): when the workflow closed before it ever ran a task (it cannot answer a
  * query then), or when it did not answer within `answerWithin` ms.
  */
-async function queryView(client: Client, handle: WorkflowHandle, desc: WorkflowExecutionDescription, answerWithin?: number): Promise<{ view: ChangeView } | { recorded: ChangeView }> {
-  try {
-    const view = answerWithin === undefined ? await handle.query(getChange) : await client.connection.withDeadline(Date.now() + answerWithin, () => handle.query(getChange));
-    return { view };
-  } catch (err) {
-    const memo = memoOf(desc.memo);
-    const closed = desc.status.name !== 'RUNNING';
-    if (!memo || (!closed && !(answerWithin !== undefined && timedOut(err)))) throw err;
-    const recorded = desc.typedSearchAttributes.get(SA.changeState);
-    const asRecorded = (CHANGE_STATES as readonly string[]).includes(recorded ?? '') ? (recorded as ChangeState) : FIRST_STATE;
-    const state = closed ? (CLOSED_STATES[desc.status.name] ?? asRecorded) : asRecorded;
-    return {
-      recorded: {
-        id: desc.workflowId,
-        type: desc.typedSearchAttributes.get(SA.changeType) as ChangeType,
-        ticket: memo.ticket,
-        requestedBy: memo.requestedBy,
-        requestedAt: desc.startTime.toISOString(),
-        state,
-        operationWorkflowId: '',
-        delegated: memo.delegated === true,
-        audit: [],
-        ...(closed
-          ? { outcome: { state, message: `the change's workflow was ${desc.status.name.toLowerCase().replace('_', ' ')} before it ran`, at: (desc.closeTime ?? desc.startTime).toISOString() } }
-          : {}),
-      },
-    };
-  }
+function queryView(asked: Asked, desc: WorkflowExecutionDescription, answerWithin?: number): { view: ChangeView } | { recorded: ChangeView } {
+  if ('view' in asked) return { view: asked.view };
+  const err = asked.error;
+  const memo = memoOf(desc.memo);
+  const closed = desc.status.name !== 'RUNNING';
+  if (!memo || (!closed && !(answerWithin !== undefined && timedOut(err)))) throw err;
+  const recorded = desc.typedSearchAttributes.get(SA.changeState);
+  const asRecorded = (CHANGE_STATES as readonly string[]).includes(recorded ?? '') ? (recorded as ChangeState) : FIRST_STATE;
+  const state = closed ? (CLOSED_STATES[desc.status.name] ?? asRecorded) : asRecorded;
+  return {
+    recorded: {
+      id: desc.workflowId,
+      type: desc.typedSearchAttributes.get(SA.changeType) as ChangeType,
+      ticket: memo.ticket,
+      requestedBy: memo.requestedBy,
+      requestedAt: desc.startTime.toISOString(),
+      state,
+      operationWorkflowId: '',
+      delegated: memo.delegated === true,
+      audit: [],
+      ...(closed
+        ? { outcome: { state, message: `the change's workflow was ${desc.status.name.toLowerCase().replace('_', ' ')} before it ran`, at: (desc.closeTime ?? desc.startTime).toISOString() } }
+        : {}),
+    },
+  };
 }
 
 /** The staged operation's progress; undefined for one-cluster changes and before the operation runs. */

@@ -17,8 +17,9 @@ export function temporalConnectConfig(config: FleetflowConfig, env: NodeJS.Proce
   };
 }
 
-export async function connectClient(config: FleetflowConfig): Promise<Client> {
-  const { connectionOptions, namespace } = temporalConnectConfig(config);
+/** A client for the connection settings of `env` (the process's by default). */
+export async function connectClient(config: FleetflowConfig, env: NodeJS.ProcessEnv = process.env): Promise<Client> {
+  const { connectionOptions, namespace } = temporalConnectConfig(config, env);
   const connection = await Connection.connect(connectionOptions);
   return new Client({ connection, namespace });
 }

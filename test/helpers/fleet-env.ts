@@ -8,6 +8,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { createActivities } from '../../activities/index.js';
 import { LocalProvider } from '../../src/providers/local/index.js';
+import { freePorts } from '../../src/providers/local/ports.js';
 import { ProviderRegistry } from '../../src/providers/registry.js';
 import { ALL_SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes.js';
 import { repoDir, Toolchain } from '../../src/host/toolchain.js';
@@ -29,25 +30,29 @@ export class FleetTestEnv {
     readonly bundle: WorkflowBundle,
     readonly dataDir: string,
     readonly local: LocalProvider,
+    /** The dev server's web UI (http://127.0.0.1:PORT), when created with `ui: true`. */
+    readonly uiUrl?: string,
   ) {}
 
-  static async create(): Promise<FleetTestEnv> {
+  /** `ui: true` also serves the Temporal web UI on a free port (for tests that follow its links). */
+  static async create(opts: { ui?: boolean } = {}): Promise<FleetTestEnv> {
     const toolchain = new Toolchain();
     // Expected failures (bad input, refusals) would otherwise print stack traces at WARN.
     Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } } });
+    const uiPort = opts.ui ? (await freePorts(1))[0] : undefined;
     const env = await TestWorkflowEnvironment.createLocal({
       server: {
         executable: { type: 'existing-path', path: toolchain.temporal },
         ip: '127.0.0.1',
         namespace: NAMESPACE,
         searchAttributes: ALL_SEARCH_ATTRIBUTES,
-        ui: false,
+        ...(uiPort ? { ui: true, uiPort } : { ui: false }),
         log: { format: 'pretty', level: 'error' },
       },
     });
     const bundle = await bundleWorkflowCode({ workflowsPath, logger: quietLogger });
     const dataDir = mkdtempSync(join(tmpdir(), 'fleetflow-test-'));
-    return new FleetTestEnv(env, bundle, dataDir, new LocalProvider({ dataDir, toolchain }));
+    return new FleetTestEnv(env, bundle, dataDir, new LocalProvider({ dataDir, toolchain }), uiPort ? `http://127.0.0.1:${uiPort}` : undefined);
   }
 
   get client(): Client {

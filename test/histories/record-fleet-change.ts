@@ -2,10 +2,13 @@
 // the bundle of test/workflows/fleet-change.test.ts: the real fleetChange and fleetDecommission,
 // stubs for the one-cluster operations and the callbacks workflow (a parent's history holds
 // only its children's starts and ends, so the replay of fleetChange does not depend on them).
-//   node --import tsx test/histories/record-fleet-change.ts
+//   node --import tsx test/histories/record-fleet-change.ts [LABEL...]
 // writes change__rec__CHGREC-A.json (a gated one-cluster change, approved), change__rec__CHGREC-F.json
 // (a provision that failed) and change__rec__CHGREC-P.json + its operation (a staged change whose
-// prod gate was approved on the operation) here.
+// prod gate was approved on the operation), recorded before operations told their change their
+// gate in order (the patch change-reports-in-order), and change__rec__CHGREC-W.json + its
+// operation (a two-stage wave whose prod gate was approved, recorded with that patch) here.
+// Labels (A F P W) record only those: a history recorded before a patch is never recorded again.
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,7 +29,15 @@ const requests: Record<string, ChangeRequest> = {
   A: { ...base, ticket: ticket('CHGREC-A'), type: 'upgradeCluster', input: { name: 'web-prod', version: '1.36' }, approval: { reason: 'it changes production environment prod', timeout: '1h' } },
   F: { ...base, ticket: ticket('CHGREC-F'), type: 'provision', input: { spec: { name: 'edge-1', provider: 'local' } } },
   P: { ...base, ticket: ticket('CHGREC-P'), type: 'fleetDecommission', input: { selector: { matchLabels: { team: 'db' } }, reason: 'db retired' }, prodEnvironments: ['prod'] },
+  W: {
+    ...base,
+    ticket: ticket('CHGREC-W'),
+    type: 'upgradeWave',
+    input: { targets: [{ selector: { matchLabels: { team: 'db' } }, version: '1.36' }], sequence: [{ name: 'dev', environments: ['dev'] }, { name: 'prod', environments: ['prod'] }], soak: '0s' },
+    prodEnvironments: ['prod'],
+  },
 };
+const only = process.argv.slice(2);
 const inventory = [cluster('db-dev', { environment: 'dev', labels: { team: 'db' } }), cluster('db-prod', { environment: 'prod', labels: { team: 'db' } })];
 
 async function until(read: () => Promise<ChangeView>, ok: (v: ChangeView) => boolean): Promise<ChangeView> {
@@ -50,16 +61,17 @@ try {
   const worker = await Worker.create({ connection: env.nativeConnection, namespace: 'fleetflow', taskQueue: 'record', workflowsPath, activities });
   const ids: string[] = [];
   await worker.runUntil(async () => {
-    for (const [label, req] of Object.entries(requests)) {
+    for (const [label, req] of Object.entries(requests).filter(([l]) => !only.length || only.includes(l))) {
       const h = await env.client.workflow.start('fleetChange', { workflowId: changeIdOf(req.ticket), taskQueue: 'record', args: [req] });
       ids.push(h.workflowId);
       if (label === 'A') {
         await until(() => h.query(getChange), (v) => v.state === 'WaitingForApproval');
         await h.executeUpdate(approveChange, { args: [{ gate: 'change:before', by: 'oidc:bob', reason: 'CAB approved' }] });
       }
-      if (label === 'P') {
-        const v = await until(() => h.query(getChange), (x) => x.waitingAt?.gate === 'decommission:before');
-        await env.client.workflow.getHandle(v.operationWorkflowId).executeUpdate(approveGate, { args: [{ gate: 'decommission:before', by: 'oidc:bob' }] });
+      if (label === 'P' || label === 'W') {
+        const gate = label === 'P' ? 'decommission:before' : 'prod:before';
+        const v = await until(() => h.query(getChange), (x) => x.waitingAt?.gate === gate);
+        await env.client.workflow.getHandle(v.operationWorkflowId).executeUpdate(approveGate, { args: [{ gate, by: 'oidc:bob' }] });
         ids.push(v.operationWorkflowId);
       }
       console.log(`${h.workflowId}: ${JSON.stringify(await h.result())}`);

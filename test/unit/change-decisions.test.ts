@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { stagedEvents } from '../../src/domain/change/events.js';
+import { gateToTell, stagedEvents } from '../../src/domain/change/events.js';
 import { endFromFailure, endFromResult, operationWorkflowIdOf } from '../../src/domain/change/outcome.js';
 import { changeIdOf } from '../../src/domain/change/request.js';
-import type { StageProgress } from '../../src/domain/staged/engine.js';
+import type { StageProgress, WaitReason } from '../../src/domain/staged/engine.js';
 import { requireGates, type PlannedStage } from '../../src/domain/staged/plan.js';
 
 const stage = (name: string, clusters: string[], approval: PlannedStage['approval'] = 'none'): PlannedStage => ({ name, clusters, maxConcurrency: 1, maxFailures: 0, soakMs: 0, approval });
@@ -40,6 +40,26 @@ describe('stagedEvents: each gate and each finished stage is told once', () => {
     const seen = new Set<string>();
     expect(stagedEvents({ stages: [progress('canary', 'Succeeded')], waitingFor: 'approval', gate: 'rest:before' }, seen, at, true)).toEqual([]);
     expect(stagedEvents({ stages: [progress('canary', 'Succeeded'), progress('rest', 'Succeeded')] }, seen, at).map((e) => e.data.stage)).toEqual(['rest']);
+  });
+});
+
+describe('gateToTell: the change hears of the gate its operation waits at when it changes', () => {
+  const cases: [string, { waitingFor?: WaitReason; gate?: string }, string | undefined, { gate: string | undefined } | undefined][] = [
+    // A gate starts waiting: the change waits too.
+    ['a gate starts waiting', { waitingFor: 'approval', gate: 'prod:before' }, undefined, { gate: 'prod:before' }],
+    // Still the same gate: nothing new (decisions come often).
+    ['the same gate again', { waitingFor: 'approval', gate: 'prod:before' }, 'prod:before', undefined],
+    // Approved, the operation runs: the change runs again.
+    ['the gate was passed', { waitingFor: 'running' }, 'prod:before', { gate: undefined }],
+    // The next gate right after the one before (an "after" gate, then the next stage's "before").
+    ['another gate', { waitingFor: 'approval', gate: 'prod:before' }, 'dev:after', { gate: 'prod:before' }],
+    // A soak or a paused operation is no approval gate.
+    ['a soak is no gate', { waitingFor: 'soak' }, undefined, undefined],
+    ['a pause after a gate: the gate was passed', { waitingFor: 'resume' }, 'prod:before', { gate: undefined }],
+    ['nothing waits, nothing told before', {}, undefined, undefined],
+  ];
+  it.each(cases)('%s', (_why, d, told, expected) => {
+    expect(gateToTell(d, told)).toEqual(expected);
   });
 });
 

@@ -1,4 +1,4 @@
-// The bundle of fleet-change.test.ts: the real fleetChange and fleetDecommission; the one-cluster
+// The bundle of fleet-change.test.ts: the real fleetChange, fleetDecommission and upgradeWave; the one-cluster
 // operations and the callbacks workflow are stubs that record what they were given, so a test
 // sees exactly what a change passed on and in which order it reported.
 import { ApplicationFailure, condition, defineQuery, proxyActivities, setHandler, sleep } from '@temporalio/workflow';
@@ -7,6 +7,7 @@ import { changeEvent } from '../../src/temporal/messages/change.js';
 
 export { fleetChange } from '../../workflows/fleet-change.js';
 export { fleetDecommission } from '../../workflows/fleet-decommission.js';
+export { upgradeWave } from '../../workflows/upgrade-wave.js';
 
 export interface StubActivities {
   /** Records a call; answers how long the stub takes and whether it fails. */

@@ -188,6 +188,24 @@ describe('a staged change', () => {
     });
   });
 
+  it('waits exactly while its operation waits at a gate, and reports a stage\'s end before the next stage\'s gate', async () => {
+    // dev then prod: dev's end and prod's gate come from one decision of the wave.
+    const req = request({ type: 'upgradeWave', input: { targets: [{ selector: { matchLabels: { team: 'db' } }, version: '1.36' }], sequence: [{ name: 'dev', environments: ['dev'] }, { name: 'prod', environments: ['prod'] }], soak: '0s' }, prodEnvironments: ['prod'] });
+    await withChange(req, { inventory, plan: (c) => ({ minutes: c.args.name === 'db-prod' ? 30 : 0 }) }, async (h, calls) => {
+      const waiting = await until(() => h.query(getChange), (v) => v.state === 'WaitingForApproval', 'the change waits at the prod gate');
+      expect(waiting.waitingAt).toMatchObject({ gate: 'prod:before' });
+      expect((await h.describe()).typedSearchAttributes.get(SA.changeState)).toBe('WaitingForApproval');
+      expect(calls.map((c) => c.args.name)).toEqual(['db-dev']);
+      await env.client.workflow.getHandle(waiting.operationWorkflowId).executeUpdate(approveGate, { args: [{ gate: 'prod:before', by: 'oidc:bob', reason: 'CAB' }] });
+      // Approved: the change runs again while prod upgrades (30 minutes of the stub).
+      const running = await until(() => h.query(getChange), (v) => v.state === 'Running', 'the change runs again');
+      expect(running.waitingAt).toBeUndefined();
+      expect((await h.result()).state).toBe('Succeeded');
+      const es = await events(h.workflowId);
+      expect(es.map((e) => `${e.type} ${String(e.data.stage ?? e.data.gate ?? '')}`.trim())).toEqual(['accepted', 'stageFinished dev', 'waiting prod:before', 'stageFinished prod', 'succeeded']);
+    });
+  });
+
   it('has no callbacks workflow when the change has no callbacks', async () => {
     await withChange(request({ ...decommission, callbacks: [] }), { inventory: inventory.slice(0, 1) }, async (h) => {
       expect((await h.result()).state).toBe('Succeeded');

@@ -55,7 +55,8 @@ export function registerActionRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): v
       if (!record) throw new ApiProblem('ChangeUnknown', `no change ${system}/${ticketId}`);
       const { view, memo } = record;
       const progress = (record.progress ?? {}) as { gate?: string; clusters?: { name: string; stage?: string; environment?: string }[] };
-      const plan = planAction(view.type, action, body, by, view.waitingAt?.gate ?? progress.gate);
+      // The operation's live progress knows its gate best; the change's view follows it by signal.
+      const plan = planAction(view.type, action, body, by, progress.gate ?? view.waitingAt?.gate);
       if (!plan.ok) throw plan.kind === 'invalid' ? invalidInput(plan.problems, `${action} request`) : new ApiProblem('OperatorActionRefused', plan.message);
 
       // Approving a stage's gate acts on that stage's clusters; every other action on the whole change.

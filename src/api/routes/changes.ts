@@ -3,6 +3,7 @@ import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { authorize, requiresApprovalGate, type Principal } from '../../domain/auth/authorize.js';
 import type { ChangeType } from '../../domain/auth/policy.js';
 import { callbackTargetsFor } from '../../domain/change/callback-targets.js';
+import { changeAudit } from '../../domain/change/audit.js';
 import { canonicalJson, differingPaths } from '../../domain/change/canonical-json.js';
 import {
   auditNameOf,
@@ -257,7 +258,8 @@ export function changeBody(deps: ApiDeps, r: ChangeRecord): ChangeBody {
     ...(v.operationWorkflowId ? { operationWorkflowId: v.operationWorkflowId } : {}),
     ...(v.waitingAt ? { waitingAt: v.waitingAt } : {}),
     delegated: v.delegated === true,
-    audit: v.audit,
+    // A staged change's actions are acted on its operation, which keeps them: both, oldest first.
+    audit: changeAudit(v.audit, r.progress),
     ...(v.outcome ? { outcome: v.outcome } : {}),
     ...(r.progress && typeof r.progress === 'object' ? { progress: r.progress as Record<string, unknown> } : {}),
     ...(r.deliveries ? { deliveries: r.deliveries } : {}),

@@ -22,3 +22,13 @@ export function stagedEvents(d: Pick<Decision, 'stages' | 'waitingFor' | 'gate'>
   if (d.waitingFor === 'approval' && d.gate) give(`gate:${d.gate}`, { type: 'waiting', at, data: { gate: d.gate } });
   return events;
 }
+
+/**
+ * What a staged operation tells its change about gates, for the change's state: the gate it
+ * waits at now (`gate` undefined: it waits at none, it runs), when that differs from `told`,
+ * the last one it told (undefined: none); undefined when there is nothing new to tell.
+ */
+export function gateToTell(d: Pick<Decision, 'waitingFor' | 'gate'>, told: string | undefined): { gate: string | undefined } | undefined {
+  const now = d.waitingFor === 'approval' && d.gate ? d.gate : undefined;
+  return now === told ? undefined : { gate: now };
+}

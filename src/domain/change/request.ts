@@ -152,7 +152,7 @@ export interface ChangeView {
   state: ChangeState;
   /** The workflow that runs the operation; the staged actions go there. */
   operationWorkflowId: string;
-  /** A one-cluster change's own gate while it waits, or the staged operation's gate(s) as last reported. */
+  /** The gate the change waits at: a one-cluster change's own, or the one its staged operation waits at (told by operationGate). */
   waitingAt?: { gate: string; since: string; reason?: string };
   /** Gates are approved by the change system that opened the change (see ChangeRequest.delegated). */
   delegated: boolean;

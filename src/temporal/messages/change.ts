@@ -11,5 +11,12 @@ import type { ChangeEvent } from '../../domain/change/request.js';
  */
 export const changeEvent = defineSignal<[ChangeEvent]>('changeEvent');
 
+/**
+ * From a staged operation to its fleetChange workflow: the gate it waits at now, or none once it
+ * runs again (approved), so that the change's state is WaitingForApproval exactly while the
+ * operation waits. Not a callback event: the change's callbacks hear of gates through changeEvent.
+ */
+export const operationGate = defineSignal<[{ gate?: string; at: string }]>('operationGate');
+
 /** Every delivery so far, per event and target: pending, delivered or failed. */
 export const getDeliveries = defineQuery<DeliveryStatus[]>('getDeliveries');
