@@ -56,14 +56,17 @@ export function registerActionRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): v
       const { view, memo } = record;
       const progress = (record.progress ?? {}) as { gate?: string; clusters?: { name: string; stage?: string; environment?: string }[] };
       const plan = planAction(view.type, action, body, by, view.waitingAt?.gate ?? progress.gate);
-      if (!plan.ok) throw plan.kind === 'invalid' ? invalidInput(plan.problems, `${action} request`) : new ApiProblem('OperatorActionRefused', plan.message);
+      if (!plan.ok && plan.kind === 'invalid') throw invalidInput(plan.problems, `${action} request`);
 
       // Approving a stage's gate acts on that stage's clusters; every other action on the whole change.
-      const gate = typeof plan.call.arg.gate === 'string' ? plan.call.arg.gate : undefined;
+      const gate = plan.ok && typeof plan.call.arg.gate === 'string' ? plan.call.arg.gate : undefined;
       const scope = (action === 'approve' && gate && isStaged(view.type) && gateScopeOf(gate, progress.clusters ?? [])) || memo?.scope;
       // Four eyes and delegated gates are the policy's (authorize): the requester is compared by subject.
+      // The policy decides before the change's state does: a principal it refuses gets 403, and
+      // never learns from a 409 whether the action would apply now.
       const delegated = view.delegated || memo?.delegated === true;
       enforce(await decideOnRecord(deps, principal, scope, (s) => ({ kind: 'act', action, scope: s, requestedBy: view.requestedBy, delegated })));
+      if (!plan.ok) throw new ApiProblem('OperatorActionRefused', plan.message);
 
       const target = plan.call.target === 'operation' ? view.operationWorkflowId : changeId;
       const update = plan.call.target === 'operation' ? OPERATION_UPDATES[plan.call.update] : CHANGE_UPDATES[plan.call.update];
