@@ -38,7 +38,8 @@ const routeOf = (action: ChangeAction) =>
     summary: `${action.charAt(0).toUpperCase()}${action.slice(1)} a change`,
     description: `${ACTION_FIELDS[action]} The action is recorded with the authenticated principal as \`by\`. A refusal by the workflow (the action does not apply now) is a 409 with its reason.`,
     security: BEARER,
-    request: { params: ChangeIdParams, body: { required: true, content: { 'application/json': { schema: ActionBodySchema } } } },
+    // Optional: no body is {} (approve, pause, resume and retry need no field; abort and skip then name the missing reason).
+    request: { params: ChangeIdParams, body: { required: false, content: { 'application/json': { schema: ActionBodySchema } } } },
     responses: { 200: json('The action was accepted; the change as it is now.', ChangeSchema), ...problems(404, 409) },
   });
 
