@@ -157,7 +157,7 @@ export const ChangeListQuery = z.object({
     .optional()
     .openapi({ param: { name: 'ticket', in: 'query' }, example: 'servicenow/CHG0031337' }),
   requestedBy: z.string().min(1).max(210).optional().openapi({ param: { name: 'requestedBy', in: 'query' }, example: 'token:servicenow' }),
-  pageSize: z.coerce.number().int('must be a whole number').min(1, 'must be at least 1').max(200, 'must be at most 200').default(50).openapi({ param: { name: 'pageSize', in: 'query' }, type: 'integer' }),
+  pageSize: z.coerce.number().int('must be a whole number').min(1, 'must be at least 1').max(200, 'must be at most 200').default(50).openapi({ param: { name: 'pageSize', in: 'query' }, type: 'integer', minimum: 1, maximum: 200, default: 50 }),
   pageToken: z.string().max(4000).regex(/^[A-Za-z0-9_-]*$/, 'must be a nextPageToken this API returned').optional().openapi({ param: { name: 'pageToken', in: 'query' } }),
 });
 

@@ -1,8 +1,10 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
+import type { Socket } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { ApiEnv } from './app-env.js';
+import { ApiProblem, PROBLEM_CONTENT_TYPE } from './problem.js';
 
 /** Where the API listens unless FLEETFLOW_API_ADDRESS (or the config) says otherwise: loopback only. */
 export const DEFAULT_API_ADDRESS = '127.0.0.1:8080';
@@ -13,6 +15,45 @@ export function parseAddress(address: string): { host: string; port: number } {
   const port = m ? Number(m[3]) : NaN;
   if (!m || port > 65535) throw new Error(`API address "${address}" is not host:port (e.g. ${DEFAULT_API_ADDRESS})`);
   return { host: m[1] ?? m[2]!, port };
+}
+
+/**
+ * What Node's HTTP parser refuses never reaches the app: Node would answer it with an empty
+ * 431 or 400 that no client can read as a problem. Answered here as problem+json like every
+ * other error (a URL or headers over Node's 16 KiB limit, or bytes that are not HTTP/1.1);
+ * a request that timed out keeps Node's own 408.
+ */
+function answerClientError(err: Error & { code?: string }, socket: Socket): void {
+  // As Node itself decides: answer only when no response of this connection is being written
+  // (a keep-alive connection has answered earlier requests; a pipelined one may be mid-answer).
+  const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean; writableEnded?: boolean } })._httpMessage;
+  if (err.code === 'ECONNRESET' || !socket.writable || (inFlight?.headersSent && !inFlight.writableEnded)) {
+    socket.destroy();
+    return;
+  }
+  if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    socket.end('HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n');
+    return;
+  }
+  const problem =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? new ApiProblem('RequestHeadersTooLarge', 'the request line and headers are larger than 16 KiB: shorten the URL (its query) or the headers')
+      : new ApiProblem('InvalidInput', 'the request is not valid HTTP/1.1');
+  // The path, when the request line got that far (the problem's `instance`, as for every other answer).
+  const raw = (err as { rawPacket?: Buffer }).rawPacket?.subarray(0, 2048).toString('latin1');
+  const path = raw && /^[A-Z]+ (\/[^?\s]*)/.exec(raw)?.[1];
+  const body = JSON.stringify(problem.body(path && problem.status === 431 ? path : undefined));
+  socket.write(
+    `HTTP/1.1 ${problem.status} ${problem.status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n` +
+      `Content-Type: ${PROBLEM_CONTENT_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nCache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n${body}`,
+  );
+  // The client may still be sending the rest of what was refused: read and drop it, and close
+  // when the client does (closing first makes clients such as fetch fail before they read the
+  // answer), or 5 s later whatever it still sends.
+  const cap = setTimeout(() => socket.destroy(), 5_000).unref();
+  socket.on('close', () => clearTimeout(cap));
+  socket.on('end', () => socket.end());
+  socket.resume();
 }
 
 /** A running API server. */
@@ -56,6 +97,7 @@ export async function serveApi(app: OpenAPIHono<ApiEnv>, opts: { address?: strin
   });
   server.headersTimeout = 10_000;
   server.requestTimeout = 60_000;
+  server.on('clientError', answerClientError);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {

@@ -44,7 +44,7 @@ export function apiTarget(env: NodeJS.ProcessEnv, dataDir: string): ApiTarget {
   }
 }
 
-type Problem = { title?: string; detail?: string; failureType?: string; errors?: { path: string; message: string }[] };
+type Problem = { detail?: string; failureType?: string; errors?: { path: string; message: string }[] };
 
 /** One request; the parsed JSON body of a 2xx, else an ApiProblem saying what the API said. */
 export async function callApi<T>(target: ApiTarget, method: 'GET' | 'POST', path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: T }> {
@@ -67,7 +67,18 @@ export async function callApi<T>(target: ApiTarget, method: 'GET' | 'POST', path
     parsed = undefined;
   }
   if (res.ok) return { status: res.status, body: parsed as T };
-  const p = (parsed ?? {}) as Problem;
-  const fields = p.errors?.length ? `: ${p.errors.map((e) => `${e.path}: ${e.message}`).join('; ')}` : '';
-  throw new ApiProblem(`${res.status} ${p.title ?? res.statusText}: ${p.detail ?? text.slice(0, 300)}${fields}`, res.status, p.failureType ?? (res.status < 500 ? 'InvalidInput' : 'OperationFailed'));
+  throw problemOf(res.status, res.statusText, parsed, text);
+}
+
+/**
+ * "403 NotPermitted: <detail>": the failure type names the problem (the title is only its long
+ * meaning), the detail says what is wrong. A validation detail already names every field by
+ * path; fields it does not name are added after it.
+ */
+export function problemOf(status: number, statusText: string, parsed: unknown, text: string): ApiProblem {
+  const p = (parsed && typeof parsed === 'object' ? parsed : {}) as Problem;
+  const detail = p.detail ?? text.trim().slice(0, 300);
+  const unnamed = (p.errors ?? []).filter((e) => !detail.includes(e.path));
+  const fields = unnamed.length ? ` (${unnamed.map((e) => `${e.path}: ${e.message}`).join('; ')})` : '';
+  return new ApiProblem(`${status} ${p.failureType ?? statusText}${detail ? `: ${detail}` : ''}${fields}`, status, p.failureType ?? (status < 500 ? 'InvalidInput' : 'OperationFailed'));
 }

@@ -112,6 +112,7 @@ export const FAILURE_TYPES = {
   HttpMethodNotAllowed: permanent(2, 405, 'the API resource does not take that HTTP method'),
   ChangeConflict: permanent(2, 409, 'the ticket already has a change with another input'),
   RequestTooLarge: permanent(2, 413, 'the request body is larger than the API accepts'),
+  RequestHeadersTooLarge: permanent(2, 431, 'the request line and headers (URL included) are larger than the API accepts'),
   UnsupportedContentType: permanent(2, 415, 'the API takes request bodies as application/json only'),
   NothingSelected: permanent(2, 422, "a fleet change's selector matches no cluster of the inventory"),
   RateLimited: permanent(2, 429, 'the caller sent more requests than its rate allows; wait for Retry-After'),

@@ -1,4 +1,4 @@
-import { isGrpcServiceError, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client, type WorkflowExecutionDescription, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client, type WorkflowExecutionDescription, type WorkflowHandle } from '@temporalio/client';
 import { executionInfoFromRaw } from '@temporalio/client/lib/helpers.js';
 import type { QueryDefinition, SearchAttributePair } from '@temporalio/common';
 import { CHANGE_STATES, changeIdOf, isStaged, type ChangeRequest, type ChangeState, type ChangeView, type Ticket } from '../domain/change/request.js';
@@ -9,6 +9,7 @@ import type { ChangeType } from '../domain/auth/policy.js';
 import { getDeliveries } from './messages/change.js';
 import { getChange } from './messages/change-queries.js';
 import { getDecommissionProgress, getRolloutProgress, getWaveProgress } from './messages/staged.js';
+import { sharedQuery } from './shared-query.js';
 import { SA } from './search-attributes.js';
 
 /**
@@ -130,7 +131,7 @@ export async function readChange(client: Client, id: string, opts: { answerWithi
     throw err;
   }
   if (desc.type !== CHANGE_WORKFLOW_TYPE) return undefined;
-  const queried = queryView(await asked, desc, opts.answerWithin);
+  const queried = queryView(await asked, desc);
   if ('recorded' in queried) return { view: queried.recorded, memo: memoOf(desc.memo), status: desc.status.name, runId: desc.runId, recorded: true };
   const view = queried.view;
   const [progress, deliveries] = await Promise.all([progressOf(client, view), deliveriesOf(client, view)]);
@@ -147,20 +148,34 @@ export async function readChange(client: Client, id: string, opts: { answerWithi
 /** How a change whose workflow closed without ever answering ended (terminated before its first task, say). */
 const CLOSED_STATES: Record<string, ChangeState> = { TERMINATED: 'Aborted', CANCELLED: 'Aborted', FAILED: 'Failed', TIMED_OUT: 'Failed' };
 
-/** gRPC status DEADLINE_EXCEEDED, also when a ServiceError wraps it. */
-const timedOut = (err: unknown): boolean => {
-  for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    if (isGrpcServiceError(e)) return e.code === 4;
+/** The workflow did not answer within the time a caller was willing to wait. */
+class NoAnswerInTime extends Error {
+  override name = 'NoAnswerInTime';
+}
+
+/**
+ * The answer of a shared query, or NoAnswerInTime after `ms`. The query itself goes on for the
+ * callers that wait longer (its own deadline would end it for every caller sharing it).
+ */
+async function withinMs<T>(answer: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new NoAnswerInTime(`no answer within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([answer, late]);
+  } finally {
+    clearTimeout(timer);
   }
-  return false;
-};
+}
 
 /** The change's answer to getChange, or why there is none. */
 type Asked = { view: ChangeView } | { error: unknown };
 
-/** Asks the change for its view (within `answerWithin` ms when given); never rejects. */
+/** Asks the change for its view (one query shared by concurrent callers; within `answerWithin` ms when given); never rejects. */
 function askView(client: Client, handle: WorkflowHandle, answerWithin?: number): Promise<Asked> {
-  const query = answerWithin === undefined ? handle.query(getChange) : client.connection.withDeadline(Date.now() + answerWithin, () => handle.query(getChange));
+  const asked = sharedQuery(client, handle.workflowId, getChange);
+  const query = answerWithin === undefined ? asked : withinMs(asked, answerWithin);
   return query.then((view) => ({ view }), (error: unknown) => ({ error }));
 }
 
@@ -169,12 +184,12 @@ function askView(client: Client, handle: WorkflowHandle, answerWithin?: number):
  * search attributes): when the workflow closed before it ever ran a task (it cannot answer a
  * query then), or when it did not answer within `answerWithin` ms.
  */
-function queryView(asked: Asked, desc: WorkflowExecutionDescription, answerWithin?: number): { view: ChangeView } | { recorded: ChangeView } {
+function queryView(asked: Asked, desc: WorkflowExecutionDescription): { view: ChangeView } | { recorded: ChangeView } {
   if ('view' in asked) return { view: asked.view };
   const err = asked.error;
   const memo = memoOf(desc.memo);
   const closed = desc.status.name !== 'RUNNING';
-  if (!memo || (!closed && !(answerWithin !== undefined && timedOut(err)))) throw err;
+  if (!memo || (!closed && !(err instanceof NoAnswerInTime))) throw err;
   const recorded = desc.typedSearchAttributes.get(SA.changeState);
   const asRecorded = (CHANGE_STATES as readonly string[]).includes(recorded ?? '') ? (recorded as ChangeState) : FIRST_STATE;
   const state = closed ? (CLOSED_STATES[desc.status.name] ?? asRecorded) : asRecorded;
@@ -201,7 +216,7 @@ async function progressOf(client: Client, view: ChangeView): Promise<unknown> {
   if (!isStaged(view.type) || !view.operationWorkflowId) return undefined;
   const query = PROGRESS[view.type]!;
   try {
-    return await client.workflow.getHandle(view.operationWorkflowId).query(query);
+    return await sharedQuery(client, view.operationWorkflowId, query);
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) return undefined;
     throw err;
@@ -212,7 +227,7 @@ async function progressOf(client: Client, view: ChangeView): Promise<unknown> {
 async function deliveriesOf(client: Client, view: ChangeView): Promise<DeliveryStatus[] | undefined> {
   if (!view.callbacksWorkflowId) return undefined;
   try {
-    return await client.workflow.getHandle(view.callbacksWorkflowId).query(getDeliveries);
+    return await sharedQuery(client, view.callbacksWorkflowId, getDeliveries);
   } catch (err) {
     // Started by the change's first task: a change read before then has no callbacks workflow yet.
     if (err instanceof WorkflowNotFoundError) return undefined;

@@ -2,6 +2,7 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { INVENTORY_ATTRIBUTES } from '../domain/cluster/inventory.js';
 import { clusterSummaryFrom, toVisibilityQuery, type ClusterSummary, type FleetSelector } from '../domain/selection/fleet-selector.js';
 import { getClusterState } from './messages/cluster.js';
+import { sharedQuery } from './shared-query.js';
 
 /**
  * The fleet as placement sees it, read from a client (the CLI's dry runs): the visibility query
@@ -26,7 +27,7 @@ export async function readFleet(client: Client, selector: FleetSelector, lanes =
 /** One entity's summary from its own state; undefined when no such entity runs. */
 export async function readEntitySummary(client: Client, workflowId: string): Promise<ClusterSummary | undefined> {
   try {
-    return clusterSummaryFrom(await client.workflow.getHandle(workflowId).query(getClusterState));
+    return clusterSummaryFrom(await sharedQuery(client, workflowId, getClusterState));
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) return undefined;
     throw err;

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import { WithStartWorkflowOperation, WorkflowNotFoundError } from '@temporalio/client';
+import { Client, WithStartWorkflowOperation, WorkflowNotFoundError } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities/index.js';
@@ -147,6 +147,53 @@ describe('opening a change', () => {
       (c) => c.count >= 1,
     );
     expect(count.count).toBe(1);
+  });
+
+  it('asks the change once for concurrent repeats while its first workflow task waits (the server buffers one query per workflow)', async () => {
+    // The server refuses every query but one (RESOURCE_EXHAUSTED, retried by the client after
+    // 1 s, 1.7 s, ... up to ~40 s) while a workflow task is pending: concurrent repeats must share one.
+    const id = 'change/servicenow/CHG-210';
+    let described = 0;
+    let queried = 0;
+    let allDescribed!: () => void;
+    const described19 = new Promise<void>((r) => (allDescribed = r));
+    const counted = new Client({
+      connection: fleet.client.connection,
+      namespace: NAMESPACE,
+      interceptors: {
+        workflow: [
+          {
+            async describe(input, next) {
+              const d = await next(input);
+              if (input.workflowExecution.workflowId === id && ++described === 19) allDescribed();
+              return d;
+            },
+            query(input, next) {
+              if (input.workflowExecution.workflowId === id) queried++;
+              return next(input);
+            },
+          },
+        ],
+      },
+    });
+    const queue = fleet.newTaskQueue();
+    const idle = await serveApi(createApi({ client: counted, namespace: NAMESPACE, taskQueue: queue, access, authenticate: staticTokenAuth(access), uiBaseUrl: 'http://x', limits: { repeatAnswerMs: 120_000 } }), { address: '127.0.0.1:0' });
+    try {
+      const open = () => fetch(`${idle.url}/v1/changes`, { method: 'POST', headers: headers('operator'), body: JSON.stringify(upgrade('CHG-210', 'web-dev-1')) }).then(read);
+      // Started, and no worker polls its queue yet: its first workflow task waits.
+      expect((await open()).status).toBe(201);
+      const repeats = Promise.all(Array.from({ length: 19 }, open));
+      // Every repeat has read the change's description and asked for its view; then a worker comes.
+      await described19;
+      await new Promise((r) => setTimeout(r, 0));
+      const answers = await fleet.withWorker(queue, () => repeats);
+      expect(answers.map((a) => a.status)).toEqual(Array(19).fill(200));
+      // Answered by the change itself (a view rebuilt from its start record has no operation yet).
+      expect(answers.every((a) => a.body.operationWorkflowId === 'upgrade/web-dev-1')).toBe(true);
+      expect(queried).toBe(1);
+    } finally {
+      await idle.close();
+    }
   });
 
   it('answers 200 with the existing change to a repeat from another principal, and 409 naming the field to another input', async () => {

@@ -1,4 +1,4 @@
-import { createServer, type Server, type Socket } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -157,6 +157,38 @@ describe('requests the API cannot take', () => {
     await problem(await fetch(`${api.url}/v1/changes`, { method: 'POST', headers: json, body: chunked, duplex: 'half' } as RequestInit), 'RequestTooLarge', 413);
   });
 
+  it('a URL or headers over 16 KiB: 431 problem+json (not Node’s empty answer), with the path it could read', async () => {
+    const res = await fetch(`${api.url}/v1/clusters?selector=${'env%3Dprod,'.repeat(2_000)}`, { headers: auth });
+    expect(res.status).toBe(431);
+    expect(res.headers.get('content-type')).toBe('application/problem+json');
+    expect(await res.json()).toEqual({
+      type: 'https://fleetflow.dev/problems/RequestHeadersTooLarge',
+      title: 'The request line and headers (URL included) are larger than the API accepts',
+      status: 431,
+      detail: 'the request line and headers are larger than 16 KiB: shorten the URL (its query) or the headers',
+      instance: '/v1/clusters',
+      failureType: 'RequestHeadersTooLarge',
+    });
+    const header = await fetch(`${api.url}/v1/changes`, { headers: { ...auth, 'x-padding': 'x'.repeat(20_000) } });
+    expect(header.status).toBe(431);
+    expect(((await header.json()) as { failureType: string }).failureType).toBe('RequestHeadersTooLarge');
+  });
+
+  it('bytes that are not HTTP: 400 problem+json', async () => {
+    const { port } = new URL(api.url);
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1', () => socket.end('HELLO /v1/changes HTTP/9\r\n\r\n'));
+      let text = '';
+      socket.on('data', (d) => (text += d.toString()));
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+    const [head, body] = answer.split('\r\n\r\n');
+    expect(head!.split('\r\n')[0]).toBe('HTTP/1.1 400 Bad Request');
+    expect(head).toContain('Content-Type: application/problem+json');
+    expect(JSON.parse(body!)).toMatchObject({ status: 400, failureType: 'InvalidInput', detail: 'the request is not valid HTTP/1.1' });
+  });
+
   it('an invalid change: 400 listing every bad field by path, with the workflow schema’s own messages', async () => {
     const res = await fetch(`${api.url}/v1/changes`, {
       method: 'POST',
@@ -273,6 +305,17 @@ describe('the OpenAPI document', () => {
           expect(op.responses[status]?.content?.['application/problem+json']?.schema, `${m} ${p} ${status}`).toEqual({ $ref: '#/components/schemas/Problem' });
         }
       }
+    }
+  });
+
+  it('documents what the server takes: the page size’s range, action bodies that may be empty, 431 everywhere', async () => {
+    const doc = (await (await fetch(`${api.url}/openapi.json`)).json()) as Record<string, any>;
+    const pageSize = doc.paths['/v1/changes'].get.parameters.find((p: { name: string }) => p.name === 'pageSize');
+    expect(pageSize.schema).toEqual({ type: 'integer', minimum: 1, maximum: 200, default: 50 });
+    for (const action of ['approve', 'pause', 'resume', 'abort', 'retry', 'skip']) {
+      const op = doc.paths[`/v1/changes/{system}/{ticketId}/${action}`].post;
+      expect(op.requestBody.required, action).toBe(false);
+      expect(op.responses['431'].content['application/problem+json'].schema).toEqual({ $ref: '#/components/schemas/Problem' });
     }
   });
 

@@ -38,7 +38,8 @@ const routeOf = (action: ChangeAction) =>
     summary: `${action.charAt(0).toUpperCase()}${action.slice(1)} a change`,
     description: `${ACTION_FIELDS[action]} The action is recorded with the authenticated principal as \`by\`. A refusal by the workflow (the action does not apply now) is a 409 with its reason.`,
     security: BEARER,
-    request: { params: ChangeIdParams, body: { required: true, content: { 'application/json': { schema: ActionBodySchema } } } },
+    // Optional: no body is {} (approve, pause, resume and retry need no field; abort and skip then name the missing reason).
+    request: { params: ChangeIdParams, body: { required: false, content: { 'application/json': { schema: ActionBodySchema } } } },
     responses: { 200: json('The action was accepted; the change as it is now.', ChangeSchema), ...problems(404, 409) },
   });
 
@@ -57,14 +58,17 @@ export function registerActionRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): v
       const progress = (record.progress ?? {}) as { gate?: string; clusters?: { name: string; stage?: string; environment?: string }[] };
       // The operation's live progress knows its gate best; the change's view follows it by signal.
       const plan = planAction(view.type, action, body, by, progress.gate ?? view.waitingAt?.gate);
-      if (!plan.ok) throw plan.kind === 'invalid' ? invalidInput(plan.problems, `${action} request`) : new ApiProblem('OperatorActionRefused', plan.message);
+      if (!plan.ok && plan.kind === 'invalid') throw invalidInput(plan.problems, `${action} request`);
 
       // Approving a stage's gate acts on that stage's clusters; every other action on the whole change.
-      const gate = typeof plan.call.arg.gate === 'string' ? plan.call.arg.gate : undefined;
+      const gate = plan.ok && typeof plan.call.arg.gate === 'string' ? plan.call.arg.gate : undefined;
       const scope = (action === 'approve' && gate && isStaged(view.type) && gateScopeOf(gate, progress.clusters ?? [])) || memo?.scope;
       // Four eyes and delegated gates are the policy's (authorize): the requester is compared by subject.
+      // The policy decides before the change's state does: a principal it refuses gets 403, and
+      // never learns from a 409 whether the action would apply now.
       const delegated = view.delegated || memo?.delegated === true;
       enforce(await decideOnRecord(deps, principal, scope, (s) => ({ kind: 'act', action, scope: s, requestedBy: view.requestedBy, delegated })));
+      if (!plan.ok) throw new ApiProblem('OperatorActionRefused', plan.message);
 
       const target = plan.call.target === 'operation' ? view.operationWorkflowId : changeId;
       const update = plan.call.target === 'operation' ? OPERATION_UPDATES[plan.call.update] : CHANGE_UPDATES[plan.call.update];

@@ -8,6 +8,7 @@ import { clusterSummaryFrom, type ClusterSummary } from '../../domain/selection/
 import { inventoryQuery, parseSelector } from '../../domain/selection/selector-syntax.js';
 import { listClusters, type ClusterRow } from '../../temporal/fleet-inventory.js';
 import { getClusterState } from '../../temporal/messages/cluster.js';
+import { sharedQuery } from '../../temporal/shared-query.js';
 import type { ApiEnv } from '../app-env.js';
 import { enforce, type ApiDeps } from '../deps.js';
 import { ApiProblem, invalidInput } from '../problem.js';
@@ -65,7 +66,7 @@ export function registerClusterRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): 
     const { name } = c.req.valid('param');
     let state: ClusterState;
     try {
-      state = await deps.client.workflow.getHandle(clusterEntityId(name)).query(getClusterState);
+      state = await sharedQuery(deps.client, clusterEntityId(name), getClusterState);
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw new ApiProblem('ClusterNotFound', `cluster ${name} is not registered`);
       throw err;

@@ -11,6 +11,7 @@ const MEANING: Record<number, string> = {
   409: 'Conflict: the ticket has a change with another input (`detail` names the fields), or the workflow refused the action now.',
   413: 'The body is larger than the limit.',
   415: 'The body is not application/json.',
+  431: 'The request line and headers (the URL with its query included) are over 16 KiB.',
   422: 'The request is well formed but refused: e.g. its selector matches no cluster.',
   429: 'Too many requests from this principal; wait for Retry-After seconds.',
   500: 'An unexpected failure; the server log has the cause.',
@@ -20,7 +21,7 @@ const MEANING: Record<number, string> = {
 
 /** Problem responses of a route: the statuses every /v1 route can answer, plus `extra`. */
 export function problems(...extra: number[]) {
-  const statuses = [...new Set([400, 401, 403, 413, 415, 429, 500, 503, 504, ...extra])].sort();
+  const statuses = [...new Set([400, 401, 403, 413, 415, 429, 431, 500, 503, 504, ...extra])].sort();
   return Object.fromEntries(
     statuses.map((s) => [s, { description: MEANING[s] ?? 'Error.', content: { [PROBLEM_CONTENT_TYPE]: { schema: ProblemSchema } } }]),
   ) as Record<number, { description: string; content: Record<string, { schema: typeof ProblemSchema }> }>;
