@@ -288,9 +288,10 @@ beforeAll(async () => {
   await eventually(() => fetch(path('prod'), { headers: opener }).then((r) => r.json() as Promise<{ state: string }>), (c) => c.state === 'WaitingForApproval');
   const aborted = await fetch(`${path('prod')}/abort`, { method: 'POST', headers: opener, body: JSON.stringify({ reason: 'only here to be acted on' }) });
   expect(aborted.status, await aborted.clone().text()).toBe(200);
-  const ends = await Promise.all(ENVS.map((env) => fleet.client.workflow.getHandle(`change/matrix/target-${env}`).result() as Promise<{ state: string }>));
-  // The states the file comment promises: nothing ran anywhere.
+  const ends = await Promise.all(ENVS.map((env) => fleet.client.workflow.getHandle(`change/matrix/target-${env}`).result() as Promise<{ state: string; message: string }>));
+  // The ends the file comment promises: nothing ran anywhere.
   expect(ends.map((e) => e.state)).toEqual(['Failed', 'Failed', 'Aborted']);
+  expect(ends[0]!.message).toContain('cluster mx-dev-1 is Registered: upgrade needs an Active or Degraded cluster');
 }, 240_000);
 
 afterAll(async () => {
