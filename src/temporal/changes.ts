@@ -118,11 +118,12 @@ const PROGRESS: Record<string, QueryDefinition<unknown>> = { upgradeWave: getWav
  * busy one) is reported from what its start recorded instead (`recorded: true`), rather than
  * waiting on it.
  */
-export async function readChange(client: Client, id: string, opts: { answerWithin?: number } = {}): Promise<ChangeRecord | undefined> {
+export async function readChange(client: Client, id: string, opts: { answerWithin?: number; mayNotExist?: boolean } = {}): Promise<ChangeRecord | undefined> {
   const handle = client.workflow.getHandle(id);
   // The query goes out with the describe (one round trip less on every read); its answer is
-  // used only once the describe says the workflow is a change.
-  const asked = askView(client, handle, opts.answerWithin);
+  // used only once the describe says the workflow is a change. A caller that expects no change
+  // yet (a POST looking for a repeat) asks only after the describe found one.
+  const early = opts.mayNotExist ? undefined : askView(client, handle, opts.answerWithin);
   let desc: WorkflowExecutionDescription;
   try {
     desc = await handle.describe();
@@ -131,7 +132,10 @@ export async function readChange(client: Client, id: string, opts: { answerWithi
     throw err;
   }
   if (desc.type !== CHANGE_WORKFLOW_TYPE) return undefined;
-  const queried = queryView(await asked, desc);
+  let asked = early ? await early : await askView(client, handle, opts.answerWithin);
+  // Asked (or joined a query asked) before the change was started: ask again now that it exists.
+  if ('error' in asked && asked.error instanceof WorkflowNotFoundError) asked = await askView(client, handle, opts.answerWithin);
+  const queried = queryView(asked, desc);
   if ('recorded' in queried) return { view: queried.recorded, memo: memoOf(desc.memo), status: desc.status.name, runId: desc.runId, recorded: true };
   const view = queried.view;
   const [progress, deliveries] = await Promise.all([progressOf(client, view), deliveriesOf(client, view)]);

@@ -94,7 +94,7 @@ export function registerChangeRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): v
     // A repeat (the usual retry of a change system) is answered from the change itself, authorized
     // on the scope it was opened on, without reading the inventory again. Whatever this finds, a
     // change is only ever created by the start below and its conflict policy.
-    const repeat = await readChange(deps.client, changeIdOf(ticket), { answerWithin: deps.repeatAnswerMs });
+    const repeat = await readChange(deps.client, changeIdOf(ticket), { answerWithin: deps.repeatAnswerMs, mayNotExist: true });
     if (repeat?.memo?.inputHash === inputHashOf(sent.type, sent.input)) {
       enforce(await decideOnRecord(deps, principal, repeat.memo.scope, (scope) => ({ kind: 'start', type: body.type, scope })));
       return c.json(changeBody(deps, repeat), 200);
