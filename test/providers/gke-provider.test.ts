@@ -168,8 +168,12 @@ describe('the GKE provider against a misbehaving GKE', () => {
     expect(made.map((x) => x.config.resourceLabels['fleetflow-key'])).toEqual([expect.stringMatching(/^[0-9a-f]{40}$/), expect.stringMatching(/^[0-9a-f]{40}$/)]);
     expect(fake.calls.filter((c) => c === 'CreateNodePool').length).toBeGreaterThanOrEqual(3); // the second was refused at least once
 
+    // The cluster is held busy by the test, not by the second pool's 300 ms operation, which a
+    // loaded machine may finish before the next call (the refusal must not race the fake's timer).
+    const held = fake.api.getCluster(`projects/fleetflow-test/locations/${REGION}/clusters/busy`);
+    held.busyWith = 'operation-held-by-the-test';
     const impatient = provider({ busyWaitMs: 0 });
-    const err = await errorOf(impatient.upgradeControlPlane(ref('busy'), { version: '1.36', idempotencyKey: 'u' }));
+    const err = await errorOf(impatient.upgradeControlPlane(ref('busy'), { version: '1.36', idempotencyKey: 'u' })).finally(() => delete held.busyWith);
     expect(err).toMatchObject({ type: 'OperationInProgress', retryable: true });
     expect(err?.message).toMatch(/^cluster busy: upgrading the control plane to 1\.36: Cluster is running incompatible operation operation-/);
   });
