@@ -1,4 +1,5 @@
 import type { AppliedBundleRecord } from './applied-bundles.js';
+import type { ClusterCapacity } from './capacity.js';
 import type { ClusterSpec } from './spec.js';
 
 /** Lifecycle phases of a cluster entity. */
@@ -73,6 +74,8 @@ export interface ClusterState {
   /** Kubernetes release the control plane reported last, e.g. "1.35.4". */
   version?: string;
   health: ClusterHealth;
+  /** What its nodes offer and its pods request, from the last health check that could read them (absent before). */
+  capacity?: ClusterCapacity;
   /** Health verdict changes, newest first, bounded (absent in states saved before it existed). */
   healthLog?: HealthTransition[];
   current?: OperationRecord;
