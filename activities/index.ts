@@ -9,6 +9,7 @@ import { changeCallbackActivities } from './change-callbacks.js';
 import { lifecycleActivities } from './cluster-lifecycle.js';
 import { drainActivities } from './drain.js';
 import { inventoryActivities } from './inventory.js';
+import { placementActivities } from './placement.js';
 import { rolloutBundleActivities } from './rollout-bundle.js';
 
 export type { ClusterTarget } from '../src/domain/cluster/target.js';
@@ -26,6 +27,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...inventoryActivities(deps.client),
     ...rolloutBundleActivities(deps.client),
+    ...placementActivities(deps.client, deps.providers),
     ...lifecycleActivities(deps.providers),
     ...bootstrapActivities(deps.providers),
     ...clusterHealthActivities(deps.providers),

@@ -5,6 +5,7 @@ import { beginOperation, finishOperation } from '../src/domain/cluster/lifecycle
 import type { ClusterState } from '../src/domain/cluster/state.js';
 import { targetOf } from '../src/domain/cluster/target.js';
 import { long, probe, quick } from './activity-profiles.js';
+import { checkCapacity } from './cluster-capacity-check.js';
 import { rootFailure } from './operation-steps.js';
 
 const now = () => new Date().toISOString();
@@ -44,6 +45,8 @@ export class ClusterChecks {
         if (e.state.current) return;
         e.update(recordHealth(e.state, report, now()));
         if (report.status === 'Unreachable') return;
+        await checkCapacity(e);
+        if (e.state.current) return;
         for (const b of e.state.bundles ?? []) {
           const drift = await probe.checkBundleDrift({ target: targetOf(e.state), bundle: b.name, revision: b.revision });
           if (e.state.current) return;

@@ -29,6 +29,8 @@ import { OperationRequestSchema } from '../src/domain/cluster/operation-inputs.j
 import { checkInput } from '../src/domain/validation.js';
 import { SA } from '../src/temporal/search-attributes.js';
 import { ClusterChecks } from './cluster-checks.js';
+import { CAPACITY_PATCH } from './cluster-capacity-check.js';
+import { capacityValues } from '../src/domain/cluster/capacity.js';
 import { historyIsLong } from './history-limits.js';
 import { parseInput, requireWorkflowId } from './operation-steps.js';
 import {
@@ -64,13 +66,21 @@ export async function clusterEntity(input: ClusterEntityInput): Promise<ClusterS
       { key: SA.phase, value: v.phase },
       { key: SA.health, value: v.health },
       { key: SA.labels, value: v.labels },
+      ...capacityAttributes(),
     ]);
+  };
+  // Only a state that holds capacity publishes it, and only from code that has the patch
+  // (asked lazily: a state carried over with capacity is published as soon as it is seen).
+  const capacityAttributes = () => {
+    if (!state.capacity || !patched(CAPACITY_PATCH)) return [];
+    const c = capacityValues(state.capacity);
+    return [{ key: SA.zones, value: c.zones }, { key: SA.nodes, value: c.nodes }, { key: SA.freeCpu, value: c.freeCpu }];
   };
   let published = '';
   const update = (next: ClusterState) => {
     state = next;
     // Upserting only on change keeps the history short (the key is what it was when histories were recorded).
-    const key = JSON.stringify([inventoryValues(state), state.current?.message]);
+    const key = JSON.stringify([inventoryValues(state), state.current?.message, ...(state.capacity ? [capacityValues(state.capacity)] : [])]);
     if (key !== published) {
       published = key;
       publish();

@@ -1,6 +1,7 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { INVENTORY_ATTRIBUTES } from '../domain/cluster/inventory.js';
 import { CHANGE_ATTRIBUTES } from '../domain/change/attributes.js';
+import { CAPACITY_ATTRIBUTES } from '../domain/cluster/capacity.js';
 
 /** Typed keys of the inventory and change search attributes (importable from workflow code). */
 export const SA = {
@@ -15,6 +16,9 @@ export const SA = {
   requestedBy: defineSearchAttributeKey(CHANGE_ATTRIBUTES.requestedBy, SearchAttributeType.KEYWORD),
   changeType: defineSearchAttributeKey(CHANGE_ATTRIBUTES.changeType, SearchAttributeType.KEYWORD),
   changeState: defineSearchAttributeKey(CHANGE_ATTRIBUTES.changeState, SearchAttributeType.KEYWORD),
+  zones: defineSearchAttributeKey(CAPACITY_ATTRIBUTES.zones, SearchAttributeType.KEYWORD_LIST),
+  nodes: defineSearchAttributeKey(CAPACITY_ATTRIBUTES.nodes, SearchAttributeType.INT),
+  freeCpu: defineSearchAttributeKey(CAPACITY_ATTRIBUTES.freeCpu, SearchAttributeType.INT),
 } as const;
 
 /** Every custom search attribute the workflows need registered on the namespace. */
@@ -22,6 +26,6 @@ export const ALL_SEARCH_ATTRIBUTES = Object.values(SA);
 
 /** `Name=Type` pairs as the Temporal CLI's --search-attribute flag takes them. */
 export function searchAttributeFlags(): string[] {
-  const cliType: Record<string, string> = { KEYWORD: 'Keyword', KEYWORD_LIST: 'KeywordList' };
+  const cliType: Record<string, string> = { KEYWORD: 'Keyword', KEYWORD_LIST: 'KeywordList', INT: 'Int' };
   return ALL_SEARCH_ATTRIBUTES.map((k) => `${k.name}=${cliType[k.type]}`);
 }

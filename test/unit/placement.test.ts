@@ -220,3 +220,10 @@ describe('formatDecision', () => {
     ]);
   });
 });
+
+describe('capacity search attributes', () => {
+  it('publish zones, node count and free CPU in whole cores (rounded down, so small changes write nothing)', async () => {
+    const { capacityValues } = await import('../../src/domain/cluster/capacity.js');
+    expect(capacityValues(cap(2999, 8, ['z-a', 'z-b']))).toEqual({ zones: ['z-a', 'z-b'], nodes: 2, freeCpu: 2 });
+  });
+});

@@ -88,3 +88,23 @@ export function formatBytes(b: number): string {
   }
   return `${b}`;
 }
+
+/** The state with the capacity the last check read. */
+export function withCapacity<S extends { capacity?: ClusterCapacity; updatedAt: string }>(state: S, capacity: ClusterCapacity, now: string): S {
+  return { ...state, capacity, updatedAt: now };
+}
+
+/** Search attributes of capacity: selectable in visibility queries ("FleetFreeCpu >= 2"). */
+export const CAPACITY_ATTRIBUTES = {
+  zones: 'FleetZones',
+  nodes: 'FleetNodes',
+  freeCpu: 'FleetFreeCpu',
+} as const;
+
+/**
+ * Their values: zones, the node count and free CPU in whole cores (rounded down, so the
+ * attribute, and the entity's history, changes only when a whole core frees up or fills).
+ */
+export function capacityValues(c: ClusterCapacity): { zones: string[]; nodes: number; freeCpu: number } {
+  return { zones: c.zones, nodes: c.nodes, freeCpu: Math.floor(freeOf(c).cpu / 1000) };
+}
