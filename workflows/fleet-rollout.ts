@@ -1,6 +1,8 @@
 import { ApplicationFailure, continueAsNew, patched, setCurrentDetails, setHandler, workflowInfo } from '@temporalio/workflow';
 import { overridesFor } from '../src/domain/bundle/overrides.js';
-import { selectClusters, type ClusterSummary } from '../src/domain/selection/fleet-selector.js';
+import { selectClusters, type ClusterSummary, type ExcludedCluster } from '../src/domain/selection/fleet-selector.js';
+import type { PlacementDecision } from '../src/domain/placement/decide.js';
+import { placedSelection } from '../src/domain/placement/placed-rollout.js';
 import {
   AbortRolloutSchema,
   admitRollout,
@@ -58,7 +60,8 @@ export async function fleetRollout(input: FleetRolloutInput, carried?: RolloutSt
     query: getRolloutProgress,
     queryDescription: 'Per-stage and per-cluster status, gates, the audit log and any rollback',
     progress: rolloutProgress,
-    details: waveDetails,
+    // A placed rollout says what its placement chose (the decision itself is in the query).
+    details: (p, now) => `${waveDetails(p, now)}${p.placement ? `\n\nplacement: ${p.placement.summary}` : ''}`,
     maxHistoryEvents: opts.maxHistoryEvents,
     changeId: opts.changeId,
     hooks: {
@@ -138,11 +141,21 @@ export async function fleetRollout(input: FleetRolloutInput, carried?: RolloutSt
   return { outcome: end.outcome, message: `${end.message}${report}`, counts, applied, rolledBack };
 }
 
-/** Reads the fleet, selects and plans; each cluster's matching overrides are kept by index. */
+/** The clusters a rollout goes to: by its selector, or by its placement's decision (kept for the progress). */
+async function chooseClusters(opts: FleetRolloutOptions): Promise<{ fleet: ClusterSummary[]; selected: ClusterSummary[]; excluded: ExcludedCluster[]; placement?: PlacementDecision }> {
+  if (opts.placement) {
+    const fleet = await long.listPlacementFleet(opts.placement.selector);
+    const { selected, decision } = placedSelection(opts.placement, fleet, Date.now());
+    return { fleet, selected, excluded: [], placement: decision };
+  }
+  const fleet = await long.listFleet(opts.selector!);
+  return { fleet, ...selectClusters(opts.selector!, fleet) };
+}
+
+/** Reads the fleet, selects (or places) and plans; each cluster's matching overrides are kept by index. */
 async function planRollout(opts: FleetRolloutOptions): Promise<RolloutState> {
-  const fleet = await long.listFleet(opts.selector);
+  const { fleet, selected, excluded, placement } = await chooseClusters(opts);
   const inventory = new Map<string, ClusterSummary>(fleet.map((c) => [c.name, c]));
-  const { selected, excluded } = selectClusters(opts.selector, fleet);
   const plan = planStages(opts.plan, selected);
   const stages = requireGates(plan.stages, (name) => inventory.get(name)?.environment, opts.gatedEnvironments);
   return {
@@ -157,6 +170,7 @@ async function planRollout(opts: FleetRolloutOptions): Promise<RolloutState> {
     ),
     leftOut: { upToDate: [], refused: [], excluded, unassigned: plan.unassigned.map((name) => ({ name, environment: inventory.get(name)?.environment ?? '' })) },
     ...rolloutWindows(opts, selected, new Date().toISOString()),
+    ...(placement ? { placement } : {}),
     startedAt: new Date().toISOString(),
     generation: 0,
   };

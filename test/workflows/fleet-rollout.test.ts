@@ -262,3 +262,35 @@ describe('fleetRollout', () => {
     expect(classified(reused)).toMatchObject({ type: 'RolloutBundleChanged', nonRetryable: true, message: expect.stringContaining('now carries shop@v2, not shop@v1') });
   });
 });
+
+describe('a placed rollout', () => {
+  it('goes to the clusters its placement chooses, and its progress tells every cluster why', async () => {
+    const capacity = (freeCpu: number) => ({ cpu: { allocatable: 4000, requested: 4000 - freeCpu }, memory: { allocatable: 2 ** 34, requested: 0 }, nodes: 2, zones: ['z-a'] });
+    const placementFleet = inventory.map((c) => ({ ...c, health: 'Healthy', capacity: capacity(c.name === 'c1' ? 200 : c.name === 'c2' ? 3000 : 1500) }));
+    const f = fleet();
+    const activities = { ...f.activities, listPlacementFleet: async () => placementFleet };
+    const input: FleetRolloutInput = {
+      placement: { numberOfClusters: 2, requests: { cpu: '1' }, prioritizers: [{ name: 'FreeCPU', weight: 1 }, { name: 'Spread', weight: 1 }] },
+      plan: { stages: [{ name: 'all', maxConcurrency: '100%' }] },
+      bundle,
+    };
+    await withRollout(input, activities, async (h) => {
+      const result = await h.result();
+      // c2 has the most room; c5 is alone in its region, so Spread puts it ahead of c3 and c4.
+      expect(result).toMatchObject({ outcome: 'Succeeded', applied: ['c2', 'c5'] });
+      const p = await h.query(getRolloutProgress);
+      expect(p.placement?.chosen).toEqual(['c2', 'c5']);
+      expect(Object.fromEntries(p.placement!.clusters.map((c) => [c.name, c.verdict]))).toEqual({ c1: 'Filtered', c2: 'Chosen', c3: 'NotChosen', c4: 'NotChosen', c5: 'Chosen' });
+      expect(p.placement!.clusters[0]!.reason).toBe('Capacity: out of CPU: 200m free of 4, 1 needed to take the workload');
+    });
+  });
+
+  it('refuses an input with both a selector and a placement, or neither, naming the field', async () => {
+    const { FleetRolloutInputSchema } = await import('../../src/domain/rollout/fleet-rollout.js');
+    const { parseWith, describeProblems } = await import('../../src/domain/validation.js');
+    const both = parseWith(FleetRolloutInputSchema, { selector: {}, placement: {}, plan: { stages: [{ name: 'all' }] }, bundle }, 'rollout');
+    const neither = parseWith(FleetRolloutInputSchema, { plan: { stages: [{ name: 'all' }] }, bundle }, 'rollout');
+    expect(!both.ok && describeProblems(both.problems)).toBe('rollout.placement: give either selector or placement, not both');
+    expect(!neither.ok && describeProblems(neither.problems)).toBe('rollout.selector: give either selector or placement');
+  });
+});

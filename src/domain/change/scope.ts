@@ -20,6 +20,8 @@ type ParsedInput = {
   spec?: ClusterSpec;
   name?: string;
   selector?: FleetSelector;
+  /** A placed rollout: the clusters its placement may choose from. */
+  placement?: { selector: FleetSelector };
   targets?: { selector: FleetSelector }[];
 };
 
@@ -39,7 +41,7 @@ export function scopeSourceOf(type: ChangeType, input: ParsedInput): ScopeSource
       return { kind: 'selectors', selectors: (input.targets ?? []).map((t) => t.selector) };
     case 'rollout':
     case 'fleetDecommission':
-      return { kind: 'selectors', selectors: [input.selector!] };
+      return { kind: 'selectors', selectors: [input.selector ?? input.placement!.selector] };
   }
 }
 

@@ -4,6 +4,8 @@ import { BundleOverrideSchema } from '../bundle/overrides.js';
 import type { AppliedBundleRecord } from '../cluster/applied-bundles.js';
 import { DurationSchema } from '../time/durations.js';
 import { FleetSelectorSchema, type ClusterSummary } from '../selection/fleet-selector.js';
+import type { PlacementDecision } from '../placement/decide.js';
+import { PlacementSchema } from '../placement/spec.js';
 import { admissionOf, MaintenanceOverrideFields, maintenanceVerdict, requireOverrideReason } from '../time/maintenance-verdict.js';
 import type { MaintenancePolicy } from '../time/maintenance-window.js';
 import type { Decision } from '../staged/engine.js';
@@ -12,10 +14,14 @@ import { ChangeLinkFields } from '../staged/change-link.js';
 import type { Admission, AuditEntry, StagedState } from '../staged/operator.js';
 import { waveProgress, type LeftOut, type WaveProgress, type WaveView } from '../upgrade/wave.js';
 
-/** Input of fleetRollout: which clusters, which bundle, how (plan), and what to do on failure. */
+/**
+ * Input of fleetRollout: which clusters (a selector, or a placement that chooses them by
+ * predicates, scores and count), which bundle, how (plan), and what to do on failure.
+ */
 export const FleetRolloutInputSchema = z
   .object({
-    selector: FleetSelectorSchema,
+    selector: FleetSelectorSchema.optional(),
+    placement: PlacementSchema.optional(),
     plan: RolloutPlanSchema,
     bundle: BundleSchema,
     overrides: z.array(BundleOverrideSchema).max(100, 'must have at most 100 overrides').default([]),
@@ -34,7 +40,10 @@ export const FleetRolloutInputSchema = z
     ...ChangeLinkFields,
   })
   .strict()
-  .superRefine(requireOverrideReason);
+  .superRefine(requireOverrideReason)
+  .superRefine((r, ctx) => {
+    if (!r.selector === !r.placement) ctx.addIssue({ code: 'custom', path: r.selector ? ['placement'] : ['selector'], message: r.selector ? 'give either selector or placement, not both' : 'give either selector or placement' });
+  });
 export type FleetRolloutInput = z.input<typeof FleetRolloutInputSchema>;
 export type FleetRolloutOptions = z.output<typeof FleetRolloutInputSchema>;
 
@@ -73,11 +82,14 @@ export interface RolloutState extends StagedState {
   rollback?: Record<string, RollbackRun>;
   /** Per cluster an apply of this rollout reached: what it found there (see rollbackPlan). */
   reach?: Record<string, ApplyReach>;
+  /** A placed rollout: the placement's decision, every cluster with its reason. */
+  placement?: PlacementDecision;
 }
 
 /** The progress query of a rollout: the wave's shape, plus the rollback. */
 export interface RolloutProgress extends WaveProgress {
   bundle: { name: string; revision: string };
+  placement?: PlacementDecision;
   rollback?: Record<string, RollbackRun>;
 }
 
@@ -175,5 +187,5 @@ export function rolloutProgress(s: RolloutState, d: Decision, now: number, perCl
   const summary = s.rollback && !s.final
     ? `rolling back: ${rolled.filter((r) => r.status !== 'Running').length} of ${rolled.length} clusters done`
     : p.summary;
-  return { ...p, summary, bundle: s.bundle, ...(s.rollback ? { rollback: s.rollback } : {}) };
+  return { ...p, summary, bundle: s.bundle, ...(s.rollback ? { rollback: s.rollback } : {}), ...(s.placement ? { placement: s.placement } : {}) };
 }
