@@ -19,7 +19,8 @@ export function rolloutBundleActivities(client: Client) {
       if (!ref.ok) throw ApplicationFailure.nonRetryable(`invalid bundle reference: ${describeProblems(ref.problems)}`, 'InvalidInput');
       const { rollout, name, revision, overrides } = ref.value;
       const start = await readStartArgs(client, rollout);
-      if (!start || start.workflowType !== 'fleetRollout') {
+      // A placement in force (placedBundle) carries its bundle the same way.
+      if (!start || (start.workflowType !== 'fleetRollout' && start.workflowType !== 'placedBundle')) {
         throw ApplicationFailure.nonRetryable(`bundle ${name}@${revision}: rollout ${rollout} ${start ? `is a ${start.workflowType}, not a fleetRollout` : 'does not exist'}, so its bundle cannot be read`, 'RolloutNotFound');
       }
       const bundle = parseWith(BundleSchema, (start.args[0] as { bundle?: unknown } | undefined)?.bundle, 'bundle');

@@ -47,6 +47,8 @@ export interface PlacementDecision {
 export interface PlacementContext {
   current?: readonly string[];
   failingSince?: Readonly<Record<string, string>>;
+  /** Clusters not to choose anew for now (e.g. whose apply just failed), with why. */
+  avoid?: Readonly<Record<string, string>>;
   now: number;
 }
 
@@ -71,7 +73,8 @@ export function decidePlacement(p: Placement, fleet: readonly PlacementCluster[]
 
   for (const c of clusters) {
     const chosenBefore = before.has(c.name);
-    const f = failedPredicate(p, c, chosenBefore);
+    const avoided = !chosenBefore ? ctx.avoid?.[c.name] : undefined;
+    const f: PredicateFailure | undefined = avoided ? { predicate: 'Avoided', message: avoided } : failedPredicate(p, c, chosenBefore);
     if (!f) {
       feasible.push(c);
       continue;

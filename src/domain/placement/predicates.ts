@@ -12,7 +12,7 @@ import type { ClaimRequirement, Placement } from './spec.js';
 
 /** A failed predicate: which one, and why. */
 export interface PredicateFailure {
-  predicate: 'Excluded' | 'Selector' | 'Phase' | 'Claims' | 'Taints' | 'Capacity';
+  predicate: 'Excluded' | 'Selector' | 'Phase' | 'Claims' | 'Taints' | 'Capacity' | 'Avoided';
   message: string;
 }
 
