@@ -10,6 +10,7 @@ import { CommandError, exitCodeOf, UsageError } from './errors.js';
 import { decommissionCommand } from './fleet-decommission.js';
 import { renderHelp } from './help.js';
 import { schedulesCommand } from './schedules.js';
+import { placementCommand } from './placement.js';
 import { rolloutCommand } from './rollout.js';
 import { upgradeCommand } from './upgrade.js';
 
@@ -26,6 +27,7 @@ failed or refused operation 1.`,
     clustersCommand,
     upgradeCommand,
     rolloutCommand,
+    placementCommand,
     decommissionCommand,
     schedulesCommand,
     apiCommand,

@@ -138,7 +138,7 @@ export interface PlacementStatus {
   summary: string;
 }
 
-export function placementStatus(opts: Pick<PlacedBundleOptions, 'name' | 'bundle'>, s: PlacedBundleState, holding?: string): PlacementStatus {
+export function placementStatus(opts: { name: string; bundle: { name: string; revision: string } }, s: PlacedBundleState, holding?: string): PlacementStatus {
   const placed = Object.entries(s.placed).map(([cluster, p]) => ({ cluster, since: p.since })).sort((a, b) => a.cluster.localeCompare(b.cluster));
   const summary = `${opts.bundle.name}@${opts.bundle.revision} on ${placed.length} cluster${placed.length === 1 ? '' : 's'}: ${placed.map((p) => p.cluster).join(', ') || 'none'}${s.decision ? `; decision: ${s.decision.summary}` : '; not evaluated yet'}`;
   return {

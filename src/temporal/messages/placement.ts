@@ -8,4 +8,4 @@ export const getPlacementStatus = defineQuery<PlacementStatus>('getPlacementStat
  * Reads the fleet again now and makes the moves the decision asks for (a cluster added or out
  * of capacity need not wait for the next periodic look); returns the status once that round is done.
  */
-export const reevaluatePlacement = defineUpdate<PlacementStatus, [{ by?: string; reason?: string }?]>('reevaluate');
+export const reevaluatePlacement = defineUpdate<PlacementStatus, [{ by?: string; reason?: string }]>('reevaluate');
