@@ -43,7 +43,7 @@ describe('placed bundle state', () => {
 
   it('sums up where the bundle is', () => {
     const s = { ...newPlacedBundleState(), placed: placed('b', 'a') };
-    expect(placementStatus({ name: 'shop', bundle: { name: 'shop', revision: 'v1', manifests: [] } }, s).summary).toBe('shop@v1 on 2 clusters: a, b; not evaluated yet');
+    expect(placementStatus({ name: 'shop', bundle: { name: 'shop', revision: 'v1' } }, s).summary).toBe('shop@v1 on 2 clusters: a, b; not evaluated yet');
   });
 
   it('refuses a bad input naming each field', () => {
