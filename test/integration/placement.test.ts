@@ -79,7 +79,7 @@ describe('placedBundle on real local clusters', () => {
 
       s = await placement.executeUpdate(reevaluatePlacement, { args: [{ by: 'test' }] });
       expect(s.placed.map((p) => p.cluster)).toEqual(['pl-b']);
-      expect(s.decision?.clusters.find((c) => c.name === 'pl-a')?.reason).toMatch(/^Capacity: out of CPU: \d+m free of 2, 250m needed to keep the workload$/);
+      expect(s.decision?.clusters.find((c) => c.name === 'pl-a')?.reason).toMatch(/^Capacity: out of CPU: \d+m? free of 2, 250m needed to keep the workload$/);
       // Added to pl-b (healthy, rolled out) first, removed from pl-a only then: never fewer than one.
       const [removed, added] = s.moves;
       expect(added).toMatchObject({ action: 'add', cluster: 'pl-b', outcome: 'Succeeded' });
