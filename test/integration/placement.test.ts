@@ -1,4 +1,8 @@
-import { writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { AppsV1Api } from '@kubernetes/client-node';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +14,10 @@ import { kubeConfigFor } from '../../src/kube/client.js';
 import { readObject } from '../../src/kube/read.js';
 import { getClusterState } from '../../src/temporal/messages/cluster.js';
 import { getPlacementStatus, reevaluatePlacement } from '../../src/temporal/messages/placement.js';
+import { repoDir } from '../../src/host/toolchain.js';
 import { eventually, FleetTestEnv } from '../helpers/fleet-env.js';
+
+const run = promisify(execFile);
 
 // Placements in force on whole local clusters: one KWOK node of 2 CPUs each, so a Deployment of
 // CPU-requesting pods really fills a cluster, and the entities' health checks (every 5 s) see
@@ -106,6 +113,23 @@ describe('placedBundle on real local clusters', () => {
       expect(s.moves[0]).toMatchObject({ action: 'add', cluster: 'pl-c', outcome: 'Succeeded' });
       const cm = (await readObject(await fleet.local.credentials({ name: 'pl-c', region: 'local' }), { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'default', name: 'edge-config' })) as { data?: Record<string, string> } | undefined;
       expect(cm?.data).toEqual({ mode: 'edge' });
+
+      // The CLI: the status of the placement in force, a preview and a placed rollout's dry run.
+      const cli = async (...args: string[]) => (await run(process.execPath, [`${repoDir}/src/cli/bin.mjs`, ...args], { env: fleet.cliEnv(taskQueue) })).stdout;
+      const status = await cli('placement', 'status', 'shop');
+      expect(status).toContain('placement/shop: shop@v1 on pl-b\n');
+      expect(status).toMatch(/\n {2}filtered {3}pl-a {2}Capacity: out of CPU: /);
+      expect(status).toMatch(/ remove pl-a Succeeded: no longer chosen \(Capacity: out of CPU: /);
+      const dir = mkdtempSync(join(tmpdir(), 'placement-'));
+      writeFileSync(join(dir, 'shop.json'), JSON.stringify(shop));
+      // A fresh decision knows no current choice: pl-c, empty, has the most room.
+      const preview = (await cli('placement', 'preview', '-f', join(dir, 'shop.json'))).split('\n');
+      expect(preview[0]).toBe('placement: 1 chosen of 3 clusters: pl-c (wanted: 1)');
+      expect(preview[1]).toMatch(/^ {2}chosen {5}pl-c {2}rank 1 of 2, score \d+ \(FreeCPU 100 \+ FreeMemory 100 \+ Spread 100 \+ Steady 0\)$/);
+      writeFileSync(join(dir, 'rollout.json'), JSON.stringify({ placement: shop.placement, plan: { stages: [{ name: 'all' }] }, bundle: shop.bundle }));
+      const dryRun = await cli('rollout', 'start', '-f', join(dir, 'rollout.json'), '--dry-run');
+      expect(dryRun).toContain('placement: 1 chosen of 3 clusters: pl-c (wanted: 1)');
+      expect(dryRun).toMatch(/\nstage 1 all \(1 cluster; .*\)\n {2}1\. pl-c/);
 
       await record('placement/shop')();
       await record('cluster/pl-a')();
