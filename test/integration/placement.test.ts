@@ -64,6 +64,14 @@ describe('placedBundle on real local clusters', () => {
       await Promise.all(['pl-a', 'pl-b'].map((name) => fleet.client.workflow.execute('provisionCluster', { workflowId: `provision/${name}`, taskQueue, args: [{ spec: spec(name) }] })));
       // Both entities have read their capacity: 2 CPUs each.
       for (const name of ['pl-a', 'pl-b']) await eventually(() => stateOf(name), (s) => s.capacity?.cpu.allocatable === 2000, 60_000);
+      expect((await stateOf('pl-a')).capacity).toMatchObject({ nodes: 1, zones: ['local-a'], memory: { allocatable: 4 * 2 ** 30 } });
+      // Published for visibility queries: zones, node count and free whole cores.
+      const listed = async (query: string) => {
+        const ids: string[] = [];
+        for await (const wf of fleet.client.workflow.list({ query })) ids.push(wf.workflowId);
+        return ids.sort();
+      };
+      expect(await eventually(() => listed("FleetZones = 'local-a' AND FleetNodes = 1 AND FleetFreeCpu >= 1"), (ids) => ids.length === 2, 30_000)).toEqual(['cluster/pl-a', 'cluster/pl-b']);
 
       const shop: PlacedBundleInput = {
         name: 'shop',
