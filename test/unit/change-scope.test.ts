@@ -24,6 +24,11 @@ describe('where a change finds its clusters', () => {
     expect(scopeSourceOf('rollout', { selector: b })).toEqual({ kind: 'selectors', selectors: [b] });
     expect(scopeSourceOf('fleetDecommission', { selector: a })).toEqual({ kind: 'selectors', selectors: [a] });
   });
+
+  it('a placed rollout: by every cluster its placement may choose from (its selector), not only those chosen now', () => {
+    const a = { environments: ['prod'] };
+    expect(scopeSourceOf('rollout', { placement: { selector: a } })).toEqual({ kind: 'selectors', selectors: [a] });
+  });
 });
 
 describe('the scope of clusters', () => {
