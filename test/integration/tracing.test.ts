@@ -17,6 +17,7 @@ interface OtlpSpan {
   parentSpanId?: string;
   name: string;
   attributes?: { key: string; value: { stringValue?: string; intValue?: string | number } }[];
+  status?: { code?: number };
 }
 
 /** A tiny OTLP/HTTP (JSON) receiver on 127.0.0.1: every span posted to /v1/traces. */
@@ -80,8 +81,11 @@ describe('OpenTelemetry tracing over OTLP', () => {
     expect(kube.length).toBeGreaterThan(0);
     for (const s of kube) {
       expect({ cluster: attr(s, 'fleetflow.cluster'), operation: attr(s, 'fleetflow.operation'), method: attr(s, 'http.request.method') }).toEqual({ cluster: 't1', operation: 'provisionCluster', method: s.name.slice(5) });
-      expect(attr(s, 'http.response.status_code')).toEqual(expect.any(Number));
+      // A call the server answered has its status; one that never got an answer (the API server
+      // still starting) is an error span without one.
+      if (attr(s, 'http.response.status_code') === undefined) expect(s.status?.code).toBe(2);
     }
+    expect(kube.filter((s) => attr(s, 'http.response.status_code') === 200).length).toBeGreaterThan(0);
     expect(attr(trace.find((s) => s.name === 'provider local.create')!, 'fleetflow.cluster')).toBe('t1');
     // No span carries a certificate or a key (the credentials stay in the activities).
     expect(receiver.spans.every((s) => !JSON.stringify(s).includes('BEGIN'))).toBe(true);
