@@ -20,6 +20,7 @@ import { describeProblems, parseWith } from '../src/domain/validation.js';
 import { changeEvent, getDeliveries } from '../src/temporal/messages/change.js';
 import { callbackDeliveryOptions } from './activity-profiles.js';
 import { parseInput, requireWorkflowId } from './operation-steps.js';
+import { recordCallbackDelivery } from './telemetry.js';
 
 /**
  * The callbacks of one change: takes its events by signal and delivers each to every target,
@@ -71,6 +72,7 @@ export async function changeCallbacks(raw: ChangeCallbacksInput): Promise<Callba
         if (isCancellation(err)) throw err;
         result = { delivered: false, ...givenUp(err, giveUpAfter), at: new Date().toISOString() };
       }
+      recordCallbackDelivery(result.delivered);
       state = settleDelivery(state, event.seq, target, result);
     }
   };

@@ -14,6 +14,7 @@ import { registerActionRoutes } from './routes/actions.js';
 import { registerChangeRoutes } from './routes/changes.js';
 import { registerClusterRoutes } from './routes/clusters.js';
 import { registerDocsRoutes } from './routes/docs.js';
+import { registerApiMetrics } from './metrics.js';
 import { TicketRef } from './schemas.js';
 import { TokenBuckets, type RateLimits } from './token-bucket.js';
 
@@ -162,6 +163,8 @@ export function createApi(opts: ApiOptions): OpenAPIHono<ApiEnv> {
     return problemResponse(c, new ApiProblem('RouteNotFound', `no resource at ${path}; the routes are listed at /openapi.json`));
   });
 
+  // First, so it times everything after it, rate limits and refusals included.
+  registerApiMetrics(app);
   app.use('*', async (c, next) => {
     await next();
     c.header('x-content-type-options', 'nosniff');

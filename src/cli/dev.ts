@@ -73,6 +73,7 @@ async function up(ctx: CliContext, p: DevParts) {
   });
   await waitForPoller(ctx, p, worker.pid);
   ctx.out(`worker     ${worker.reused ? 'already running' : 'started'} (pid ${worker.pid}, log ${p.workerLog})`);
+  if (ctx.config.metricsAddress) ctx.out(`metrics    http://${ctx.config.metricsAddress}/metrics (Prometheus; FLEETFLOW_METRICS_ADDRESS)`);
   await upApi(ctx, p);
   // Local clusters were stopped by `dev down` (or a reboot): bring back whatever does not run.
   // start() only starts what is dead, and a cluster made before local clusters had a

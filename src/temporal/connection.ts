@@ -1,6 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import type { FleetflowConfig } from '../config.js';
+import { clientTracingInterceptors } from '../telemetry/client-tracing.js';
 
 /**
  * Connection settings from the standard TEMPORAL_* variables and envconfig profiles (address,
@@ -21,5 +22,5 @@ export function temporalConnectConfig(config: FleetflowConfig, env: NodeJS.Proce
 export async function connectClient(config: FleetflowConfig, env: NodeJS.ProcessEnv = process.env): Promise<Client> {
   const { connectionOptions, namespace } = temporalConnectConfig(config, env);
   const connection = await Connection.connect(connectionOptions);
-  return new Client({ connection, namespace });
+  return new Client({ connection, namespace, ...clientTracingInterceptors(env) });
 }

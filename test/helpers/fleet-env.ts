@@ -84,6 +84,8 @@ export class FleetTestEnv {
       cwd: repoDir,
       env: {
         ...process.env,
+        // Many test workers run at once: none binds the default metrics port unless a test asks.
+        FLEETFLOW_METRICS_ADDRESS: 'off',
         ...opts.env,
         TEMPORAL_ADDRESS: this.env.address,
         TEMPORAL_NAMESPACE: NAMESPACE,
