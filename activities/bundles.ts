@@ -5,6 +5,7 @@ import { PermanentError } from '../src/errors.js';
 import { loadRevision, REVISIONS_KEPT, saveRevision } from '../src/kube/bundle-store.js';
 import { applyBundle, parseBundle, type AppliedObject } from '../src/kube/apply.js';
 import { diffBundle, type BundleDiff } from '../src/kube/diff.js';
+import { fanOutForCluster } from '../src/kube/namespace-fanout.js';
 import { rolloutRefs, waitForRollout, type RolloutReport } from '../src/kube/rollout.js';
 import type { ProviderRegistry } from '../src/providers/registry.js';
 import { FIELD_MANAGER } from './bootstrap.js';
@@ -58,13 +59,17 @@ export function bundleActivities(providers: ProviderRegistry) {
   const credentialsOf = (t: ClusterTarget) => credentialsFor(providers, t);
 
   return {
-    /** Server-side applies a bundle and prunes what left it. Profile: long (heartbeats). */
+    /**
+     * Server-side applies a bundle and prunes what left it; `fleetflow.io/for-namespaces`
+     * templates are first fanned out into this cluster's matching namespaces. Profile: long.
+     */
     async applyBundle({ target, bundle: input }: BundleActivityInput): Promise<BundleApplyResult> {
       return step(target.name, `applying bundle ${input?.name ?? '?'}`, async () => {
-        const bundle = parseBundle(input);
         const ctx = Context.current();
-        ctx.heartbeat({ done: 0, total: bundle.manifests.length });
         const creds = await credentialsOf(target);
+        // Namespace templates become this cluster's copies; the copies are what is kept as the revision.
+        const bundle = await fanOutForCluster(creds, parseBundle(input));
+        ctx.heartbeat({ done: 0, total: bundle.manifests.length });
         const objects = await applyBundle(creds, bundle, {
           fieldManager: FIELD_MANAGER,
           onProgress: (done, total) => ctx.heartbeat({ done, total }),
@@ -115,9 +120,9 @@ export function bundleActivities(providers: ProviderRegistry) {
     /** What differs between a bundle and a cluster (dry run, changes nothing). Profile: long. */
     async diffBundle({ target, bundle: input }: BundleActivityInput): Promise<BundleDiff> {
       return step(target.name, `diffing bundle ${input?.name ?? '?'}`, async () => {
-        const bundle = parseBundle(input);
         Context.current().heartbeat();
-        return diffBundle(await credentialsOf(target), bundle, { fieldManager: FIELD_MANAGER });
+        const creds = await credentialsOf(target);
+        return diffBundle(creds, await fanOutForCluster(creds, parseBundle(input)), { fieldManager: FIELD_MANAGER });
       });
     },
 
