@@ -10,7 +10,7 @@ import type { FleetPolicy, Policy, PolicyMode, TeamAccess } from './fleet-policy
  */
 
 const RBAC = 'rbac.authorization.k8s.io';
-/** Label on every object a policy applies or compares: which FleetPolicy and policy. */
+/** Label on every object an enforced policy applies: which FleetPolicy and policy. */
 export const POLICY_LABEL = 'fleetflow.io/policy';
 
 /** The bundle name of a policy. */
@@ -61,13 +61,16 @@ export function fnv1a64(text: string): string {
 }
 
 /**
- * One policy as a bundle: its objects then its team-access templates, each labelled with the
- * policy. Enforced bundles take fields other managers hold (a guardrail wins) and prune what
+ * One policy as a bundle: its objects then its team-access templates, enforced ones labelled
+ * with the policy. Enforced bundles take fields other managers hold (a guardrail wins) and prune what
  * left the policy; informed ones are only ever compared, so their options do not matter.
  */
 export function compilePolicy(fleetPolicy: string, p: Policy): CompiledPolicy {
   const name = policyBundleName(fleetPolicy, p.name);
-  const label = (m: BundleManifest): BundleManifest => ({ ...m, metadata: { ...m.metadata, labels: { ...m.metadata.labels, [POLICY_LABEL]: `${fleetPolicy}.${p.name}` } } });
+  // Only what Fleetflow applies is labelled: an informed object is compared as written, and a
+  // label it never had would read as a difference on every cluster.
+  const label = (m: BundleManifest): BundleManifest =>
+    p.mode === 'inform' ? m : { ...m, metadata: { ...m.metadata, labels: { ...m.metadata.labels, [POLICY_LABEL]: `${fleetPolicy}.${p.name}` } } };
   const manifests = [...p.objects, ...p.teamAccess.map(teamAccessTemplate)].map(label);
   const options = { force: p.mode === 'enforce', prune: true, concurrency: 8 };
   const revision = `p-${fnv1a64(canonicalJson({ mode: p.mode, manifests, options }))}`;
