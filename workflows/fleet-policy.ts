@@ -18,6 +18,7 @@ import { compileFleetPolicy, type CompiledPolicy } from '../src/domain/policy/co
 import { complianceChanges, countStates, matrixMarkdown, type ComplianceChange } from '../src/domain/policy/compliance.js';
 import { FleetPolicySchema } from '../src/domain/policy/fleet-policy.js';
 import {
+  CarriedPolicyStateSchema,
   DeletePolicySchema,
   FleetPolicyWorkflowInputSchema,
   clustersToRepair,
@@ -68,6 +69,7 @@ const now = () => new Date().toISOString();
  */
 export async function fleetPolicy(input: FleetPolicyWorkflowInput, carried?: FleetPolicyState): Promise<FleetPolicyResult> {
   const { policy } = parseInput(FleetPolicyWorkflowInputSchema, input, 'fleet policy');
+  parseInput(CarriedPolicyStateSchema.nullish(), carried, 'carried state', 'InvalidInput', 'carried');
   requireWorkflowId(policyWorkflowId(policy.name), 'policy.name', policy.name);
   let state: FleetPolicyState = carried ?? newPolicyState(input.policy);
   let compiled: CompiledPolicy[] = compileFleetPolicy(parsedSpec(state));

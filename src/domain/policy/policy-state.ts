@@ -26,6 +26,22 @@ export interface FleetPolicyWorkflowInput {
   policy: FleetPolicyInput;
 }
 
+/**
+ * What a run carries over by continue-as-new: its shape is checked (a state typed into the UI
+ * by hand must fail at once), its values are not re-judged.
+ */
+export const CarriedPolicyStateSchema = z.looseObject({
+  spec: z.looseObject({ name: z.string() }),
+  generation: z.number().int(),
+  rollouts: z.record(z.string(), z.looseObject({ id: z.string(), revision: z.string(), clusters: z.array(z.string()) })),
+  rolloutCount: z.number().int(),
+  clusters: z.array(z.string()),
+  matrix: z.record(z.string(), z.record(z.string(), z.looseObject({ state: z.string(), reasons: z.array(z.string()) }))),
+  changes: z.array(z.looseObject({})),
+  evaluationsRequested: z.number().int(),
+  evaluationsDone: z.number().int(),
+});
+
 /** A delete request: who, and why (kept in the log line). */
 export const DeletePolicySchema = z
   .object({
