@@ -128,6 +128,14 @@ describe('a FleetPolicy on two real clusters', () => {
       expect(table.out).toContain('pol-a auditors: RoleBinding payments/auditors: missing');
       const json = JSON.parse((await cli('policy', 'status', 'guardrails', '-o', 'json')).out) as PolicyStatusView;
       expect(json.counts).toEqual({ Compliant: 5, NonCompliant: 1, Pending: 0, Unknown: 0 });
+      // Without a NAME: every running FleetPolicy (found by visibility, which may lag a moment).
+      const listed = await eventually(() => cli('policy', 'status', '-o', 'json'), (r) => r.out.includes('"guardrails"'));
+      expect((JSON.parse(listed.out) as PolicyStatusView[]).map((v) => v.name)).toEqual(['guardrails']);
+      // A file naming a workload is refused before anything starts, with the field named.
+      const workload = join(dir, 'workload.yaml');
+      writeFileSync(workload, stringify({ ...policy, policies: [{ name: 'x', mode: 'enforce', objects: [{ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' } }] }] }));
+      const refused = await cli('policy', 'apply', '-f', workload);
+      expect(refused.code).toBe(2);
 
       // Delete: the enforced policies leave the clusters, the guardrail with them; the informed binding is not touched.
       expect(await cli('policy', 'delete', 'guardrails', '--reason', 'test over')).toMatchObject({ code: 0 });
