@@ -14,7 +14,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { clusterEntityId } from '../src/domain/cluster/inventory.js';
-import { compileFleetPolicy, type CompiledPolicy } from '../src/domain/policy/compile.js';
+import { compileFleetPolicy, policyBundleName, type CompiledPolicy } from '../src/domain/policy/compile.js';
 import { complianceChanges, countStates, matrixMarkdown, type ComplianceChange } from '../src/domain/policy/compliance.js';
 import { FleetPolicySchema } from '../src/domain/policy/fleet-policy.js';
 import {
@@ -27,11 +27,13 @@ import {
   nextRollout,
   parsedSpec,
   policyWorkflowId,
+  retiredPolicies,
   rolloutPlanInput,
   statusView,
   withChanges,
   withRolloutEnded,
   withRolloutStarted,
+  withoutRollouts,
   type FleetPolicyState,
   type FleetPolicyWorkflowInput,
 } from '../src/domain/policy/policy-state.js';
@@ -172,9 +174,52 @@ export async function fleetPolicy(input: FleetPolicyWorkflowInput, carried?: Fle
     );
   };
 
+  /**
+   * Removes enforced policies from every cluster their rollouts went to: a rollbackBundle to
+   * nothing per cluster and policy (each claims the cluster, so one cluster's policies go one
+   * after another; clusters at once). A policy's record must still be in state.rollouts.
+   */
+  async function removePolicies(policies: readonly string[], why: string, reason?: string): Promise<{ removed: string[]; failed: string[] }> {
+    const removed: string[] = [];
+    const failed: string[] = [];
+    const targets = new Map<string, string[]>();
+    for (const p of policies) {
+      for (const cluster of state.rollouts[p]?.clusters ?? []) targets.set(cluster, [...(targets.get(cluster) ?? []), p]);
+    }
+    await Promise.all(
+      [...targets].map(async ([cluster, names]) => {
+        for (const p of names) {
+          const bundle = policyBundleName(state.spec.name, p);
+          try {
+            const child = await startChild<typeof rollbackBundle>('rollbackBundle', {
+              workflowId: `${workflowInfo().workflowId}/remove/${p}/${cluster}/${state.rolloutCount}`,
+              args: [{ cluster, bundle, revision: state.rollouts[p]!.revision, to: null, requestedBy: `fleet policy ${state.spec.name} (${why})`, ...(reason ? { reason } : {}) }],
+              staticSummary: `remove policy ${state.spec.name}/${p} from ${cluster}`,
+              parentClosePolicy: ParentClosePolicy.ABANDON,
+            });
+            await child.result();
+            removed.push(`${cluster}: ${bundle}`);
+          } catch (err) {
+            failed.push(`${cluster}: ${bundle}: ${rootFailure(err).message}`);
+          }
+        }
+      }),
+    );
+    return { removed: removed.sort(), failed: failed.sort() };
+  }
+
   for (;;) {
     if (state.deleting) break;
     wake = false;
+    // Policies no longer enforced (left the file, or now inform) leave the clusters: an informed
+    // policy must not stay applied. Failures are logged, not retried (the record is dropped).
+    const retired = running ? [] : retiredPolicies(state, compiled);
+    if (retired.length) {
+      const { removed, failed } = await removePolicies(retired, 'no longer enforced');
+      log.info(`fleet policy ${state.spec.name}: ${retired.join(', ')} no longer enforced: removed ${removed.join(', ') || 'nothing'}`);
+      if (failed.length) log.warn(`fleet policy ${state.spec.name}: removal failed: ${failed.join('; ')}`);
+      state = withoutRollouts(state, retired);
+    }
     try {
       await round();
     } catch (err) {
@@ -192,34 +237,8 @@ export async function fleetPolicy(input: FleetPolicyWorkflowInput, carried?: Fle
   // Deleted: wait for a running rollout, then remove every enforced bundle where it went.
   setCurrentDetails(`**${state.spec.name}** deleting: ${running ? `waiting for rollout ${running.id}` : 'removing enforced policies'}`);
   await condition(() => !running);
-  const removed: string[] = [];
-  const failed: string[] = [];
-  const targets = new Map<string, CompiledPolicy[]>();
-  for (const c of compiled.filter((x) => x.mode === 'enforce')) {
-    for (const cluster of state.rollouts[c.policy]?.clusters ?? []) targets.set(cluster, [...(targets.get(cluster) ?? []), c]);
-  }
-  // One cluster's bundles one after another (each removal claims the cluster), clusters at once.
-  await Promise.all(
-    [...targets].map(async ([cluster, policies]) => {
-      for (const c of policies) {
-        const revision = state.rollouts[c.policy]!.revision;
-        try {
-          const child = await startChild<typeof rollbackBundle>('rollbackBundle', {
-            workflowId: `${workflowInfo().workflowId}/remove/${c.policy}/${cluster}/${state.rolloutCount}`,
-            args: [{ cluster, bundle: c.bundle.name, revision, to: null, requestedBy: `fleet policy ${state.spec.name} (deleted by ${state.deleting!.by})`, ...(state.deleting!.reason ? { reason: state.deleting!.reason } : {}) }],
-            staticSummary: `remove policy ${state.spec.name}/${c.policy} from ${cluster}`,
-            parentClosePolicy: ParentClosePolicy.ABANDON,
-          });
-          await child.result();
-          removed.push(`${cluster}: ${c.bundle.name}`);
-        } catch (err) {
-          failed.push(`${cluster}: ${c.bundle.name}: ${rootFailure(err).message}`);
-        }
-      }
-    }),
-  );
-  removed.sort();
-  failed.sort();
+  const d = state.deleting!;
+  const { removed, failed } = await removePolicies(compiled.filter((x) => x.mode === 'enforce').map((c) => c.policy), `deleted by ${d.by}`, d.reason);
   setCurrentDetails(`**${state.spec.name}** deleted: ${removed.length} removed${failed.length ? `, ${failed.length} failed: ${failed.join('; ')}` : ''}`);
   await condition(allHandlersFinished);
   return { deleted: true, removed, failed };

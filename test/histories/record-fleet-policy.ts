@@ -4,7 +4,8 @@
 // children's starts and ends, so the replay of fleetPolicy does not depend on them).
 //   node --import tsx test/histories/record-fleet-policy.ts
 // writes policy__rec.json: two enforced rollouts and an inform policy over two clusters, a round
-// that finds drift and signals the entity, a re-apply (generation 2), and a delete.
+// that finds drift and signals the entity, a re-apply (generation 2), a policy turned to inform
+// (generation 3: removed from the clusters), and a delete.
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -79,6 +80,9 @@ try {
     drift = false;
     await h.executeUpdate(applyFleetPolicy, { args: [{ ...spec, policies: [{ ...spec.policies[0]!, objects: [{ ...vap, spec: { failurePolicy: 'Fail' } }] }, ...spec.policies.slice(1)] }] });
     await until((v) => v.generation === 2 && v.counts.Compliant === 6 && v.policies.every((p) => p.rollout?.status !== 'Running'));
+    // access turned to inform: it is removed from both clusters.
+    await h.executeUpdate(applyFleetPolicy, { args: [{ ...spec, policies: [spec.policies[0]!, { ...spec.policies[1]!, mode: 'inform' }, spec.policies[2]!] }] });
+    await until((v) => v.generation === 3 && !v.policies[1]!.rollout && v.policies.every((p) => p.rollout?.status !== 'Running'));
     await h.executeUpdate(deleteFleetPolicy, { args: [{ by: 'alice', reason: 'recorded' }] });
     console.log(`policy/rec: ${JSON.stringify(await h.result())}`);
     await env.client.workflow.getHandle('cluster/rec-a').terminate();

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { compileFleetPolicy } from '../../src/domain/policy/compile.js';
 import { complianceChanges, complianceVerdict, matrixMarkdown, type ClusterEvaluation, type PolicyEvaluation, type VerdictInput } from '../../src/domain/policy/compliance.js';
 import { FleetPolicySchema, type FleetPolicyInput } from '../../src/domain/policy/fleet-policy.js';
-import { clustersToRepair, matrixOf, newPolicyState, nextRollout, withRolloutEnded, withRolloutStarted } from '../../src/domain/policy/policy-state.js';
+import { clustersToRepair, matrixOf, newPolicyState, nextRollout, retiredPolicies, withoutRollouts, withRolloutEnded, withRolloutStarted } from '../../src/domain/policy/policy-state.js';
 
 const clean = (policy: string, appliedRevision?: string): PolicyEvaluation => ({ policy, missing: [], drifted: [], extra: [], ...(appliedRevision ? { appliedRevision } : {}) });
 const on = (cluster: string, ...policies: PolicyEvaluation[]): ClusterEvaluation => ({ cluster, reachable: true, policies, checkedAt: '2026-01-01T00:00:00Z' });
@@ -93,6 +93,16 @@ describe('the policy workflow state', () => {
     expect(nextRollout(s, compiled, ['a', 'b', 'c'])).toEqual({ policy: 'guard', clusters: ['a', 'b', 'c'] });
     // a stale rollout id changes nothing
     expect(withRolloutEnded(s, 'guard', 'id1', 'Failed', 'late')).toBe(s);
+  });
+
+  it('retires a policy that left the file or turned to inform, so it is removed from the clusters', () => {
+    let s = newPolicyState(spec);
+    s = withRolloutStarted(s, compiled[0]!, { policy: 'guard', clusters: ['a'] }, 'id1');
+    s = withRolloutStarted(s, compiled[2]!, { policy: 'access', clusters: ['a'] }, 'id2');
+    expect(retiredPolicies(s, compiled)).toEqual([]);
+    const now = compileFleetPolicy(FleetPolicySchema.parse({ ...spec, policies: [{ ...spec.policies[0]!, mode: 'inform' }, spec.policies[1]!] }));
+    expect(retiredPolicies(s, now)).toEqual(['access', 'guard']);
+    expect(Object.keys(withoutRollouts(s, ['guard']).rollouts)).toEqual(['access']);
   });
 
   it('builds the matrix and asks the entities of clusters with drifted enforced policies to check now', () => {

@@ -76,7 +76,7 @@ async function withWorker<T>(activities: object, fn: (taskQueue: string) => Prom
 }
 
 describe('fleetPolicy', () => {
-  it('rolls enforced policies out to the selected clusters, keeps the matrix, asks drifted clusters to check now, and removes what it enforced on delete', async () => {
+  it('rolls enforced policies out to the selected clusters, keeps the matrix, asks drifted clusters to check now, and removes a policy once it is no longer enforced', async () => {
     const { w, activities } = fakeFleet();
     await withWorker(activities, async (taskQueue) => {
       const entity = await env.client.workflow.start('clusterEntity', { workflowId: 'cluster/a1', taskQueue, args: [] });
@@ -111,10 +111,18 @@ describe('fleetPolicy', () => {
       expect(await h.executeUpdate(applyFleetPolicy, { args: [changed] })).toEqual({ generation: 2, revisions: { guard: guardRevision(changed), look: expect.any(String) } });
       await eventuallyUpdate(h, (x) => x.policies[0]?.rollout?.revision === guardRevision(changed) && x.counts.Compliant === 6);
 
-      // Delete: every cluster the enforced policy went to has it removed, then the workflow ends.
+      // Turned to inform: what was enforced leaves every cluster it went to (an informed policy never stays applied).
+      const informed: FleetPolicyInput = { ...changed, policies: [{ ...changed.policies[0]!, mode: 'inform' }, spec.policies[1]!] };
+      await h.executeUpdate(applyFleetPolicy, { args: [informed] });
+      const after = await eventuallyUpdate(h, (x) => x.generation === 3 && !x.policies[0]?.rollout);
+      expect(after.policies[0]).toMatchObject({ name: 'guard', mode: 'inform' });
+      const removals = () => w.children.filter((c) => c.workflow === 'rollbackBundle').map((c) => [c.args.cluster, c.args.bundle, c.args.to]).sort();
+      expect(removals()).toEqual([['a1', 'policy-fp-guard', null], ['a2', 'policy-fp-guard', null], ['a3', 'policy-fp-guard', null]]);
+
+      // Delete: nothing is enforced any more, so nothing is removed; the workflow ends.
       await h.executeUpdate(deleteFleetPolicy, { args: [{ by: 'alice', reason: 'retired' }] });
-      expect(await h.result()).toEqual({ deleted: true, removed: ['a1: policy-fp-guard', 'a2: policy-fp-guard', 'a3: policy-fp-guard'], failed: [] });
-      expect(w.children.filter((c) => c.workflow === 'rollbackBundle').map((c) => [c.args.cluster, c.args.to]).sort()).toEqual([['a1', null], ['a2', null], ['a3', null]]);
+      expect(await h.result()).toEqual({ deleted: true, removed: [], failed: [] });
+      expect(removals()).toHaveLength(3);
     });
   });
 

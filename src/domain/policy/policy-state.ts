@@ -141,6 +141,20 @@ export function withRolloutEnded(s: FleetPolicyState, policy: string, id: string
   return { ...s, rollouts: { ...s.rollouts, [policy]: { ...r, status, message: message.slice(0, 500) } } };
 }
 
+/**
+ * Policies that were rolled out as enforced and are no longer (removed from the file, or turned
+ * to inform): they are to be removed from the clusters. Sorted.
+ */
+export function retiredPolicies(s: FleetPolicyState, compiled: readonly CompiledPolicy[]): string[] {
+  const enforced = new Set(compiled.filter((c) => c.mode === 'enforce').map((c) => c.policy));
+  return Object.keys(s.rollouts).filter((p) => !enforced.has(p)).sort();
+}
+
+/** The state without the rollout records of `policies` (once they were removed). */
+export function withoutRollouts(s: FleetPolicyState, policies: readonly string[]): FleetPolicyState {
+  return { ...s, rollouts: Object.fromEntries(Object.entries(s.rollouts).filter(([p]) => !policies.includes(p))) };
+}
+
 /** The matrix for the selected clusters from their evaluations. */
 export function matrixOf(s: FleetPolicyState, compiled: readonly CompiledPolicy[], clusters: readonly string[], evaluations: readonly ClusterEvaluation[]): ComplianceMatrix {
   const byCluster = new Map(evaluations.map((e) => [e.cluster, e]));
