@@ -61,20 +61,22 @@ export function bundleActivities(providers: ProviderRegistry) {
   return {
     /**
      * Server-side applies a bundle and prunes what left it; `fleetflow.io/for-namespaces`
-     * templates are first fanned out into this cluster's matching namespaces. Profile: long.
+     * templates are fanned out into this cluster's matching namespaces. Profile: long.
      */
     async applyBundle({ target, bundle: input }: BundleActivityInput): Promise<BundleApplyResult> {
       return step(target.name, `applying bundle ${input?.name ?? '?'}`, async () => {
         const ctx = Context.current();
         const creds = await credentialsOf(target);
-        // Namespace templates become this cluster's copies; the copies are what is kept as the revision.
-        const bundle = await fanOutForCluster(creds, parseBundle(input));
-        ctx.heartbeat({ done: 0, total: bundle.manifests.length });
-        const objects = await applyBundle(creds, bundle, {
+        const bundle = parseBundle(input);
+        const expanded = await fanOutForCluster(creds, bundle);
+        ctx.heartbeat({ done: 0, total: expanded.manifests.length });
+        const objects = await applyBundle(creds, expanded, {
           fieldManager: FIELD_MANAGER,
           onProgress: (done, total) => ctx.heartbeat({ done, total }),
         });
         // Kept on the cluster after a complete apply: drift checks and rollbacks read it back.
+        // Kept with its templates, so each later check or re-apply fans out over the namespaces
+        // as they are then (a namespace labelled since gets its copy, one unlabelled loses it).
         await saveRevision(creds, bundle);
         return resultOf(bundle, objects);
       });
@@ -94,7 +96,7 @@ export function bundleActivities(providers: ProviderRegistry) {
           : parseBundle({ name, revision: REMOVED_REVISION, manifests: [], options: { prune: true } });
         if (!bundle) throw new PermanentError(`bundle ${name} revision ${revision} is not kept on the cluster (only the last ${REVISIONS_KEPT} are)`, 'RevisionNotFound');
         if (force) bundle.options = { ...bundle.options, force: true };
-        const objects = await applyBundle(creds, bundle, { fieldManager: FIELD_MANAGER, onProgress: (done, total) => ctx.heartbeat({ done, total }) });
+        const objects = await applyBundle(creds, await fanOutForCluster(creds, bundle), { fieldManager: FIELD_MANAGER, onProgress: (done, total) => ctx.heartbeat({ done, total }) });
         return resultOf(bundle, objects);
       });
     },
@@ -106,7 +108,7 @@ export function bundleActivities(providers: ProviderRegistry) {
         const creds = await credentialsOf(target);
         const bundle = revision ? await loadRevision(creds, name, revision) : undefined;
         if (!bundle) return { checkedAt, status: 'Unknown', missing: 0, drifted: 0, toPrune: 0, details: [`revision ${revision ?? '?'} is not kept on the cluster`] };
-        const diff = await diffBundle(creds, bundle, { fieldManager: FIELD_MANAGER });
+        const diff = await diffBundle(creds, await fanOutForCluster(creds, bundle), { fieldManager: FIELD_MANAGER });
         const details = [
           ...diff.missing.map((r) => `${describeObject(r)}: missing`),
           ...diff.drifted.map((d) => `${describeObject(d.ref)}: ${d.fields.slice(0, 3).join(', ')}`),

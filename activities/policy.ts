@@ -88,11 +88,13 @@ export function policyActivities(client: Client, providers: ProviderRegistry) {
       const compiled = compileFleetPolicy(fp);
       const ctx = Context.current();
       let done = 0;
+      // A slow cluster must not look like a stalled worker: heartbeat on a clock too.
+      const beat = setInterval(() => ctx.heartbeat({ done, of: clusters.length }), 10_000);
       const settled = await mapSettled(clusters, 8, async (name) => {
         const e = await evaluateCluster(name, compiled);
         ctx.heartbeat({ done: ++done, of: clusters.length });
         return e;
-      });
+      }).finally(() => clearInterval(beat));
       return settled.map((s, i) =>
         s.status === 'fulfilled' ? s.value : { cluster: clusters[i]!, reachable: false, reason: `cannot evaluate: ${messageOf(s.reason)}`.slice(0, 500), policies: [], checkedAt: new Date().toISOString() },
       );

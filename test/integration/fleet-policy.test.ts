@@ -60,7 +60,7 @@ const states = (v: PolicyStatusView) => Object.fromEntries(Object.entries(v.matr
 const all = (state: ComplianceState) => Object.fromEntries(CLUSTERS.map((c) => [c, { admission: state, 'team-access': state, auditors: state }]));
 
 describe('a FleetPolicy on two real clusters', () => {
-  it('enforces an admission policy and team access everywhere, reports an informed RoleBinding deleted by hand, and takes an enforced one back', async () => {
+  it('enforces an admission policy and team access everywhere (a namespace labelled later included), reports an informed RoleBinding deleted by hand, and takes an enforced one back', async () => {
     const taskQueue = fleet.newTaskQueue();
     Object.assign(process.env, fleet.cliEnv(taskQueue));
     const cli = async (...argv: string[]) => {
@@ -120,6 +120,17 @@ describe('a FleetPolicy on two real clusters', () => {
       expect(states(after)).toEqual({ ...all('Compliant'), 'pol-a': { admission: 'Compliant', 'team-access': 'Compliant', auditors: 'NonCompliant' } });
       // inform changed nothing: the deleted binding is still gone.
       await expect(kubectl('pol-a', 'get', 'rolebinding', '-n', 'payments', 'auditors')).rejects.toMatchObject({ stderr: expect.stringContaining('NotFound') });
+
+      // A namespace labelled for the team after the apply: reported missing its binding, then
+      // given it by pol-b's entity (its drift check fans the kept template out again).
+      await kubectl('pol-b', 'create', 'namespace', 'payments-2');
+      await kubectl('pol-b', 'label', 'namespace', 'payments-2', 'team=payments');
+      const newcomer = await evaluate();
+      expect(newcomer.matrix['pol-b']!['team-access']).toEqual({ state: 'NonCompliant', reasons: ['RoleBinding payments-2/team:payments-devs:view: missing'] });
+      const entityB = fleet.client.workflow.getHandle(clusterEntityId('pol-b'));
+      await eventually(() => entityB.query(getClusterState), (s) => s.history.some((op) => op.type === 'reconcile' && op.status === 'Succeeded'), 60_000);
+      expect(states(await evaluate())['pol-b']).toEqual({ admission: 'Compliant', 'team-access': 'Compliant', auditors: 'Compliant' });
+      expect((await kubectl('pol-b', 'auth', 'can-i', 'list', 'pods', '-n', 'payments-2', '--as', 'someone', '--as-group', 'payments-devs')).stdout.trim()).toBe('yes');
 
       // The CLI prints the matrix with the reasons, and the same as JSON.
       const table = await cli('policy', 'status', 'guardrails');

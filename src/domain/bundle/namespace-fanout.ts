@@ -5,9 +5,10 @@ import { describeObject, identityOf, objectKey, type BundleManifest } from './bu
  * `fleetflow.io/for-namespaces: <label selector>`, stands for one copy in every namespace of the
  * cluster whose labels match the selector. The namespaces differ per cluster, so the fan-out
  * happens where the cluster is known: the apply and diff activities list the namespaces
- * (src/kube/namespace-fanout.ts) and call `fanOut`. The copies, not the template, are what is
- * applied and kept on the cluster as the revision, so drift checks and re-applies of a stored
- * revision compare with exactly what was applied there. Pure.
+ * (src/kube/namespace-fanout.ts) and call `fanOut`. The revision kept on the cluster holds the
+ * template, and every drift check and re-apply fans it out again: a namespace labelled later is
+ * missing its copy until the next reconcile makes it, and one no longer labelled has its copy
+ * pruned (the copies are members of the bundle's ApplySet). Pure.
  */
 
 /** The annotation that makes a manifest a template applied once per matching namespace. */

@@ -15,7 +15,7 @@ export interface PolicyEvaluation {
   appliedRevision?: string;
   /** "RoleBinding payments/team:payments-devs:view": in the policy, not on the cluster. */
   missing: string[];
-  /** "ValidatingAdmissionPolicy deny-forbidden: .spec.validations": fields that differ. */
+  /** "NetworkPolicy payments/deny-all: .spec.policyTypes": fields that differ. */
   drifted: string[];
   /** Objects the cluster still holds for the policy that it no longer contains (enforce). */
   extra: string[];
