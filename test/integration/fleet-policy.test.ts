@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { stringify } from 'yaml';
 import { CliContext } from '../../src/cli/context.js';
 import { run as runCli } from '../../src/cli/main.js';
@@ -145,8 +145,11 @@ describe('a FleetPolicy on two real clusters', () => {
       // A file naming a workload is refused before anything starts, with the field named.
       const workload = join(dir, 'workload.yaml');
       writeFileSync(workload, stringify({ ...policy, policies: [{ name: 'x', mode: 'enforce', objects: [{ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' } }] }] }));
-      const refused = await cli('policy', 'apply', '-f', workload);
+      const written: string[] = [];
+      const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => written.push(String(chunk)) > 0);
+      const refused = await cli('policy', 'apply', '-f', workload).finally(() => stderr.mockRestore());
       expect(refused.code).toBe(2);
+      expect(written.join('')).toContain('policies[0].objects[0].kind: Deployment of apps/v1 is not a policy kind');
 
       // Delete: the enforced policies leave the clusters, the guardrail with them; the informed binding is not touched.
       expect(await cli('policy', 'delete', 'guardrails', '--reason', 'test over')).toMatchObject({ code: 0 });
