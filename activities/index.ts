@@ -9,6 +9,7 @@ import { changeCallbackActivities } from './change-callbacks.js';
 import { lifecycleActivities } from './cluster-lifecycle.js';
 import { drainActivities } from './drain.js';
 import { inventoryActivities } from './inventory.js';
+import { policyActivities } from './policy.js';
 import { rolloutBundleActivities } from './rollout-bundle.js';
 
 export type { ClusterTarget } from '../src/domain/cluster/target.js';
@@ -32,6 +33,7 @@ export function createActivities(deps: ActivityDeps) {
     ...drainActivities(deps.providers),
     ...apiScanActivities(deps.providers),
     ...bundleActivities(deps.providers),
+    ...policyActivities(deps.client, deps.providers),
     ...changeCallbackActivities(deps.webhooks ?? DEFAULT_WEBHOOKS_CONFIG),
   };
 }

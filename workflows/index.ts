@@ -10,3 +10,4 @@ export { fleetRollout } from './fleet-rollout.js';
 export { fleetDecommission } from './fleet-decommission.js';
 export { fleetChange } from './fleet-change.js';
 export { changeCallbacks } from './change-callbacks.js';
+export { fleetPolicy } from './fleet-policy.js';

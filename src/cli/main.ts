@@ -9,6 +9,7 @@ import { execute } from './dispatch.js';
 import { CommandError, exitCodeOf, UsageError } from './errors.js';
 import { decommissionCommand } from './fleet-decommission.js';
 import { renderHelp } from './help.js';
+import { policyCommand } from './policy.js';
 import { schedulesCommand } from './schedules.js';
 import { rolloutCommand } from './rollout.js';
 import { upgradeCommand } from './upgrade.js';
@@ -28,6 +29,7 @@ failed or refused operation 1.`,
     upgradeCommand,
     rolloutCommand,
     decommissionCommand,
+    policyCommand,
     schedulesCommand,
     apiCommand,
     changesCommand,
