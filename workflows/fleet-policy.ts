@@ -7,7 +7,6 @@ import {
   continueAsNew,
   getExternalWorkflowHandle,
   log,
-  metricMeter,
   setCurrentDetails,
   setHandler,
   startChild,
@@ -44,6 +43,7 @@ import type { fleetRollout } from './fleet-rollout.js';
 import type { rollbackBundle } from './rollback-bundle.js';
 import { long } from './activity-profiles.js';
 import { historyIsLong } from './history-limits.js';
+import { recordComplianceChange } from './telemetry.js';
 import { parseInput, requireWorkflowId, rootFailure } from './operation-steps.js';
 
 /** Continue as new past this many events (and no rollout running). */
@@ -77,8 +77,6 @@ export async function fleetPolicy(input: FleetPolicyWorkflowInput, carried?: Fle
   let compiled: CompiledPolicy[] = compileFleetPolicy(parsedSpec(state));
   let wake = false;
   let running: { policy: string; id: string } | undefined;
-  // Counted through the workflow meter, which does not count while replaying.
-  const changesCounter = metricMeter.createCounter('fleetflow_policy_compliance_changes', undefined, 'Compliance changes of a (cluster, policy) cell of a fleet policy, by the state it changed to');
 
   setHandler(getPolicyStatus, () => statusView(state, compiled), { description: 'The fleet x policy matrix, revisions, rollouts and recent compliance changes' });
 
@@ -118,7 +116,7 @@ export async function fleetPolicy(input: FleetPolicyWorkflowInput, carried?: Fle
   /** A change of compliance: the one place it is logged and counted. */
   function onComplianceChange(c: ComplianceChange): void {
     log.info(`compliance of ${state.spec.name}/${c.policy} on ${c.cluster}: ${c.from} -> ${c.to}${c.reasons.length ? ` (${c.reasons.slice(0, 3).join('; ')})` : ''}`, { ...c });
-    changesCounter.add(1, { fleet_policy: state.spec.name, policy: c.policy, to: c.to });
+    recordComplianceChange(state.spec.name, c.policy, c.to);
   }
 
   function startRollout(selected: string[]): void {

@@ -37,3 +37,8 @@ export function recordDriftReconciled(bundle: string, succeeded: boolean): void 
 export function recordCallbackDelivery(delivered: boolean): void {
   counter(METRICS.callbackDeliveries).add(1, { outcome: delivered ? 'delivered' : 'given_up' });
 }
+
+/** A (cluster, policy) cell of a fleet policy changed compliance state. */
+export function recordComplianceChange(fleetPolicy: string, policy: string, to: string): void {
+  counter(METRICS.policyComplianceChanges).add(1, { fleet_policy: fleetPolicy, policy, to });
+}

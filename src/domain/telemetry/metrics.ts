@@ -49,6 +49,7 @@ export const METRICS = {
   healthCheckDuration: histogram('fleetflow_health_check_duration_seconds', 'How long one health check of a cluster took', ['cluster', 'status'], [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]),
   driftDetected: counter('fleetflow_bundle_drift_detected', 'Drift checks of an applied bundle that found drifted objects', ['bundle']),
   driftReconciled: counter('fleetflow_bundle_drift_reconciled', 'Auto-reconciles of a drifted bundle, by outcome (succeeded, failed)', ['bundle', 'outcome']),
+  policyComplianceChanges: counter('fleetflow_policy_compliance_changes', 'Compliance changes of a (cluster, policy) cell of a fleet policy, by the state it changed to', ['fleet_policy', 'policy', 'to']),
   callbackDeliveries: counter('fleetflow_callback_deliveries', 'Change callbacks (signed webhooks) by outcome: delivered, or given up after retries', ['outcome']),
   apiRequests: counter('fleetflow_api_http_requests', 'HTTP requests the API answered, by route template, method and status', ['route', 'method', 'status'], 'api'),
   apiDuration: histogram('fleetflow_api_http_request_duration_seconds', 'How long the API took to answer, by route template and method', ['route', 'method'], [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], 'api'),
