@@ -110,12 +110,12 @@ export async function clusterEntity(input: ClusterEntityInput): Promise<ClusterS
     if (!wellFormed(OperationProgressSchema, progress, 'operationProgress')) return;
     const { operationId, step, patch } = progress;
     update(applyProgress(state, operationId, step, patch ?? {}, now()));
-  });
+  }, { description: 'From the running operation: its step and state changes (sent by operation workflows, not by hand)' });
 
   setHandler(operationFinished, (outcome) => {
     if (!wellFormed(OperationFinishedSchema, outcome, 'operationFinished')) return;
     update(finishOperation(state, outcome, now()));
-  });
+  }, { description: 'From the running operation: how it ended (sent by operation workflows, not by hand)' });
 
   // Entities started before periodic checks existed keep their recorded behaviour on replay.
   const periodicChecks = patched('periodic-health-checks');
