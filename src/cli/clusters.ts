@@ -3,7 +3,7 @@ import { refuseOperation } from '../domain/cluster/lifecycle.js';
 import type { ClusterSpec } from '../domain/cluster/spec.js';
 import type { ClusterState } from '../domain/cluster/state.js';
 import { refOf, targetOf } from '../domain/cluster/target.js';
-import { CLUSTER_ENTITY_TYPE, clusterEntityId, entitySummary } from '../domain/cluster/inventory.js';
+import { CLUSTER_ENTITY_TYPE, clusterEntityId } from '../domain/cluster/inventory.js';
 import { inventoryQuery, parseSelector } from '../domain/selection/selector-syntax.js';
 import { FleetflowError } from '../errors.js';
 import { listClusters } from '../temporal/fleet-inventory.js';
@@ -18,7 +18,7 @@ import { readSpecFile } from './spec-file.js';
 import { table } from './table.js';
 import { runOperation } from './operation.js';
 import { uiLinkLine } from './ui-link.js';
-import { operationMetadata } from '../domain/operation-metadata.js';
+import { entityMetadata } from '../domain/operation-metadata.js';
 
 /** The inventory readers moved to src/temporal (the API reads them too); tests import them from here. */
 export { listClusters, type ClusterRow } from '../temporal/fleet-inventory.js';
@@ -72,7 +72,7 @@ async function register(ctx: CliContext, args: Args) {
     taskQueue: ctx.config.taskQueue,
     args: [{ spec }],
     workflowIdConflictPolicy: 'USE_EXISTING',
-    ...operationMetadata(CLUSTER_ENTITY_TYPE, { spec }, entitySummary(spec), ['The inventory entry of the cluster: its state is the query `getClusterState`.']),
+    ...entityMetadata(spec),
   });
   const state = await refusalsAsErrors(() =>
     client.workflow.executeUpdateWithStart(registerCluster, { args: [spec], startWorkflowOperation: start }),

@@ -4,6 +4,8 @@
  * tab), from the operation's input. Pure: the CLI, the API, schedules and workflows (for their
  * children) all build them here, so every way of starting an operation reads the same.
  */
+import { entitySummary } from './cluster/inventory.js';
+import type { ClusterSpec } from './cluster/spec.js';
 
 /** The start options the Temporal UI reads. */
 export interface OperationMetadata {
@@ -147,4 +149,9 @@ export function stageOf(stages: readonly { name: string; clusters: readonly stri
 export function childMetadata(what: string, child: { workflowType: string; input: unknown; stage?: string | undefined; attempt?: number; parentId: string; parentNoun: string }): OperationMetadata {
   const where = [child.stage && `stage ${child.stage}`, child.attempt && child.attempt > 1 && `attempt ${child.attempt}`].filter(Boolean).join(', ');
   return operationMetadata(child.workflowType, child.input, `${what}${where ? ` (${where})` : ''}`, [`Part of ${child.parentNoun} ${workflowLink(child.parentId)}${child.stage ? `, stage **${child.stage}**` : ''}.`]);
+}
+
+/** A cluster's inventory entity (started by `clusters register` or by its first operation). */
+export function entityMetadata(spec: ClusterSpec): OperationMetadata {
+  return operationMetadata('clusterEntity', { spec }, entitySummary(spec), ['The inventory entry of the cluster: its state is the query `getClusterState`; the current details follow its phase and operations.']);
 }
