@@ -90,6 +90,7 @@ it('walks an operator through the Temporal UI: clusters by query, a wave held at
     await page.getByTestId('queries-tab').click();
     await page.getByTestId('query-select-button').click();
     await page.getByRole('option', { name: /getWaveProgress.*Per-stage and per-cluster status/ }).click();
+    await page.getByRole('button', { name: 'Run Query' }).click();
     await sees(page, /AwaitingApproval/);
     await shot(page, '3-wave-progress-query');
 
