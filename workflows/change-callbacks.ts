@@ -45,8 +45,8 @@ export async function changeCallbacks(raw: ChangeCallbacksInput): Promise<Callba
     const received = receiveEvent(state, parsed.value);
     state = received.state;
     if (!received.receipt.taken) log.warn(`dropped a ${parsed.value.type} event: ${received.receipt.reason}`);
-  });
-  setHandler(getDeliveries, () => deliveryStatuses(state));
+  }, { description: 'From the change: one event to deliver to every target, in order' });
+  setHandler(getDeliveries, () => deliveryStatuses(state), { description: 'Each target: events delivered, pending and given up, with the last attempt' });
 
   const { deliverChangeEvent } = proxyActivities<FleetActivities>(callbackDeliveryOptions(input.delivery));
   const giveUpAfter = formatDuration(input.delivery.giveUpAfter);

@@ -111,12 +111,12 @@ export async function clusterEntity(input: ClusterEntityInput): Promise<ClusterS
     if (!wellFormed(OperationProgressSchema, progress, 'operationProgress')) return;
     const { operationId, step, patch } = progress;
     update(applyProgress(state, operationId, step, patch ?? {}, now()));
-  });
+  }, { description: 'From the running operation: its step and state changes (sent by operation workflows, not by hand)' });
 
   setHandler(operationFinished, (outcome) => {
     if (!wellFormed(OperationFinishedSchema, outcome, 'operationFinished')) return;
     update(finishOperation(state, outcome, now()));
-  });
+  }, { description: 'From the running operation: how it ended (sent by operation workflows, not by hand)' });
 
   // A check asked for now (a fleet policy found drift): it runs at the next moment no operation
   // holds the cluster. No patch: until such a signal arrives, the loop issues exactly the

@@ -1,5 +1,6 @@
 import { ApplicationFailure, continueAsNew, patched, setCurrentDetails, setHandler, workflowInfo } from '@temporalio/workflow';
 import { overridesFor } from '../src/domain/bundle/overrides.js';
+import { childMetadata, stageOf } from '../src/domain/operation-metadata.js';
 import { selectClusters, type ClusterSummary } from '../src/domain/selection/fleet-selector.js';
 import {
   AbortRolloutSchema,
@@ -102,11 +103,12 @@ export async function fleetRollout(input: FleetRolloutInput, carried?: RolloutSt
     // in this history would force a continue-as-new every few dozen clusters.
     const bundleFrom = { rollout: rolloutId, name: bundle.name, revision: bundle.revision, overrides };
     const workflowId = `${rolloutId}/apply/${name}`;
+    const args = { cluster: name, bundleFrom, autoReconcile: opts.autoReconcile, rolloutDeadlineSeconds: Math.round(opts.rolloutDeadline / 1000), ...(opts.requestedBy ? { requestedBy: opts.requestedBy } : {}) };
     try {
       const result = await clusterChild<typeof applyBundleToCluster>('applyBundleToCluster', {
         workflowId,
-        args: [{ cluster: name, bundleFrom, autoReconcile: opts.autoReconcile, rolloutDeadlineSeconds: Math.round(opts.rolloutDeadline / 1000), ...(opts.requestedBy ? { requestedBy: opts.requestedBy } : {}) }],
-        staticSummary: `apply ${bundle.name}@${bundle.revision} to ${name} (rollout ${rolloutId})`,
+        args: [args],
+        ...childMetadata(`apply bundle ${bundle.name}@${bundle.revision} to ${name}`, { workflowType: 'applyBundleToCluster', input: args, stage: stageOf(r.state.stages, name), parentId: rolloutId, parentNoun: 'rollout' }),
       });
       noteReach(name, result.reach);
       const c = result.counts;

@@ -1,7 +1,8 @@
 import { apiListenAddress, loadConfig, loadConfigFile } from '../config.js';
 import { DEFAULT_ACCESS_POLICY } from '../domain/auth/policy.js';
 import { DEFAULT_WEBHOOKS_CONFIG } from '../domain/change/webhooks-config.js';
-import { connectClient, temporalConnectConfig } from '../temporal/connection.js';
+import { connectClient } from '../temporal/connection.js';
+import { temporalUiUrl } from '../temporal/ui-link.js';
 import { createApi } from './app.js';
 import { createAuthenticator } from './auth/authenticator.js';
 import { serveApi, type ServedApi } from './server.js';
@@ -12,14 +13,8 @@ import { serveApi, type ServedApi } from './server.js';
  * until SIGINT or SIGTERM.
  */
 
-/** The Temporal UI for links: FLEETFLOW_UI_URL, else the dev server's (its gRPC port + 1000, or FLEETFLOW_UI_PORT). */
-export function temporalUiUrl(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.FLEETFLOW_UI_URL) return env.FLEETFLOW_UI_URL.replace(/\/+$/, '');
-  const config = loadConfig(env);
-  const address = temporalConnectConfig(config, env).connectionOptions.address;
-  const [host = '127.0.0.1', port = '7233'] = address.split(/:(?=\d+$)/);
-  return `http://${host}:${config.uiPort ?? Number(port) + 1000}`;
-}
+/** Where the UI links of changes point (see src/temporal/ui-link.ts). */
+export { temporalUiUrl } from '../temporal/ui-link.js';
 
 /** Starts the server and returns it (the caller decides how long it runs). */
 export async function startApi(opts: { env?: NodeJS.ProcessEnv; address?: string; out: (line: string) => void }): Promise<ServedApi> {

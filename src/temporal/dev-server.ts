@@ -58,6 +58,8 @@ export class DevServer {
       '--db-filename', this.dbFile,
       '--namespace', this.opts.namespace,
       '--log-level', 'warn',
+      // The UI's news feed is fetched from the internet by the browser: nothing to fetch here.
+      '--ui-disable-news-fetch',
       ...searchAttributeFlags().flatMap((f) => ['--search-attribute', f]),
     ];
     const { pid } = await this.daemon.start({ name: 'temporal', command: temporal, args, logFile: this.logFile });
