@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { ApiConfigSchema, parseListenAddress, type ApiConfig } from './domain/api/api-config.js';
 import type { AccessPolicy } from './domain/auth/policy.js';
 import { DEFAULT_WEBHOOKS_CONFIG, type WebhooksConfig } from './domain/change/webhooks-config.js';
+import { DEFAULT_ENCRYPTION_CONFIG, type EncryptionConfig } from './domain/encryption/encryption-config.js';
 import { FleetConfigFileSchema, type ProviderAccount } from './domain/cluster/accounts.js';
 import { describeProblems, parseWith } from './domain/validation.js';
 import { repoDir } from './host/toolchain.js';
@@ -30,10 +31,12 @@ export interface FleetflowConfig {
   accounts: ProviderAccount[];
   /** The `webhooks` section of FLEETFLOW_CONFIG: callback secrets by reference, subscribers. */
   webhooks: WebhooksConfig;
+  /** The `encryption` section of FLEETFLOW_CONFIG: payload keys by reference (default: the data folder's key). */
+  encryption: EncryptionConfig;
 }
 
 /** Reads and validates the config file; the error names the file and every bad field. */
-export function loadConfigFile(file: string): { accounts: ProviderAccount[]; access: AccessPolicy; api: ApiConfig; webhooks: WebhooksConfig } {
+export function loadConfigFile(file: string): { accounts: ProviderAccount[]; access: AccessPolicy; api: ApiConfig; webhooks: WebhooksConfig; encryption: EncryptionConfig } {
   let raw: unknown;
   try {
     raw = parseYaml(readFileSync(file, 'utf8'));
@@ -42,7 +45,7 @@ export function loadConfigFile(file: string): { accounts: ProviderAccount[]; acc
   }
   const parsed = parseWith(FleetConfigFileSchema, raw ?? {}, '');
   if (!parsed.ok) throw new Error(`configuration file ${file}: ${describeProblems(parsed.problems)}`);
-  return { accounts: parsed.value.accounts, access: parsed.value.access, api: parsed.value.api, webhooks: parsed.value.webhooks };
+  return { accounts: parsed.value.accounts, access: parsed.value.access, api: parsed.value.api, webhooks: parsed.value.webhooks, encryption: parsed.value.encryption };
 }
 
 /** The API's config when there is no config file: 127.0.0.1:8080, API tokens only. */
@@ -71,5 +74,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FleetflowConfi
     ...(parsed.value.FLEETFLOW_UI_PORT ? { uiPort: parsed.value.FLEETFLOW_UI_PORT } : {}),
     accounts: file?.accounts ?? [],
     webhooks: file?.webhooks ?? DEFAULT_WEBHOOKS_CONFIG,
+    encryption: file?.encryption ?? DEFAULT_ENCRYPTION_CONFIG,
   };
 }
