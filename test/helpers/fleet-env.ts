@@ -13,6 +13,7 @@ import { ProviderRegistry } from '../../src/providers/registry.js';
 import { ALL_SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes.js';
 import { repoDir, Toolchain } from '../../src/host/toolchain.js';
 import { workflowsPath } from '../../workers/bundle.js';
+import { seedDataFolderKey, testDataConverter, testEncryptionPlugin } from './test-encryption.js';
 
 export const NAMESPACE = 'fleetflow';
 
@@ -20,7 +21,9 @@ export const NAMESPACE = 'fleetflow';
  * One real Temporal dev server (the installed CLI binary, never a download), one workflow
  * bundle and one local-provider data folder per test file. Each test gets its own task queue;
  * workers run only inside the test. `teardown` deletes every local cluster the file made and
- * stops the server and any worker process.
+ * stops the server and any worker process. Everything runs encrypted with the test key: the
+ * environment's client, every Worker made on its connection, and the worker and CLI processes
+ * (their data folder holds the test key as its generated key).
  */
 export class FleetTestEnv {
   private readonly children = new Set<ChildProcess>();
@@ -40,7 +43,10 @@ export class FleetTestEnv {
     // Expected failures (bad input, refusals) would otherwise print stack traces at WARN.
     Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } } });
     const uiPort = opts.ui ? (await freePorts(1))[0] : undefined;
+    const dataDir = mkdtempSync(join(tmpdir(), 'fleetflow-test-'));
+    seedDataFolderKey(dataDir);
     const env = await TestWorkflowEnvironment.createLocal({
+      plugins: [testEncryptionPlugin],
       server: {
         executable: { type: 'existing-path', path: toolchain.temporal },
         ip: '127.0.0.1',
@@ -51,12 +57,16 @@ export class FleetTestEnv {
       },
     });
     const bundle = await bundleWorkflowCode({ workflowsPath, logger: quietLogger });
-    const dataDir = mkdtempSync(join(tmpdir(), 'fleetflow-test-'));
     return new FleetTestEnv(env, bundle, dataDir, new LocalProvider({ dataDir, toolchain }), uiPort ? `http://127.0.0.1:${uiPort}` : undefined);
   }
 
   get client(): Client {
     return this.env.client;
+  }
+
+  /** The data converter of this environment's clients and workers, for a Client a test makes itself. */
+  get dataConverter() {
+    return testDataConverter;
   }
 
   newTaskQueue(): string {
