@@ -87,7 +87,7 @@ try {
     for (const e of events) await handle.signal(changeEvent, e);
     console.log(`${workflowId}: ${JSON.stringify(await handle.result())}`);
   });
-  execFileSync(join(here, 'record'), [workflowId], { stdio: 'inherit', env: { ...process.env, TEMPORAL_ADDRESS: env.address, TEMPORAL_NAMESPACE: 'fleetflow' } });
+  execFileSync(join(here, 'record'), [workflowId], { stdio: 'inherit', env: { ...process.env, TEMPORAL_ADDRESS: env.address, TEMPORAL_NAMESPACE: 'fleetflow', TEMPORAL_CODEC_ENDPOINT: '' } });
 } finally {
   await flaky.close();
   await audit.close();

@@ -79,7 +79,7 @@ try {
       console.log(`${h.workflowId}: ${JSON.stringify(await h.result())}`);
     }
   });
-  execFileSync(join(here, 'record'), ids, { stdio: 'inherit', env: { ...process.env, TEMPORAL_ADDRESS: env.address, TEMPORAL_NAMESPACE: 'fleetflow' } });
+  execFileSync(join(here, 'record'), ids, { stdio: 'inherit', env: { ...process.env, TEMPORAL_ADDRESS: env.address, TEMPORAL_NAMESPACE: 'fleetflow', TEMPORAL_CODEC_ENDPOINT: '' } });
 } finally {
   await env.teardown();
 }

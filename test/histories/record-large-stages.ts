@@ -77,7 +77,7 @@ try {
       console.log(`${r.id}: ${(result as { message: string }).message}`);
     }
   });
-  execFileSync(join(here, 'record'), runs.map((r) => r.id), { stdio: 'inherit', env: { ...process.env, TEMPORAL_ADDRESS: env.address, TEMPORAL_NAMESPACE: 'fleetflow' } });
+  execFileSync(join(here, 'record'), runs.map((r) => r.id), { stdio: 'inherit', env: { ...process.env, TEMPORAL_ADDRESS: env.address, TEMPORAL_NAMESPACE: 'fleetflow', TEMPORAL_CODEC_ENDPOINT: '' } });
 } finally {
   await env.teardown();
 }
