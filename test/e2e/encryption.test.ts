@@ -64,7 +64,7 @@ it('stores a provision encrypted, and shows it decoded through the codec server,
   expect(statSync(dataFolderKeyFile(dataDir)).mode & 0o777).toBe(0o600);
 
   const spec = join(dataDir, 'enc.yaml');
-  writeFileSync(spec, `name: enc-a\nprovider: local\nenvironment: dev\ndescription: "${MARKER}"\nnodePools: [{ name: pool-a, size: 1 }]\n`);
+  writeFileSync(spec, `name: enc-a\nprovider: local\nenvironment: dev\ndescription: "${MARKER}"\n`);
   expect(await ff('clusters', 'provision', '-f', spec)).toContain('provisionCluster enc-a: done');
 
   // Without the codec: ciphertext only, marked with its key id.
