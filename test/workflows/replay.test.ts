@@ -39,6 +39,13 @@ describe('recorded histories replay against the current workflow code', () => {
     expect(histories.length).toBeGreaterThanOrEqual(4);
   });
 
+  // Histories recorded since payloads are encrypted hold ciphertext under the test key: replaying
+  // them proves the worker's data converter decrypts what a recorded execution stored.
+  it('has a history whose payloads are encrypted under the test key', () => {
+    const encrypted = histories.filter((f) => readFileSync(new URL(f, dir), 'utf8').includes(Buffer.from('binary/encrypted').toString('base64')));
+    expect(encrypted).toContain('change__servicenow__CHGENC1__callbacks.json');
+  });
+
   it('replays every file in test/histories/: none is left out for its name', () => {
     const notReplayed = files.filter((f) => !histories.includes(f));
     expect(notReplayed, `test/histories/ holds files that are neither histories (*.json) nor recording tools: ${notReplayed.join(', ')}`).toEqual([]);
