@@ -100,7 +100,7 @@ it('stores a provision encrypted, and shows it decoded through the codec server,
   const blob = 'x'.repeat(2_200_000);
   writeFileSync(
     huge,
-    `selector: { matchLabels: { team: none } }\nbundle:\n  name: huge\n  revision: v1\n  manifests:\n    - { apiVersion: v1, kind: ConfigMap, metadata: { name: big, namespace: default }, data: { blob: "${blob}" } }\n`,
+    `selector: { matchLabels: { team: none } }\nplan:\n  stages:\n    - { name: all }\nbundle:\n  name: huge\n  revision: v1\n  manifests:\n    - { apiVersion: v1, kind: ConfigMap, metadata: { name: big, namespace: default }, data: { blob: "${blob}" } }\n`,
   );
   await expect(ff('rollout', 'start', '-f', huge, '--id', 'rollout/huge', '--no-wait')).rejects.toMatchObject({
     code: 2,
