@@ -7,6 +7,7 @@ import { DEFAULT_ENCRYPTION_CONFIG, EncryptionConfigSchema, keyPlanOf } from '..
 import { decryptionKey, encryptionKey, generatedKeyId, keyRing, parseKeyMaterial } from '../../src/domain/encryption/key-ring.js';
 import { payloadSizeRefusal } from '../../src/domain/encryption/payload-limit.js';
 import { describeProblems, parseWith } from '../../src/domain/validation.js';
+import { describeEncryption } from '../../src/temporal/codec/describe.js';
 import { dataFolderKeyFile, ensureDataFolderKey, loadKeyRing } from '../../src/temporal/codec/load-keys.js';
 
 const K1 = Buffer.alloc(32, 1).toString('base64');
@@ -151,5 +152,24 @@ describe('the payload size limit', () => {
     },
   ])('$why', ({ bytes, refused }) => {
     expect(payloadSizeRefusal(bytes)).toBe(refused);
+  });
+});
+
+describe('what dev up prints about encryption', () => {
+  it.each([
+    { why: 'the default: the data folder key', section: {}, line: /^on: AES-256-GCM with key local-[0-9a-f]{12}, .*encryption\/data-folder\.key$/ },
+    { why: 'turned off', section: { enabled: false }, line: /^off \(encryption\.enabled: false\): payloads are stored in clear$/ },
+    { why: 'configured keys, the first encrypting', section: { keys: [{ id: 'b', env: 'FF_B' }, { id: 'a', env: 'FF_A' }] }, line: /^on: AES-256-GCM with key b; also decrypts a$/ },
+    { why: 'off with keys kept to decrypt', section: { enabled: false, keys: [{ id: 'a', env: 'FF_A' }] }, line: /^off for new payloads \(encryption\.enabled: false\); also decrypts a$/ },
+  ])('$why', ({ section, line }) => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'fleetflow-describe-'));
+    process.env.FF_A = K1;
+    process.env.FF_B = K2;
+    try {
+      expect(describeEncryption({ dataDir, encryption: EncryptionConfigSchema.parse(section) })).toMatch(line);
+    } finally {
+      delete process.env.FF_A;
+      delete process.env.FF_B;
+    }
   });
 });
