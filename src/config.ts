@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { ApiConfigSchema, ListenAddressSchema, parseListenAddress, type ApiConfig } from './domain/api/api-config.js';
 import type { AccessPolicy } from './domain/auth/policy.js';
 import { DEFAULT_WEBHOOKS_CONFIG, type WebhooksConfig } from './domain/change/webhooks-config.js';
+import { DEFAULT_ENCRYPTION_CONFIG, type EncryptionConfig } from './domain/encryption/encryption-config.js';
 import { FleetConfigFileSchema, type ProviderAccount } from './domain/cluster/accounts.js';
 import { describeProblems, parseWith } from './domain/validation.js';
 import { repoDir } from './host/toolchain.js';
@@ -37,10 +38,12 @@ export interface FleetflowConfig {
   webhooks: WebhooksConfig;
   /** host:port of the worker's Prometheus endpoint (GET /metrics); undefined when "off". */
   metricsAddress?: string;
+  /** The `encryption` section of FLEETFLOW_CONFIG: payload keys by reference (default: the data folder's key). */
+  encryption: EncryptionConfig;
 }
 
 /** Reads and validates the config file; the error names the file and every bad field. */
-export function loadConfigFile(file: string): { accounts: ProviderAccount[]; access: AccessPolicy; api: ApiConfig; webhooks: WebhooksConfig } {
+export function loadConfigFile(file: string): { accounts: ProviderAccount[]; access: AccessPolicy; api: ApiConfig; webhooks: WebhooksConfig; encryption: EncryptionConfig } {
   let raw: unknown;
   try {
     raw = parseYaml(readFileSync(file, 'utf8'));
@@ -49,7 +52,7 @@ export function loadConfigFile(file: string): { accounts: ProviderAccount[]; acc
   }
   const parsed = parseWith(FleetConfigFileSchema, raw ?? {}, '');
   if (!parsed.ok) throw new Error(`configuration file ${file}: ${describeProblems(parsed.problems)}`);
-  return { accounts: parsed.value.accounts, access: parsed.value.access, api: parsed.value.api, webhooks: parsed.value.webhooks };
+  return { accounts: parsed.value.accounts, access: parsed.value.access, api: parsed.value.api, webhooks: parsed.value.webhooks, encryption: parsed.value.encryption };
 }
 
 /** The API's config when there is no config file: 127.0.0.1:8080, API tokens only. */
@@ -79,5 +82,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FleetflowConfi
     accounts: file?.accounts ?? [],
     webhooks: file?.webhooks ?? DEFAULT_WEBHOOKS_CONFIG,
     ...(parsed.value.FLEETFLOW_METRICS_ADDRESS !== 'off' ? { metricsAddress: parsed.value.FLEETFLOW_METRICS_ADDRESS } : {}),
+    encryption: file?.encryption ?? DEFAULT_ENCRYPTION_CONFIG,
   };
 }

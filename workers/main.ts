@@ -2,6 +2,7 @@ import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { Client } from '@temporalio/client';
 import { createActivities } from '../activities/index.js';
 import { loadConfig } from '../src/config.js';
+import { fleetflowDataConverter } from '../src/temporal/codec/data-converter.js';
 import { temporalConnectConfig } from '../src/temporal/connection.js';
 import { workflowsPath } from './bundle.js';
 import { buildProviders } from '../src/providers/from-config.js';
@@ -17,12 +18,15 @@ async function main(): Promise<void> {
   const logger = installWorkerRuntime(config.metricsAddress);
   const tracing = startTracing('fleetflow-worker');
   const { connectionOptions, namespace } = temporalConnectConfig(config);
+  // One data converter for the worker and the activities' client: both encrypt with the config's keys.
+  const dataConverter = fleetflowDataConverter(config);
   const connection = await NativeConnection.connect(connectionOptions);
-  const client = new Client({ connection, namespace, ...clientTracingInterceptors() });
+  const client = new Client({ connection, namespace, dataConverter, ...clientTracingInterceptors() });
   const providers = buildProviders(config);
   const worker = await Worker.create({
     connection,
     namespace,
+    dataConverter,
     taskQueue: config.taskQueue,
     workflowsPath,
     activities: createActivities({ client, providers, webhooks: config.webhooks }),

@@ -127,7 +127,8 @@ async function start(kind: AnyKind, ctx: CliContext, args: Args) {
       ...operationMetadata(kind.workflowType, { requestedBy: requester(), ...(input.raw as object) }, kind.summary(input.value)),
     });
   } catch (e) {
-    throw new CommandError(`${args.command}: ${e instanceof Error ? e.message : String(e)}`);
+    // The cause gives the exit code of a typed refusal (PayloadTooLarge: the input is too large, 2).
+    throw new CommandError(`${args.command}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
   ctx.out(`${kind.workflowType} ${id} started; follow it with: fleetflow ${kind.command} watch ${id}`);
   ctx.out(uiLinkLine(ctx, id));
