@@ -5,6 +5,7 @@ import { PermanentError } from '../src/errors.js';
 import { loadRevision, REVISIONS_KEPT, saveRevision } from '../src/kube/bundle-store.js';
 import { applyBundle, parseBundle, type AppliedObject } from '../src/kube/apply.js';
 import { diffBundle, type BundleDiff } from '../src/kube/diff.js';
+import { fanOutForCluster } from '../src/kube/namespace-fanout.js';
 import { rolloutRefs, waitForRollout, type RolloutReport } from '../src/kube/rollout.js';
 import type { ProviderRegistry } from '../src/providers/registry.js';
 import { FIELD_MANAGER } from './bootstrap.js';
@@ -58,18 +59,24 @@ export function bundleActivities(providers: ProviderRegistry) {
   const credentialsOf = (t: ClusterTarget) => credentialsFor(providers, t);
 
   return {
-    /** Server-side applies a bundle and prunes what left it. Profile: long (heartbeats). */
+    /**
+     * Server-side applies a bundle and prunes what left it; `fleetflow.io/for-namespaces`
+     * templates are fanned out into this cluster's matching namespaces. Profile: long.
+     */
     async applyBundle({ target, bundle: input }: BundleActivityInput): Promise<BundleApplyResult> {
       return step(target.name, `applying bundle ${input?.name ?? '?'}`, async () => {
-        const bundle = parseBundle(input);
         const ctx = Context.current();
-        ctx.heartbeat({ done: 0, total: bundle.manifests.length });
         const creds = await credentialsOf(target);
-        const objects = await applyBundle(creds, bundle, {
+        const bundle = parseBundle(input);
+        const expanded = await fanOutForCluster(creds, bundle);
+        ctx.heartbeat({ done: 0, total: expanded.manifests.length });
+        const objects = await applyBundle(creds, expanded, {
           fieldManager: FIELD_MANAGER,
           onProgress: (done, total) => ctx.heartbeat({ done, total }),
         });
         // Kept on the cluster after a complete apply: drift checks and rollbacks read it back.
+        // Kept with its templates, so each later check or re-apply fans out over the namespaces
+        // as they are then (a namespace labelled since gets its copy, one unlabelled loses it).
         await saveRevision(creds, bundle);
         return resultOf(bundle, objects);
       });
@@ -89,7 +96,7 @@ export function bundleActivities(providers: ProviderRegistry) {
           : parseBundle({ name, revision: REMOVED_REVISION, manifests: [], options: { prune: true } });
         if (!bundle) throw new PermanentError(`bundle ${name} revision ${revision} is not kept on the cluster (only the last ${REVISIONS_KEPT} are)`, 'RevisionNotFound');
         if (force) bundle.options = { ...bundle.options, force: true };
-        const objects = await applyBundle(creds, bundle, { fieldManager: FIELD_MANAGER, onProgress: (done, total) => ctx.heartbeat({ done, total }) });
+        const objects = await applyBundle(creds, await fanOutForCluster(creds, bundle), { fieldManager: FIELD_MANAGER, onProgress: (done, total) => ctx.heartbeat({ done, total }) });
         return resultOf(bundle, objects);
       });
     },
@@ -101,7 +108,7 @@ export function bundleActivities(providers: ProviderRegistry) {
         const creds = await credentialsOf(target);
         const bundle = revision ? await loadRevision(creds, name, revision) : undefined;
         if (!bundle) return { checkedAt, status: 'Unknown', missing: 0, drifted: 0, toPrune: 0, details: [`revision ${revision ?? '?'} is not kept on the cluster`] };
-        const diff = await diffBundle(creds, bundle, { fieldManager: FIELD_MANAGER });
+        const diff = await diffBundle(creds, await fanOutForCluster(creds, bundle), { fieldManager: FIELD_MANAGER });
         const details = [
           ...diff.missing.map((r) => `${describeObject(r)}: missing`),
           ...diff.drifted.map((d) => `${describeObject(d.ref)}: ${d.fields.slice(0, 3).join(', ')}`),
@@ -115,9 +122,9 @@ export function bundleActivities(providers: ProviderRegistry) {
     /** What differs between a bundle and a cluster (dry run, changes nothing). Profile: long. */
     async diffBundle({ target, bundle: input }: BundleActivityInput): Promise<BundleDiff> {
       return step(target.name, `diffing bundle ${input?.name ?? '?'}`, async () => {
-        const bundle = parseBundle(input);
         Context.current().heartbeat();
-        return diffBundle(await credentialsOf(target), bundle, { fieldManager: FIELD_MANAGER });
+        const creds = await credentialsOf(target);
+        return diffBundle(creds, await fanOutForCluster(creds, parseBundle(input)), { fieldManager: FIELD_MANAGER });
       });
     },
 

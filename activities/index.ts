@@ -10,6 +10,7 @@ import { lifecycleActivities } from './cluster-lifecycle.js';
 import { drainActivities } from './drain.js';
 import { inventoryActivities } from './inventory.js';
 import { placementActivities } from './placement.js';
+import { policyActivities } from './policy.js';
 import { rolloutBundleActivities } from './rollout-bundle.js';
 
 export type { ClusterTarget } from '../src/domain/cluster/target.js';
@@ -34,6 +35,7 @@ export function createActivities(deps: ActivityDeps) {
     ...drainActivities(deps.providers),
     ...apiScanActivities(deps.providers),
     ...bundleActivities(deps.providers),
+    ...policyActivities(deps.client, deps.providers),
     ...changeCallbackActivities(deps.webhooks ?? DEFAULT_WEBHOOKS_CONFIG),
   };
 }

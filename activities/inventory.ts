@@ -6,7 +6,8 @@ import type { OperationRequest } from '../src/domain/cluster/lifecycle.js';
 import type { ClusterState } from '../src/domain/cluster/state.js';
 import { FleetSelectorSchema, type ClusterSummary, type FleetSelectorInput } from '../src/domain/selection/fleet-selector.js';
 import { readEntitySummary, readFleet } from '../src/temporal/fleet-inventory.js';
-import { CLUSTER_ENTITY_TYPE, clusterEntityId, entitySummary } from '../src/domain/cluster/inventory.js';
+import { CLUSTER_ENTITY_TYPE, clusterEntityId } from '../src/domain/cluster/inventory.js';
+import { entityMetadata } from '../src/domain/operation-metadata.js';
 import { describeProblems, parseWith } from '../src/domain/validation.js';
 import { claimOperation, type ClusterEntityWorkflow } from '../src/temporal/messages/cluster.js';
 import { step } from './errors.js';
@@ -67,7 +68,7 @@ export function inventoryActivities(client: Client) {
               taskQueue: Context.current().info.taskQueue,
               args: [{ spec }],
               workflowIdConflictPolicy: 'USE_EXISTING',
-              staticSummary: entitySummary(spec),
+              ...entityMetadata(spec),
             });
             return await client.workflow.executeUpdateWithStart(claimOperation, { args: [req], startWorkflowOperation: start });
           }

@@ -2,12 +2,16 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { ApiConfigSchema, parseListenAddress, type ApiConfig } from './domain/api/api-config.js';
+import { ApiConfigSchema, ListenAddressSchema, parseListenAddress, type ApiConfig } from './domain/api/api-config.js';
 import type { AccessPolicy } from './domain/auth/policy.js';
 import { DEFAULT_WEBHOOKS_CONFIG, type WebhooksConfig } from './domain/change/webhooks-config.js';
+import { DEFAULT_ENCRYPTION_CONFIG, type EncryptionConfig } from './domain/encryption/encryption-config.js';
 import { FleetConfigFileSchema, type ProviderAccount } from './domain/cluster/accounts.js';
 import { describeProblems, parseWith } from './domain/validation.js';
 import { repoDir } from './host/toolchain.js';
+
+/** Where the worker serves Prometheus metrics unless FLEETFLOW_METRICS_ADDRESS says otherwise: loopback only. */
+export const DEFAULT_METRICS_ADDRESS = '127.0.0.1:9464';
 
 /** Worker and CLI settings from the environment; Temporal's own come from TEMPORAL_* (envconfig). */
 const ConfigSchema = z.object({
@@ -17,6 +21,8 @@ const ConfigSchema = z.object({
   FLEETFLOW_UI_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   /** YAML or JSON file with provider accounts (see README, "Provider accounts"). */
   FLEETFLOW_CONFIG: z.string().min(1).optional(),
+  /** The worker's Prometheus endpoint (host:port), or "off". */
+  FLEETFLOW_METRICS_ADDRESS: z.union([z.literal('off'), ListenAddressSchema]).default(DEFAULT_METRICS_ADDRESS),
 });
 
 export interface FleetflowConfig {
@@ -30,10 +36,14 @@ export interface FleetflowConfig {
   accounts: ProviderAccount[];
   /** The `webhooks` section of FLEETFLOW_CONFIG: callback secrets by reference, subscribers. */
   webhooks: WebhooksConfig;
+  /** host:port of the worker's Prometheus endpoint (GET /metrics); undefined when "off". */
+  metricsAddress?: string;
+  /** The `encryption` section of FLEETFLOW_CONFIG: payload keys by reference (default: the data folder's key). */
+  encryption: EncryptionConfig;
 }
 
 /** Reads and validates the config file; the error names the file and every bad field. */
-export function loadConfigFile(file: string): { accounts: ProviderAccount[]; access: AccessPolicy; api: ApiConfig; webhooks: WebhooksConfig } {
+export function loadConfigFile(file: string): { accounts: ProviderAccount[]; access: AccessPolicy; api: ApiConfig; webhooks: WebhooksConfig; encryption: EncryptionConfig } {
   let raw: unknown;
   try {
     raw = parseYaml(readFileSync(file, 'utf8'));
@@ -42,7 +52,7 @@ export function loadConfigFile(file: string): { accounts: ProviderAccount[]; acc
   }
   const parsed = parseWith(FleetConfigFileSchema, raw ?? {}, '');
   if (!parsed.ok) throw new Error(`configuration file ${file}: ${describeProblems(parsed.problems)}`);
-  return { accounts: parsed.value.accounts, access: parsed.value.access, api: parsed.value.api, webhooks: parsed.value.webhooks };
+  return { accounts: parsed.value.accounts, access: parsed.value.access, api: parsed.value.api, webhooks: parsed.value.webhooks, encryption: parsed.value.encryption };
 }
 
 /** The API's config when there is no config file: 127.0.0.1:8080, API tokens only. */
@@ -71,5 +81,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FleetflowConfi
     ...(parsed.value.FLEETFLOW_UI_PORT ? { uiPort: parsed.value.FLEETFLOW_UI_PORT } : {}),
     accounts: file?.accounts ?? [],
     webhooks: file?.webhooks ?? DEFAULT_WEBHOOKS_CONFIG,
+    ...(parsed.value.FLEETFLOW_METRICS_ADDRESS !== 'off' ? { metricsAddress: parsed.value.FLEETFLOW_METRICS_ADDRESS } : {}),
+    encryption: file?.encryption ?? DEFAULT_ENCRYPTION_CONFIG,
   };
 }

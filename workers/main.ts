@@ -1,29 +1,46 @@
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { Client } from '@temporalio/client';
 import { createActivities } from '../activities/index.js';
 import { loadConfig } from '../src/config.js';
+import { fleetflowDataConverter } from '../src/temporal/codec/data-converter.js';
 import { temporalConnectConfig } from '../src/temporal/connection.js';
 import { workflowsPath } from './bundle.js';
 import { buildProviders } from '../src/providers/from-config.js';
 import { WORKER_TUNING } from './tuning.js';
+import { startFleetGauge } from '../src/telemetry/fleet-gauge.js';
+import { startTracing } from '../src/telemetry/tracing.js';
+import { clientTracingInterceptors } from '../src/telemetry/client-tracing.js';
+import { installWorkerRuntime, workerTelemetryOptions } from './telemetry.js';
 
 /** Runs a Fleetflow worker: every workflow and activity on one task queue, until SIGINT/SIGTERM. */
 async function main(): Promise<void> {
   const config = loadConfig();
+  const logger = installWorkerRuntime(config.metricsAddress);
+  const tracing = startTracing('fleetflow-worker');
   const { connectionOptions, namespace } = temporalConnectConfig(config);
+  // One data converter for the worker and the activities' client: both encrypt with the config's keys.
+  const dataConverter = fleetflowDataConverter(config);
   const connection = await NativeConnection.connect(connectionOptions);
-  const client = new Client({ connection, namespace });
+  const client = new Client({ connection, namespace, dataConverter, ...clientTracingInterceptors() });
   const providers = buildProviders(config);
   const worker = await Worker.create({
     connection,
     namespace,
+    dataConverter,
     taskQueue: config.taskQueue,
     workflowsPath,
     activities: createActivities({ client, providers, webhooks: config.webhooks }),
     ...WORKER_TUNING,
+    ...workerTelemetryOptions(tracing),
   });
-  console.log(`fleetflow worker: namespace ${namespace}, task queue ${config.taskQueue}, data ${config.dataDir}`);
+  const stopGauge = config.metricsAddress ? startFleetGauge(client, Runtime.instance().metricMeter, (err) => logger.warn(`counting the fleet for fleetflow_clusters failed: ${err instanceof Error ? err.message : String(err)}`)) : undefined;
+  logger.info(`fleetflow worker: namespace ${namespace}, task queue ${config.taskQueue}, data ${config.dataDir}`, {
+    ...(config.metricsAddress ? { metrics: `http://${config.metricsAddress}/metrics` } : {}),
+    tracing: tracing ? 'otlp' : 'off',
+  });
   await worker.run();
+  stopGauge?.();
+  await tracing?.shutdown();
   await connection.close();
 }
 

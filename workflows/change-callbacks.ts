@@ -20,6 +20,7 @@ import { describeProblems, parseWith } from '../src/domain/validation.js';
 import { changeEvent, getDeliveries } from '../src/temporal/messages/change.js';
 import { callbackDeliveryOptions } from './activity-profiles.js';
 import { parseInput, requireWorkflowId } from './operation-steps.js';
+import { recordCallbackDelivery } from './telemetry.js';
 
 /**
  * The callbacks of one change: takes its events by signal and delivers each to every target,
@@ -44,8 +45,8 @@ export async function changeCallbacks(raw: ChangeCallbacksInput): Promise<Callba
     const received = receiveEvent(state, parsed.value);
     state = received.state;
     if (!received.receipt.taken) log.warn(`dropped a ${parsed.value.type} event: ${received.receipt.reason}`);
-  });
-  setHandler(getDeliveries, () => deliveryStatuses(state));
+  }, { description: 'From the change: one event to deliver to every target, in order' });
+  setHandler(getDeliveries, () => deliveryStatuses(state), { description: 'Each target: events delivered, pending and given up, with the last attempt' });
 
   const { deliverChangeEvent } = proxyActivities<FleetActivities>(callbackDeliveryOptions(input.delivery));
   const giveUpAfter = formatDuration(input.delivery.giveUpAfter);
@@ -71,6 +72,7 @@ export async function changeCallbacks(raw: ChangeCallbacksInput): Promise<Callba
         if (isCancellation(err)) throw err;
         result = { delivered: false, ...givenUp(err, giveUpAfter), at: new Date().toISOString() };
       }
+      recordCallbackDelivery(result.delivered);
       state = settleDelivery(state, event.seq, target, result);
     }
   };

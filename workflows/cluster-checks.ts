@@ -7,6 +7,7 @@ import { targetOf } from '../src/domain/cluster/target.js';
 import { long, probe, quick } from './activity-profiles.js';
 import { checkCapacity } from './cluster-capacity-check.js';
 import { rootFailure } from './operation-steps.js';
+import { recordDriftDetected, recordDriftReconciled } from './telemetry.js';
 
 const now = () => new Date().toISOString();
 
@@ -50,6 +51,7 @@ export class ClusterChecks {
         for (const b of e.state.bundles ?? []) {
           const drift = await probe.checkBundleDrift({ target: targetOf(e.state), bundle: b.name, revision: b.revision });
           if (e.state.current) return;
+          if (drift.status === 'Drifted') recordDriftDetected(b.name);
           e.update(recordDrift(e.state, b.name, drift, now()));
         }
       });
@@ -106,10 +108,12 @@ export class ClusterChecks {
       const r = await long.applyStoredRevision({ target: targetOf(e.state), bundle, revision, force: true });
       const repaired = r.counts.created + r.counts.configured;
       const bundles = withReconcileOutcome(e.state.bundles, bundle, undefined, now());
+      recordDriftReconciled(bundle, true);
       e.update(finishOperation(e.state, { operationId: id, succeeded: true, message: `re-applied ${bundle}@${revision}: ${repaired} objects repaired, ${r.counts.pruned} pruned`, patch: { bundles } }, now()));
     } catch (err) {
       const message = `auto-reconcile of ${bundle}@${revision} failed (suspended until the bundle is applied again): ${rootFailure(err).message}`;
       const bundles = withReconcileOutcome(e.state.bundles, bundle, message, now());
+      recordDriftReconciled(bundle, false);
       e.update(finishOperation(e.state, { operationId: id, succeeded: false, message, patch: { bundles } }, now()));
     }
   }

@@ -41,6 +41,7 @@ import {
   registerCluster,
   type ClusterEntityInput,
 } from '../src/temporal/messages/cluster.js';
+import { checkClusterNow } from '../src/temporal/messages/cluster-check.js';
 
 /** Continue-as-new well before Temporal's suggestion so replays stay quick. */
 const MAX_HISTORY_EVENTS = 2_000;
@@ -120,12 +121,20 @@ export async function clusterEntity(input: ClusterEntityInput): Promise<ClusterS
     if (!wellFormed(OperationProgressSchema, progress, 'operationProgress')) return;
     const { operationId, step, patch } = progress;
     update(applyProgress(state, operationId, step, patch ?? {}, now()));
-  });
+  }, { description: 'From the running operation: its step and state changes (sent by operation workflows, not by hand)' });
 
   setHandler(operationFinished, (outcome) => {
     if (!wellFormed(OperationFinishedSchema, outcome, 'operationFinished')) return;
     update(finishOperation(state, outcome, now()));
-  });
+  }, { description: 'From the running operation: how it ended (sent by operation workflows, not by hand)' });
+
+  // A check asked for now (a fleet policy found drift): it runs at the next moment no operation
+  // holds the cluster. No patch: until such a signal arrives, the loop issues exactly the
+  // commands it issued before, so recorded histories replay unchanged.
+  let checkRequested = false;
+  setHandler(checkClusterNow, () => {
+    checkRequested = true;
+  }, { description: 'Run the health and drift check (and auto-reconcile) now rather than at the next interval' });
 
   // Entities started before periodic checks existed keep their recorded behaviour on replay.
   const periodicChecks = patched('periodic-health-checks');
@@ -142,9 +151,10 @@ export async function clusterEntity(input: ClusterEntityInput): Promise<ClusterS
         const delay = periodicChecks ? nextCheckDelay(state, Date.now()) : undefined;
         if (delay === undefined) {
           await condition(() => !!state.current || done());
-        } else if (delay > 0 && (await condition(() => !!state.current || done(), delay))) {
+        } else if (delay > 0 && (await condition(() => !!state.current || done() || checkRequested, delay)) && !(checkRequested && !state.current && !done())) {
           continue;
         } else {
+          checkRequested = false;
           await checks.checkHealth();
         }
         continue;

@@ -26,6 +26,7 @@ import {
 } from '../src/domain/change/request.js';
 import { AbortSchema, ApproveSchema, type AbortInput, type ApproveInput } from '../src/domain/staged/operator.js';
 import { formatDuration } from '../src/domain/time/durations.js';
+import { operationMetadata, workflowLink } from '../src/domain/operation-metadata.js';
 import { changeEvent, operationGate } from '../src/temporal/messages/change.js';
 import { abortChange, approveChange, getChange } from '../src/temporal/messages/change-queries.js';
 import { SA } from '../src/temporal/search-attributes.js';
@@ -92,7 +93,7 @@ export async function fleetChange(input: ChangeRequest): Promise<ChangeResult> {
     if (e.type === 'waiting') view.waitingAt = { gate: String(e.data.gate ?? ''), since: e.at };
     else if (e.type === 'stageFinished') delete view.waitingAt;
     emit(e);
-  });
+  }, { description: "From the change's staged operation: a gate waits or a stage ended; passed on to the callbacks" });
   // ... and the gate it waits at, so that the change waits (WaitingForApproval) exactly while its operation does.
   setHandler(operationGate, ({ gate, at }) => {
     if (view.state !== 'Running' && view.state !== 'WaitingForApproval') return;
@@ -103,7 +104,7 @@ export async function fleetChange(input: ChangeRequest): Promise<ChangeResult> {
       delete view.waitingAt;
       setState('Running', `${OPERATION_WORKFLOW[req.type]} ${operationId}`);
     }
-  });
+  }, { description: 'From the staged operation: the gate it waits at now ({"gate": "prod:before", "at": ISO time}), or none' });
 
   const refused = await gate(req.approval, view, setState, emit);
   const ended = refused ?? (await runOperation(req, operationId, requestedBy, id, setState, tagged));
@@ -135,6 +136,7 @@ async function callbacks(req: ReturnType<typeof ChangeRequestSchema.parse>, id: 
     parentClosePolicy: ParentClosePolicy.ABANDON,
     cancellationType: ChildWorkflowCancellationType.ABANDON,
     staticSummary: `callbacks of ${id}`,
+    staticDetails: `Signed webhook deliveries of change ${workflowLink(id)} to ${req.callbacks.length} target(s); the query \`getDeliveries\` shows each.`,
     ...tagged,
   });
   const target = getExternalWorkflowHandle(workflowId);
@@ -225,7 +227,7 @@ async function runOperation(
       args: [args],
       parentClosePolicy: ParentClosePolicy.ABANDON,
       cancellationType: ChildWorkflowCancellationType.ABANDON,
-      staticSummary: `${req.type} for ${req.ticket.system}/${req.ticket.id}, requested by ${requestedBy}`,
+      ...operationMetadata(OPERATION_WORKFLOW[req.type], args, `${req.type} for ${req.ticket.system}/${req.ticket.id}, requested by ${requestedBy}`, [`Run for change ${workflowLink(changeId)}.`]),
       ...tagged,
     });
     const result = await child.result();

@@ -18,6 +18,7 @@ import { CarriedDecommissionStateSchema } from '../src/domain/staged/carried-sta
 import { getDecommissionProgress } from '../src/temporal/messages/staged.js';
 import { failedChild, type RunOutcome } from './stage-runner.js';
 import { clusterChild, openStaged, runStaged } from './staged-operation.js';
+import { childMetadata, stageOf } from '../src/domain/operation-metadata.js';
 
 /** Continue as new past this many events (each cluster costs a few). */
 const MAX_HISTORY_EVENTS = 5_000;
@@ -78,10 +79,11 @@ export async function fleetDecommission(input: FleetDecommissionRequest, carried
   async function decommissionOne(name: string, attempt: number): Promise<RunOutcome> {
     const workflowId = `decommission/${name}`;
     try {
+      const args = { name, reason: opts.reason, ...(opts.requestedBy ? { requestedBy: opts.requestedBy } : {}) };
       await clusterChild<typeof decommissionCluster>('decommissionCluster', {
         workflowId,
-        args: [{ name, reason: opts.reason, ...(opts.requestedBy ? { requestedBy: opts.requestedBy } : {}) }],
-        staticSummary: `decommission ${name} (fleet decommission ${workflowInfo().workflowId}${attempt > 1 ? `, attempt ${attempt}` : ''})`,
+        args: [args],
+        ...childMetadata(`decommission ${name}`, { workflowType: 'decommissionCluster', input: args, stage: stageOf(r.state.stages, name), attempt, parentId: workflowInfo().workflowId, parentNoun: 'fleet decommission' }),
       });
       return { succeeded: true, message: 'decommissioned' };
     } catch (err) {

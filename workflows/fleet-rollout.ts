@@ -3,6 +3,7 @@ import { overridesFor } from '../src/domain/bundle/overrides.js';
 import { selectClusters, type ClusterSummary, type ExcludedCluster } from '../src/domain/selection/fleet-selector.js';
 import type { PlacementDecision } from '../src/domain/placement/decide.js';
 import { placedSelection } from '../src/domain/placement/placed-rollout.js';
+import { childMetadata, stageOf } from '../src/domain/operation-metadata.js';
 import {
   AbortRolloutSchema,
   admitRollout,
@@ -105,11 +106,12 @@ export async function fleetRollout(input: FleetRolloutInput, carried?: RolloutSt
     // in this history would force a continue-as-new every few dozen clusters.
     const bundleFrom = { rollout: rolloutId, name: bundle.name, revision: bundle.revision, overrides };
     const workflowId = `${rolloutId}/apply/${name}`;
+    const args = { cluster: name, bundleFrom, autoReconcile: opts.autoReconcile, rolloutDeadlineSeconds: Math.round(opts.rolloutDeadline / 1000), ...(opts.requestedBy ? { requestedBy: opts.requestedBy } : {}) };
     try {
       const result = await clusterChild<typeof applyBundleToCluster>('applyBundleToCluster', {
         workflowId,
-        args: [{ cluster: name, bundleFrom, autoReconcile: opts.autoReconcile, rolloutDeadlineSeconds: Math.round(opts.rolloutDeadline / 1000), ...(opts.requestedBy ? { requestedBy: opts.requestedBy } : {}) }],
-        staticSummary: `apply ${bundle.name}@${bundle.revision} to ${name} (rollout ${rolloutId})`,
+        args: [args],
+        ...childMetadata(`apply bundle ${bundle.name}@${bundle.revision} to ${name}`, { workflowType: 'applyBundleToCluster', input: args, stage: stageOf(r.state.stages, name), parentId: rolloutId, parentNoun: 'rollout' }),
       });
       noteReach(name, result.reach);
       const c = result.counts;

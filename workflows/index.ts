@@ -11,3 +11,4 @@ export { fleetDecommission } from './fleet-decommission.js';
 export { fleetChange } from './fleet-change.js';
 export { changeCallbacks } from './change-callbacks.js';
 export { placedBundle } from './placed-bundle.js';
+export { fleetPolicy } from './fleet-policy.js';

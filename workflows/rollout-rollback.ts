@@ -1,4 +1,5 @@
 import { ParentClosePolicy, patched, setCurrentDetails, startChild } from '@temporalio/workflow';
+import { childMetadata, stageOf } from '../src/domain/operation-metadata.js';
 import { changedClusters, rollbackPlan, type RolloutState, type RollbackStep } from '../src/domain/rollout/fleet-rollout.js';
 import type { rollbackBundle } from './rollback-bundle.js';
 import { childFailureMessage } from './stage-runner.js';
@@ -21,11 +22,12 @@ export async function rollBack(s: RolloutState, rolloutId: string, requestedBy: 
     await Promise.all(
       steps.slice(i, i + ROLLBACK_CONCURRENCY).map(async ({ cluster: name, to }) => {
         try {
+          const args = { cluster: name, bundle: s.bundle.name, revision: s.bundle.revision, ...(to !== undefined ? { to } : {}), reason: `rollout ${rolloutId} rolled back`, ...(requestedBy ? { requestedBy } : {}) };
           const child = await startChild<typeof rollbackBundle>('rollbackBundle', {
             workflowId: `${rolloutId}/rollback/${name}`,
-            args: [{ cluster: name, bundle: s.bundle.name, revision: s.bundle.revision, ...(to !== undefined ? { to } : {}), reason: `rollout ${rolloutId} rolled back`, ...(requestedBy ? { requestedBy } : {}) }],
+            args: [args],
             parentClosePolicy: ParentClosePolicy.ABANDON,
-            staticSummary: `roll back ${s.bundle.name}@${s.bundle.revision} on ${name} (rollout ${rolloutId})`,
+            ...childMetadata(`roll back ${s.bundle.name}@${s.bundle.revision} on ${name}${to ? ` to ${to}` : ''}`, { workflowType: 'rollbackBundle', input: args, stage: stageOf(s.stages, name), parentId: rolloutId, parentNoun: 'rollout' }),
           });
           const done = await child.result();
           s.rollback![name] = { status: 'Succeeded', ...(done.to ? { to: done.to } : {}), message: done.to ? `back to ${done.to}` : 'bundle removed' };

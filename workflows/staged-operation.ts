@@ -8,6 +8,7 @@ import {
   setCurrentDetails,
   setHandler,
   startChild,
+  workflowInfo,
   type QueryDefinition,
   type WithWorkflowArgs,
   type Workflow,
@@ -19,6 +20,7 @@ import { changeEvent, operationGate } from '../src/temporal/messages/change.js';
 import type { FinalOutcome, StagedState } from '../src/domain/staged/operator.js';
 import { historyIsLong } from './history-limits.js';
 import { StageRunner, type StageRunnerHooks } from './stage-runner.js';
+import { recordStagedProgress } from './telemetry.js';
 
 /**
  * The skeleton every staged fleet operation (fleetRollout, upgradeWave, fleetDecommission)
@@ -74,6 +76,7 @@ export async function openStaged<S extends CarriedState, P extends { outcome: st
     onProgress: (d, now) => {
       setCurrentDetails(op.details(op.progress(r.state, d, now, false), now));
       report?.(d, now);
+      recordStagedProgress(workflowInfo().workflowType, workflowInfo().workflowId, d, !!r.state.final);
     },
     shouldContinueAsNew: () => historyIsLong(op.maxHistoryEvents),
   });

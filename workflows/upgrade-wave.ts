@@ -2,6 +2,7 @@ import { ApplicationFailure, continueAsNew, TemporalFailure, workflowInfo } from
 import type { ClusterSummary } from '../src/domain/selection/fleet-selector.js';
 import { countRuns, newStagedState, type Admission, type RunCounts } from '../src/domain/staged/operator.js';
 import { planUpgradeWave } from '../src/domain/upgrade/plan.js';
+import { childMetadata, stageOf } from '../src/domain/operation-metadata.js';
 import { requireGates } from '../src/domain/staged/plan.js';
 import { haltsWave } from '../src/domain/upgrade/failure-verdict.js';
 import {
@@ -71,11 +72,12 @@ export async function upgradeWave(input: UpgradeWaveInput, carried?: WaveState):
 
   async function upgradeOne(name: string, attempt: number): Promise<RunOutcome> {
     const u = r.state.upgrades[name]!;
+    const args = { name, version: u.to, wave: waveId, skipApiScan: opts.skipApiScan, ...(opts.requestedBy ? { requestedBy: opts.requestedBy } : {}) };
     try {
       const result = await clusterChild<typeof upgradeCluster>('upgradeCluster', {
         workflowId: `upgrade/${name}`,
-        args: [{ name, version: u.to, wave: waveId, skipApiScan: opts.skipApiScan, ...(opts.requestedBy ? { requestedBy: opts.requestedBy } : {}) }],
-        staticSummary: `upgrade ${name} ${u.from} -> ${u.to} (wave ${waveId}${attempt > 1 ? `, attempt ${attempt}` : ''})`,
+        args: [args],
+        ...childMetadata(`upgrade ${name} ${u.from} -> ${u.to}`, { workflowType: 'upgradeCluster', input: args, stage: stageOf(r.state.stages, name), attempt, parentId: waveId, parentNoun: 'upgrade wave' }),
       });
       return { succeeded: true, message: result.noop ? `already at ${result.version}` : `upgraded ${result.from} -> ${result.version} (${result.health})` };
     } catch (err) {

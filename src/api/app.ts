@@ -13,7 +13,10 @@ import { ApiProblem, invalidInput, PROBLEM_BASE, problemResponse, requestProblem
 import { registerActionRoutes } from './routes/actions.js';
 import { registerChangeRoutes } from './routes/changes.js';
 import { registerClusterRoutes } from './routes/clusters.js';
+import { CODEC_BODY_BYTES, registerCodecRoutes } from './routes/codec.js';
+import type { PayloadCodec } from '@temporalio/common';
 import { registerDocsRoutes } from './routes/docs.js';
+import { registerApiMetrics } from './metrics.js';
 import { TicketRef } from './schemas.js';
 import { TokenBuckets, type RateLimits } from './token-bucket.js';
 
@@ -50,6 +53,11 @@ export interface ApiOptions {
   now?: () => number;
   /** Where unexpected failures are logged (default stderr). Never given a request's headers. */
   log?: (line: string) => void;
+  /**
+   * The codec server (/codec/encode, /codec/decode) with the client's codecs; absent: no codec
+   * routes. `devOrigin` is `fleetflow dev up`'s UI, let in without a token from loopback.
+   */
+  codec?: { payloadCodecs: readonly PayloadCodec[]; corsOrigins: readonly string[]; devOrigin?: string };
 }
 
 const API_DESCRIPTION = `The change-management API of Fleetflow: change systems (ServiceNow, Jira, a CI pipeline) open a change
@@ -63,9 +71,13 @@ for a ticket, follow it, approve its gates and receive signed callbacks.
 
 /** The limit and the timeout run on every request, so even the public routes cannot be made to hang or swallow memory. */
 function limitsMiddleware(limits: ApiLimits): MiddlewareHandler[] {
-  const tooLarge = () => {
-    throw new ApiProblem('RequestTooLarge', `the request body is larger than ${limits.bodyBytes} bytes`);
+  const tooLarge = (max: number) => () => {
+    throw new ApiProblem('RequestTooLarge', `the request body is larger than ${max} bytes`);
   };
+  // The codec server takes payloads up to Temporal's 2 MiB blob limit, in base64.
+  const apiBody = bodyLimit({ maxSize: limits.bodyBytes, onError: tooLarge(limits.bodyBytes) });
+  const codecBody = bodyLimit({ maxSize: Math.max(limits.bodyBytes, CODEC_BODY_BYTES), onError: tooLarge(Math.max(limits.bodyBytes, CODEC_BODY_BYTES)) });
+  const body: MiddlewareHandler = (c, next) => (new URL(c.req.url).pathname.startsWith('/codec/') ? codecBody(c, next) : apiBody(c, next));
   const timeout: MiddlewareHandler = async (_c, next) => {
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<never>((_, reject) => {
@@ -77,7 +89,7 @@ function limitsMiddleware(limits: ApiLimits): MiddlewareHandler[] {
       clearTimeout(timer);
     }
   };
-  return [bodyLimit({ maxSize: limits.bodyBytes, onError: tooLarge }), timeout];
+  return [body, timeout];
 }
 
 /** Authentication, then the principal's rate limit: every /v1 request. */
@@ -162,6 +174,8 @@ export function createApi(opts: ApiOptions): OpenAPIHono<ApiEnv> {
     return problemResponse(c, new ApiProblem('RouteNotFound', `no resource at ${path}; the routes are listed at /openapi.json`));
   });
 
+  // First, so it times everything after it, rate limits and refusals included.
+  registerApiMetrics(app);
   app.use('*', async (c, next) => {
     await next();
     c.header('x-content-type-options', 'nosniff');
@@ -180,6 +194,7 @@ export function createApi(opts: ApiOptions): OpenAPIHono<ApiEnv> {
   registerActionRoutes(app, deps);
   registerClusterRoutes(app, deps);
   registerDocsRoutes(app);
+  if (opts.codec) registerCodecRoutes(app, { ...opts.codec, namespace: opts.namespace, access: opts.access, authenticate: opts.authenticate });
 
   let document: unknown;
   app.get('/openapi.json', (c) => {

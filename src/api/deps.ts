@@ -5,6 +5,7 @@ import type { AccessPolicy } from '../domain/auth/policy.js';
 import type { WebhooksConfig } from '../domain/change/webhooks-config.js';
 import type { ScopeRecord } from '../domain/change/scope.js';
 import { scopeFromRecord } from './change-scope.js';
+import { workflowUiLink } from '../temporal/ui-link.js';
 import { ApiProblem } from './problem.js';
 
 /** What the routes share: Temporal, the policy, and where things are. */
@@ -24,7 +25,7 @@ export interface ApiDeps {
 
 /** The Temporal UI page of a workflow run. */
 export function temporalUiLink(deps: Pick<ApiDeps, 'uiBaseUrl' | 'namespace'>, workflowId: string, runId: string): string {
-  return `${deps.uiBaseUrl.replace(/\/+$/, '')}/namespaces/${encodeURIComponent(deps.namespace)}/workflows/${encodeURIComponent(workflowId)}/${encodeURIComponent(runId)}/history`;
+  return workflowUiLink(deps.uiBaseUrl, deps.namespace, workflowId, runId);
 }
 
 /** Throws the 403 of a denied decision. */

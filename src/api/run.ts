@@ -1,7 +1,9 @@
 import { apiListenAddress, loadConfig, loadConfigFile } from '../config.js';
+import { corsOriginsOf, parseDevCodecOrigin } from '../domain/api/codec-access.js';
 import { DEFAULT_ACCESS_POLICY } from '../domain/auth/policy.js';
 import { DEFAULT_WEBHOOKS_CONFIG } from '../domain/change/webhooks-config.js';
-import { connectClient, temporalConnectConfig } from '../temporal/connection.js';
+import { connectClient } from '../temporal/connection.js';
+import { temporalUiUrl } from '../temporal/ui-link.js';
 import { createApi } from './app.js';
 import { createAuthenticator } from './auth/authenticator.js';
 import { serveApi, type ServedApi } from './server.js';
@@ -12,14 +14,8 @@ import { serveApi, type ServedApi } from './server.js';
  * until SIGINT or SIGTERM.
  */
 
-/** The Temporal UI for links: FLEETFLOW_UI_URL, else the dev server's (its gRPC port + 1000, or FLEETFLOW_UI_PORT). */
-export function temporalUiUrl(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.FLEETFLOW_UI_URL) return env.FLEETFLOW_UI_URL.replace(/\/+$/, '');
-  const config = loadConfig(env);
-  const address = temporalConnectConfig(config, env).connectionOptions.address;
-  const [host = '127.0.0.1', port = '7233'] = address.split(/:(?=\d+$)/);
-  return `http://${host}:${config.uiPort ?? Number(port) + 1000}`;
-}
+/** Where the UI links of changes point (see src/temporal/ui-link.ts). */
+export { temporalUiUrl } from '../temporal/ui-link.js';
 
 /** Starts the server and returns it (the caller decides how long it runs). */
 export async function startApi(opts: { env?: NodeJS.ProcessEnv; address?: string; out: (line: string) => void }): Promise<ServedApi> {
@@ -30,7 +26,10 @@ export async function startApi(opts: { env?: NodeJS.ProcessEnv; address?: string
   const access = file?.access ?? DEFAULT_ACCESS_POLICY;
   // --address, else FLEETFLOW_API_ADDRESS, else the file's api.address (127.0.0.1:8080 by default).
   const address = opts.address ?? (file ? apiListenAddress(file.api, env).address : env.FLEETFLOW_API_ADDRESS);
+  const dev = parseDevCodecOrigin(env.FLEETFLOW_DEV_CODEC_ORIGIN);
+  if (!dev.ok) throw new Error(`configuration: ${dev.error}`);
   const client = await connectClient(config, env);
+  if (dev.origin) opts.out(`fleetflow api: codec server open without a token to the dev UI at ${dev.origin}, from this machine only (FLEETFLOW_DEV_CODEC_ORIGIN; never set it outside dev)`);
   const app = createApi({
     client,
     namespace: client.options.namespace,
@@ -39,6 +38,12 @@ export async function startApi(opts: { env?: NodeJS.ProcessEnv; address?: string
     authenticate: createAuthenticator({ policy: access, ...(file?.api.oidc ? { oidc: file.api.oidc } : {}) }),
     webhooks: file?.webhooks ?? DEFAULT_WEBHOOKS_CONFIG,
     uiBaseUrl: temporalUiUrl(env),
+    // The codec server decodes with exactly the codecs the API's own client encodes with.
+    codec: {
+      payloadCodecs: client.options.loadedDataConverter.payloadCodecs,
+      corsOrigins: corsOriginsOf(file?.api.codec ?? { corsOrigins: [] }, dev.origin),
+      ...(dev.origin ? { devOrigin: dev.origin } : {}),
+    },
   });
   let served: ServedApi;
   try {

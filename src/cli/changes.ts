@@ -111,6 +111,7 @@ async function open(ctx: CliContext, args: Args) {
   if (printData(ctx, outputFormat(args), res.body)) return;
   ctx.out(`${res.status === 201 ? 'opened' : 'already open (same ticket, same input)'}: change ${res.body.id} (${res.body.type}), ${res.body.state}`);
   ctx.out(`  watch it: npx fleetflow change get ${res.body.id}`);
+  if (res.body.links?.temporalUi) ctx.out(`  Temporal UI: ${res.body.links.temporalUi}`);
 }
 
 async function get(ctx: CliContext, args: Args) {

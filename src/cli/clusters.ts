@@ -3,7 +3,7 @@ import { refuseOperation } from '../domain/cluster/lifecycle.js';
 import type { ClusterSpec } from '../domain/cluster/spec.js';
 import type { ClusterState } from '../domain/cluster/state.js';
 import { refOf, targetOf } from '../domain/cluster/target.js';
-import { CLUSTER_ENTITY_TYPE, clusterEntityId, entitySummary } from '../domain/cluster/inventory.js';
+import { CLUSTER_ENTITY_TYPE, clusterEntityId } from '../domain/cluster/inventory.js';
 import { inventoryQuery, parseSelector } from '../domain/selection/selector-syntax.js';
 import { FleetflowError } from '../errors.js';
 import { listClusters } from '../temporal/fleet-inventory.js';
@@ -17,6 +17,8 @@ import { decommissionCommand, FLEET_ALIAS_FLAGS, fleetAliasOf } from './fleet-de
 import { readSpecFile } from './spec-file.js';
 import { table } from './table.js';
 import { runOperation } from './operation.js';
+import { uiLinkLine } from './ui-link.js';
+import { entityMetadata } from '../domain/operation-metadata.js';
 
 /** The inventory readers moved to src/temporal (the API reads them too); tests import them from here. */
 export { listClusters, type ClusterRow } from '../temporal/fleet-inventory.js';
@@ -70,12 +72,13 @@ async function register(ctx: CliContext, args: Args) {
     taskQueue: ctx.config.taskQueue,
     args: [{ spec }],
     workflowIdConflictPolicy: 'USE_EXISTING',
-    staticSummary: entitySummary(spec),
+    ...entityMetadata(spec),
   });
   const state = await refusalsAsErrors(() =>
     client.workflow.executeUpdateWithStart(registerCluster, { args: [spec], startWorkflowOperation: start }),
   );
   ctx.out(`cluster ${spec.name} registered (phase ${state.phase})`);
+  ctx.out(uiLinkLine(ctx, clusterEntityId(spec.name)));
 }
 
 async function provision(ctx: CliContext, args: Args) {
@@ -151,6 +154,8 @@ async function get(ctx: CliContext, args: Args) {
     ...(state.checkProblem ? [`check:       ${state.checkProblem.check} failing since ${state.checkProblem.since} (${state.checkProblem.failures}x): ${state.checkProblem.message}`] : []),
     'history:',
     ...state.history.map((h) => `  ${h.endedAt ?? h.startedAt}  ${h.type.padEnd(12)} ${h.status.padEnd(9)} ${h.message ?? ''}`),
+    uiLinkLine(ctx, clusterEntityId(name)),
+    ...(state.current ? [`${uiLinkLine(ctx, state.current.id).replace('ui:', 'operation ui:')}`] : []),
   ];
   ctx.out(lines.join('\n'));
 }

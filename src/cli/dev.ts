@@ -10,6 +10,7 @@ import type { CommandSpec } from './command-table.js';
 import type { CliContext } from './context.js';
 import { CommandError, UsageError } from './errors.js';
 import { devApiUrl, ensureDevApiConfig } from './dev-api.js';
+import { describeEncryption } from '../temporal/codec/describe.js';
 
 const WORKER_ENTRY = join(repoDir, 'workers', 'main.ts');
 const API_ENTRY = join(repoDir, 'src', 'api', 'main.ts');
@@ -45,7 +46,8 @@ function devParts(ctx: CliContext) {
   if (!m) throw new UsageError(`dev: TEMPORAL_ADDRESS is ${address}; the dev server only runs on 127.0.0.1`);
   const port = Number(m[2]);
   return {
-    server: new DevServer({ dataDir, namespace, port, uiPort: uiPort ?? port + 1000 }),
+    // The UI decodes payloads through the API's codec server (the API runs beside the worker).
+    server: new DevServer({ dataDir, namespace, port, uiPort: uiPort ?? port + 1000, codecEndpoint: `${devApiUrl(process.env)}/codec` }),
     worker: new Daemon(join(dataDir, 'run', 'worker.pid'), WORKER_ENTRY),
     workerLog: join(dataDir, 'logs', 'worker.log'),
     api: new Daemon(join(dataDir, 'run', 'api.pid'), API_ENTRY),
@@ -61,8 +63,16 @@ async function up(ctx: CliContext, p: DevParts) {
   } catch (e) {
     throw new CommandError(e instanceof Error ? e.message : String(e));
   }
+  // Made (or read) before anything starts: the worker and the API then share the one key.
+  let encryption: string;
+  try {
+    encryption = describeEncryption(ctx.config);
+  } catch (e) {
+    throw new CommandError(e instanceof Error ? e.message : String(e));
+  }
   const server = await p.server.start();
   ctx.out(`temporal   ${server.reused ? 'already running' : 'started'} on ${p.server.address} (log ${p.server.logFile})`);
+  ctx.out(`encryption ${encryption}`);
   const worker = await p.worker.start({
     name: 'worker',
     command: process.execPath,
@@ -73,6 +83,7 @@ async function up(ctx: CliContext, p: DevParts) {
   });
   await waitForPoller(ctx, p, worker.pid);
   ctx.out(`worker     ${worker.reused ? 'already running' : 'started'} (pid ${worker.pid}, log ${p.workerLog})`);
+  if (ctx.config.metricsAddress) ctx.out(`metrics    http://${ctx.config.metricsAddress}/metrics (Prometheus; FLEETFLOW_METRICS_ADDRESS)`);
   await upApi(ctx, p);
   // Local clusters were stopped by `dev down` (or a reboot): bring back whatever does not run.
   // start() only starts what is dead, and a cluster made before local clusters had a
@@ -117,7 +128,14 @@ async function upApi(ctx: CliContext, p: DevParts) {
     args: ['--import', 'tsx', API_ENTRY],
     logFile: p.apiLog,
     cwd: repoDir,
-    env: { ...process.env, FLEETFLOW_DATA: ctx.config.dataDir, FLEETFLOW_CONFIG: setup.configFile, FLEETFLOW_UI_URL: p.server.uiUrl.replace(/\/namespaces\/.*$/, '') },
+    env: {
+      ...process.env,
+      FLEETFLOW_DATA: ctx.config.dataDir,
+      FLEETFLOW_CONFIG: setup.configFile,
+      FLEETFLOW_UI_URL: p.server.uiUrl.replace(/\/namespaces\/.*$/, ''),
+      // Dev only: the local UI has no login, so its browser may decode without a token (see README, "Encryption").
+      FLEETFLOW_DEV_CODEC_ORIGIN: p.server.uiOrigin,
+    },
   });
   await waitForApi(p, setup.url, api.pid);
   ctx.out(`api        ${api.reused ? 'already running' : 'started'} on ${setup.url} (pid ${api.pid}, log ${p.apiLog}; reference ${setup.url}/docs)`);

@@ -9,10 +9,12 @@ import { execute } from './dispatch.js';
 import { CommandError, exitCodeOf, UsageError } from './errors.js';
 import { decommissionCommand } from './fleet-decommission.js';
 import { renderHelp } from './help.js';
+import { policyCommand } from './policy.js';
 import { schedulesCommand } from './schedules.js';
 import { placementCommand } from './placement.js';
 import { rolloutCommand } from './rollout.js';
 import { upgradeCommand } from './upgrade.js';
+import { tracedCommand } from '../telemetry/cli-trace.js';
 
 /** Every command of the CLI: what it runs, its help and its shell completion all come from here. */
 export const COMMANDS: CommandSpec = {
@@ -29,6 +31,7 @@ failed or refused operation 1.`,
     rolloutCommand,
     placementCommand,
     decommissionCommand,
+    policyCommand,
     schedulesCommand,
     apiCommand,
     changesCommand,
@@ -44,8 +47,12 @@ failed or refused operation 1.`,
   ],
 };
 
-/** Runs one command; returns the exit code. User mistakes are one line, never a stack trace. */
+/** Runs one command (traced when OTLP is configured); returns the exit code. User mistakes are one line, never a stack trace. */
 export async function run(argv: string[], ctx = new CliContext()): Promise<number> {
+  return tracedCommand(argv, () => runCommand(argv, ctx));
+}
+
+async function runCommand(argv: string[], ctx: CliContext): Promise<number> {
   try {
     await execute(COMMANDS, ctx, argv);
     return 0;

@@ -1,9 +1,11 @@
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { TemporalFailure } from '@temporalio/common';
 import { clusterEntityId } from '../domain/cluster/inventory.js';
+import { clusterOperationSummary, operationMetadata } from '../domain/operation-metadata.js';
 import { getClusterState } from '../temporal/messages/cluster.js';
 import type { CliContext } from './context.js';
 import { CommandError } from './errors.js';
+import { uiLinkLine } from './ui-link.js';
 
 export interface OperationStart {
   workflowType: 'provisionCluster' | 'decommissionCluster';
@@ -27,9 +29,10 @@ export async function runOperation(ctx: CliContext, op: OperationStart): Promise
     args: op.args,
     workflowIdConflictPolicy: 'USE_EXISTING',
     workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-    staticSummary: `${op.workflowType.replace('Cluster', '')} cluster ${op.cluster}`,
+    ...operationMetadata(op.workflowType, op.args[0], clusterOperationSummary(op.workflowType, op.args[0])),
   });
   ctx.out(`${op.workflowType} ${op.workflowId} (run ${handle.firstExecutionRunId})`);
+  ctx.out(`  ${uiLinkLine(ctx, op.workflowId, handle.firstExecutionRunId)}`);
   if (!op.wait) return;
   let done = false;
   const result = handle.result().finally(() => (done = true));

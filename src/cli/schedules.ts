@@ -7,6 +7,7 @@ import type { CliContext } from './context.js';
 import { CommandError, UsageError } from './errors.js';
 import { readInputFile } from './input-file.js';
 import { table } from './table.js';
+import { scheduleLinkLine, uiLinkLine } from './ui-link.js';
 
 const REASON: FlagSpec = { name: 'reason', type: 'string', value: 'TEXT', help: 'why (kept in the schedule\'s note)' };
 
@@ -37,6 +38,7 @@ async function create(ctx: CliContext, args: Args) {
   }
   const d = await client.schedule.getHandle(value.id).describe();
   ctx.out(`schedule ${value.id} created (${value.workflow}); next runs: ${nextRuns(d, 3) || '(paused)'}`);
+  ctx.out(scheduleLinkLine(ctx, value.id));
 }
 
 async function list(ctx: CliContext, args: Args) {
@@ -74,6 +76,8 @@ async function describe(ctx: CliContext, args: Args) {
     `next runs:   ${nextRuns(d, 5) || '-'}`,
     `recent runs: ${d.info.recentActions.map((a) => `${a.takenAt.toISOString()} ${a.action.workflow.workflowId}`).join(', ') || '-'}`,
     `input:       ${JSON.stringify(d.action.args?.[0] ?? null)}`,
+    scheduleLinkLine(ctx, d.scheduleId),
+    ...d.info.recentActions.slice(-1).map((a) => `last run ${uiLinkLine(ctx, a.action.workflow.workflowId, a.action.workflow.firstExecutionRunId)}`),
   ];
   ctx.out(lines.join('\n'));
 }
@@ -91,7 +95,7 @@ async function trigger(ctx: CliContext, args: Args) {
   const overlap = args.string('overlap')?.toUpperCase();
   if (overlap && !(OVERLAP_POLICIES as readonly string[]).includes(overlap)) throw new UsageError(`${args.command}: --overlap must be one of ${OVERLAP_POLICIES.join(', ')}`);
   await found(id, () => handle(ctx, id).then((h) => h.trigger(overlap as (typeof OVERLAP_POLICIES)[number] | undefined)));
-  ctx.out(`schedule ${id} triggered`);
+  ctx.out(`schedule ${id} triggered; its runs: ${scheduleLinkLine(ctx, id).replace('ui: ', '')}`);
 }
 
 async function remove(ctx: CliContext, args: Args) {

@@ -9,6 +9,8 @@ import type { CliContext } from './context.js';
 import { CommandError, UsageError } from './errors.js';
 import { readInputFile } from './input-file.js';
 import { rootCause } from './operation.js';
+import { uiLinkLine } from './ui-link.js';
+import { operationMetadata } from '../domain/operation-metadata.js';
 
 /** What the CLI reads from any staged operation's progress query. */
 export interface StagedProgress {
@@ -80,7 +82,7 @@ export function stagedCommand<S extends z.ZodType, P extends StagedProgress>(k: 
         run: (ctx, a) => start(kind, ctx, a),
       },
       { name: 'status', args: 'ID', summary: 'where it stands: stages, clusters, the gate it waits at, who did what', flags: [OUTPUT_FLAG], run: (ctx, a) => status(kind, ctx, a) },
-      { name: 'watch', args: 'ID', summary: 'follow it until it ends (redrawn in place on a terminal); exit 1 if it fails', run: async (ctx, a) => follow(kind, ctx, await ctx.temporal(), onePositional(a, 'ID')) },
+      { name: 'watch', args: 'ID', summary: 'follow it until it ends (redrawn in place on a terminal); exit 1 if it fails', run: (ctx, a) => watch(kind, ctx, a) },
       steer('approve', kind.onlyGate ? 'ID [GATE]' : 'ID GATE', kind.onlyGate ? `approve its gate (${kind.onlyGate})` : 'approve a gate, e.g. prod:before'),
       steer('pause', 'ID', 'start no more clusters; running ones finish'),
       steer('resume', 'ID', 'start clusters again after a pause'),
@@ -122,20 +124,30 @@ async function start(kind: AnyKind, ctx: CliContext, args: Args) {
       workflowId: id,
       taskQueue: ctx.config.taskQueue,
       args: [{ requestedBy: requester(), ...(input.raw as object) }],
-      staticSummary: kind.summary(input.value),
+      ...operationMetadata(kind.workflowType, { requestedBy: requester(), ...(input.raw as object) }, kind.summary(input.value)),
     });
   } catch (e) {
-    throw new CommandError(`${args.command}: ${e instanceof Error ? e.message : String(e)}`);
+    // The cause gives the exit code of a typed refusal (PayloadTooLarge: the input is too large, 2).
+    throw new CommandError(`${args.command}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
   ctx.out(`${kind.workflowType} ${id} started; follow it with: fleetflow ${kind.command} watch ${id}`);
+  ctx.out(uiLinkLine(ctx, id));
   if (!args.flag('no-wait')) await follow(kind, ctx, client, id);
+}
+
+async function watch(kind: AnyKind, ctx: CliContext, args: Args) {
+  const id = onePositional(args, 'ID');
+  const client = await ctx.temporal();
+  await describe(kind, client, id);
+  ctx.out(uiLinkLine(ctx, id));
+  await follow(kind, ctx, client, id);
 }
 
 async function status(kind: AnyKind, ctx: CliContext, args: Args) {
   const format = outputFormat(args);
   const id = onePositional(args, 'ID');
   const p = await progressOf(kind, await ctx.temporal(), id);
-  if (!printData(ctx, format, p)) ctx.out(kind.render(id, p, { now: Date.now(), clusterLimit: 50 }).join('\n'));
+  if (!printData(ctx, format, p)) ctx.out([...kind.render(id, p, { now: Date.now(), clusterLimit: 50 }), uiLinkLine(ctx, id)].join('\n'));
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

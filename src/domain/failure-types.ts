@@ -37,6 +37,7 @@ export const FAILURE_TYPES = {
   InvalidManifest: permanent(2, 400, 'a manifest lacks apiVersion, kind or metadata.name'),
   InvalidParameter: permanent(2, 400, 'the provider refused a parameter of the request (a subnet, a machine type)'),
   BundleTooLarge: permanent(2, 413, 'a bundle revision is too large to keep on a cluster'),
+  PayloadTooLarge: permanent(2, 413, "an input, result or signal is over Temporal's 2 MiB blob limit after encoding; refused before it is sent"),
   UnsupportedVersion: permanent(2, 422, 'the provider or the version rules do not offer that Kubernetes release'),
   NotSupported: permanent(2, 422, 'the provider cannot do that (node pools or upgrades of external clusters)'),
   ClusterProtected: permanent(2, 422, 'the cluster is protected: decommission it with force and a reason'),
@@ -83,6 +84,7 @@ export const FAILURE_TYPES = {
   InvalidKubeconfig: permanent(1, 500, "an external cluster's kubeconfig is unusable"),
   ToolchainMissing: permanent(1, 500, 'a binary the local provider needs is not installed'),
   CallbackSecretMissing: permanent(1, 500, "a callback secret is not in the worker's config, or its env var or file is missing"),
+  PayloadUndecryptable: permanent(1, 500, 'a payload is encrypted under a key id this process lacks, or fails authentication'),
   CallbackSecretInvalid: permanent(1, 500, 'a callback secret is not whsec_ followed by the base64 of 24 to 64 bytes'),
   // A provider or cluster failed, or refused what was asked.
   ProviderFailed: permanent(1, 502, 'the provider reports the cluster, node pool or change Failed'),

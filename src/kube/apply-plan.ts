@@ -83,7 +83,10 @@ export interface PlannedObject {
  * Custom resources of the bundle's own CRDs take their scope from the CRD manifest, since the
  * server does not know them yet. Adds the Fleetflow and ApplySet labels.
  */
-export async function planObjects(discovery: Discovery, bundle: Bundle, setId: string): Promise<PlannedObject[][]> {
+export async function planObjects(discovery: Discovery, bundle: Bundle, setId: string, opts: { membership?: boolean } = {}): Promise<PlannedObject[][]> {
+  // Without membership (an inform-only comparison) manifests are compared as written: the
+  // labels Fleetflow adds to what it applies would otherwise show as drift on every object.
+  const membership = opts.membership ?? true;
   const crdScopes = new Map<string, boolean>();
   for (const m of bundle.manifests.filter(isCrd)) {
     const gk = definedGroupKind(m as { spec?: unknown });
@@ -110,12 +113,14 @@ export async function planObjects(discovery: Discovery, bundle: Bundle, setId: s
           }
           if (namespaced) manifest.metadata.namespace = m.metadata.namespace ?? 'default';
           else delete manifest.metadata.namespace;
-          manifest.metadata.labels = {
-            ...m.metadata.labels,
-            [MANAGED_BY_LABEL]: MANAGED_BY_VALUE,
-            [BUNDLE_LABEL]: bundle.name,
-            [APPLYSET_PART_OF_LABEL]: setId,
-          };
+          if (membership) {
+            manifest.metadata.labels = {
+              ...m.metadata.labels,
+              [MANAGED_BY_LABEL]: MANAGED_BY_VALUE,
+              [BUNDLE_LABEL]: bundle.name,
+              [APPLYSET_PART_OF_LABEL]: setId,
+            };
+          }
           for (const k of ['resourceVersion', 'uid', 'creationTimestamp', 'managedFields', 'generation'] as const) delete manifest.metadata[k];
           const id: ObjectIdentity = { group, kind: m.kind, name: m.metadata.name, ...(namespaced ? { namespace: manifest.metadata.namespace! } : {}) };
           return { manifest, id, index: indexOf.get(m)!, ...(info ? { info } : {}) };

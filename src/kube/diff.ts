@@ -35,10 +35,12 @@ type Live = { metadata?: { managedFields?: ManagedFieldsEntry[] } };
  * applied as a dry run (dryRun=All, forced, so fields another manager took are shown as they
  * would be); drift is the difference between the two on the fields the bundle's field manager
  * would own, not the whole object (defaults and other writers' fields are not drift).
+ * `inform` compares the manifests as written (no Fleetflow or ApplySet labels, no inventory):
+ * for objects Fleetflow only reports on and never applies.
  *
  * @example const d = await diffBundle(creds, bundle, { fieldManager: 'fleetflow' }); d.drifted[0]?.fields
  */
-export async function diffBundle(creds: ClusterCredentials, input: BundleInput, opts: { fieldManager: string }): Promise<BundleDiff> {
+export async function diffBundle(creds: ClusterCredentials, input: BundleInput, opts: { fieldManager: string; inform?: boolean }): Promise<BundleDiff> {
   const bundle = parseBundle(input);
   return withRest(
     creds,
@@ -46,7 +48,8 @@ export async function diffBundle(creds: ClusterCredentials, input: BundleInput, 
       const discovery = new Discovery(rest);
       const parent = parentRefFor(bundle.name);
       const setId = applySetId(parent);
-      const planned = (await planObjects(discovery, bundle, setId)).flat();
+      // inform: the objects as written, against a cluster Fleetflow never applied them to.
+      const planned = (await planObjects(discovery, bundle, setId, { membership: !opts.inform })).flat();
       const missing: ObjectIdentity[] = [];
       const drifted: DriftedObject[] = [];
       const settled = await mapSettled(planned, bundle.options.concurrency, async (p) => {
@@ -79,9 +82,10 @@ export async function diffBundle(creds: ClusterCredentials, input: BundleInput, 
       const failed = settled.flatMap((s) => (s.status === 'rejected' ? [s.reason as FleetflowError] : []));
       if (failed.length > 0) throw combineFailures(failed, 'diff');
 
-      const state = await readParent(rest, parent, setId);
+      // inform: there is no inventory to read (nothing was applied), so nothing to prune.
+      const state = opts.inform ? undefined : await readParent(rest, parent, setId);
       let toPrune: ObjectIdentity[] = [];
-      if (bundle.options.prune && state.exists) {
+      if (bundle.options.prune && state?.exists) {
         const desired = new Set(planned.map((p) => objectKey(p.id)));
         const members = await listMembers(rest, discovery, setId, unionScope(state.scope, scopeOf(planned.map((p) => p.id))), opts.fieldManager);
         toPrune = members
@@ -94,7 +98,7 @@ export async function diffBundle(creds: ClusterCredentials, input: BundleInput, 
         missing: missing.sort(byBundle),
         drifted: drifted.sort((a, b) => byBundle(a.ref, b.ref)),
         toPrune: toPrune.sort((a, b) => objectKey(a).localeCompare(objectKey(b))),
-        ...(state.revision ? { revision: state.revision } : {}),
+        ...(state?.revision ? { revision: state.revision } : {}),
       };
     },
     bundle.options.concurrency + 2,

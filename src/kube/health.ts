@@ -1,5 +1,6 @@
 import { request } from 'node:https';
 import { ApiException } from '@kubernetes/client-node';
+import { kubeSpan } from '../telemetry/spans.js';
 import type { ClusterCredentials } from './credentials.js';
 import { kubeError } from './errors.js';
 
@@ -28,7 +29,7 @@ export function apiGet(creds: ClusterCredentials, path: string, timeoutMs = 5_00
     creds.auth.kind === 'clientCertificate'
       ? { cert: creds.auth.certPem, key: creds.auth.keyPem, headers: {} }
       : { headers: { authorization: `Bearer ${creds.auth.token}` } };
-  return new Promise((resolve, reject) => {
+  return kubeSpan('GET', url, () => new Promise<RawResponse>((resolve, reject) => {
     const req = request(
       url,
       { method: 'GET', ca: creds.caPem, ...auth, headers: { accept: 'application/json, */*', ...auth.headers }, timeout: timeoutMs, agent: false },
@@ -42,7 +43,7 @@ export function apiGet(creds: ClusterCredentials, path: string, timeoutMs = 5_00
     req.on('timeout', () => req.destroy(Object.assign(new Error(`GET ${path} timed out after ${timeoutMs} ms`), { code: 'ETIMEDOUT' })));
     req.on('error', reject);
     req.end();
-  });
+  }));
 }
 
 /** "v1.35.4" -> "1.35.4". */

@@ -1,6 +1,7 @@
 import { Agent, request } from 'node:https';
 import { createSecureContext } from 'node:tls';
 import { ApiException } from '@kubernetes/client-node';
+import { kubeSpan } from '../telemetry/spans.js';
 import type { ClusterCredentials } from './credentials.js';
 
 /**
@@ -57,7 +58,7 @@ export class KubeRest {
       headers['content-type'] = opts.contentType ?? 'application/json';
       headers['content-length'] = String(Buffer.byteLength(payload));
     }
-    return new Promise((resolve, reject) => {
+    return kubeSpan(method, url, () => new Promise<RestResponse<T>>((resolve, reject) => {
       const req = request(url, { method, agent: this.agent, headers }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -82,7 +83,7 @@ export class KubeRest {
       });
       req.on('error', reject);
       req.end(payload);
-    });
+    }));
   }
 
   /** Closes the pooled connections. */

@@ -1,6 +1,7 @@
 import type { ProviderAccount } from '../domain/cluster/accounts.js';
 import type { ProviderName } from '../domain/cluster/spec.js';
 import { PermanentError } from '../errors.js';
+import { tracedProvider } from '../telemetry/traced-provider.js';
 import type { ClusterProvider } from './types.js';
 
 /** Builds the provider for one configured account (or the environment's default when undefined). */
@@ -28,8 +29,12 @@ export class ProviderRegistry {
     this.factories = opts.factories ?? {};
   }
 
-  /** The provider for a cluster; PermanentError naming what is missing when none fits. */
+  /** The provider for a cluster (its calls traced, see tracedProvider); PermanentError naming what is missing when none fits. */
   get(name: ProviderName, account?: string): ClusterProvider {
+    return tracedProvider(this.untraced(name, account));
+  }
+
+  private untraced(name: ProviderName, account?: string): ClusterProvider {
     const fixed = this.fixed.get(name);
     if (fixed && !account) return fixed;
     const factory = this.factories[name];

@@ -1,8 +1,10 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client, type WorkflowExecutionDescription, type WorkflowHandle } from '@temporalio/client';
 import { executionInfoFromRaw } from '@temporalio/client/lib/helpers.js';
 import type { QueryDefinition, SearchAttributePair } from '@temporalio/common';
-import { CHANGE_STATES, changeIdOf, isStaged, type ChangeRequest, type ChangeState, type ChangeView, type Ticket } from '../domain/change/request.js';
+import { CHANGE_STATES, changeIdOf, isStaged, OPERATION_WORKFLOW, type ChangeRequest, type ChangeState, type ChangeView, type Ticket } from '../domain/change/request.js';
 import { CHANGE_ATTRIBUTES, ticketAttributeOf } from '../domain/change/attributes.js';
+import { operationWorkflowIdOf } from '../domain/change/outcome.js';
+import { changeMetadata } from '../domain/operation-metadata.js';
 import type { DeliveryStatus } from '../domain/change/deliveries.js';
 import type { ScopeRecord } from '../domain/change/scope.js';
 import type { ChangeType } from '../domain/auth/policy.js';
@@ -78,7 +80,7 @@ export async function startChange(
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
       memo: { ...memo },
       typedSearchAttributes: attributes,
-      staticSummary: `${request.type} for ${ticketAttributeOf(request.ticket)}, requested by ${requestedBy}`,
+      ...changeMetadata(request, OPERATION_WORKFLOW[request.type], operationWorkflowIdOf(id, request.type, request.input), requestedBy),
     });
   } catch (err) {
     // A closed change of this ticket: it exists, and is never run again.

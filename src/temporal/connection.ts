@@ -1,6 +1,8 @@
 import { Client, Connection } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import type { FleetflowConfig } from '../config.js';
+import { clientTracingInterceptors } from '../telemetry/client-tracing.js';
+import { fleetflowDataConverter } from './codec/data-converter.js';
 
 /**
  * Connection settings from the standard TEMPORAL_* variables and envconfig profiles (address,
@@ -17,9 +19,14 @@ export function temporalConnectConfig(config: FleetflowConfig, env: NodeJS.Proce
   };
 }
 
-/** A client for the connection settings of `env` (the process's by default). */
+/**
+ * A client for the connection settings of `env` (the process's by default), encrypting with
+ * the config's keys (see codec/data-converter.ts). The keys are read before connecting, so a
+ * missing key fails fast.
+ */
 export async function connectClient(config: FleetflowConfig, env: NodeJS.ProcessEnv = process.env): Promise<Client> {
   const { connectionOptions, namespace } = temporalConnectConfig(config, env);
+  const dataConverter = fleetflowDataConverter(config);
   const connection = await Connection.connect(connectionOptions);
-  return new Client({ connection, namespace });
+  return new Client({ connection, namespace, dataConverter, ...clientTracingInterceptors(env) });
 }

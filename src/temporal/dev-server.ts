@@ -13,6 +13,11 @@ export interface DevServerOptions {
   ip?: string;
   port?: number;
   uiPort?: number;
+  /**
+   * The codec server the web UI decodes payloads with (`--ui-codec-endpoint`), e.g.
+   * http://127.0.0.1:8080/codec: the UI's browser code POSTs to its /decode and /encode.
+   */
+  codecEndpoint?: string;
   toolchain?: Toolchain;
 }
 
@@ -39,6 +44,10 @@ export class DevServer {
   get address(): string {
     return `${this.ip}:${this.port}`;
   }
+  /** The UI's origin, as its browser pages send it (what the codec server's CORS must allow). */
+  get uiOrigin(): string {
+    return `http://${this.ip}:${this.uiPort}`;
+  }
   get uiUrl(): string {
     return `http://${this.ip}:${this.uiPort}/namespaces/${this.opts.namespace}/workflows`;
   }
@@ -58,7 +67,10 @@ export class DevServer {
       '--db-filename', this.dbFile,
       '--namespace', this.opts.namespace,
       '--log-level', 'warn',
+      // The UI's news feed is fetched from the internet by the browser: nothing to fetch here.
+      '--ui-disable-news-fetch',
       ...searchAttributeFlags().flatMap((f) => ['--search-attribute', f]),
+      ...(this.opts.codecEndpoint ? ['--ui-codec-endpoint', this.opts.codecEndpoint] : []),
     ];
     const { pid } = await this.daemon.start({ name: 'temporal', command: temporal, args, logFile: this.logFile });
     await this.waitReady(60_000, true);

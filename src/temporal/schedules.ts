@@ -1,4 +1,5 @@
 import type { CalendarSpec, ScheduleOptions } from '@temporalio/client';
+import { operationMetadata } from '../domain/operation-metadata.js';
 import { scheduledWorkflowId, type Calendar, type ScheduleFile } from '../domain/time/schedule-spec.js';
 
 /** Memo key holding the schedule's file form, so `schedules describe` can show it back. */
@@ -20,7 +21,9 @@ export function scheduleOptions(s: ScheduleFile, taskQueue: string): ScheduleOpt
       args: [s.input],
       taskQueue,
       workflowId: scheduledWorkflowId(s),
-      staticSummary: `${s.workflow} started by schedule ${s.id}`,
+      ...operationMetadata(s.workflow, s.input, `${s.workflow} started by schedule ${s.id}`, [
+        `Started by schedule [${s.id}](/namespaces/{namespace}/schedules/${encodeURIComponent(s.id)}) (${s.cron ? `cron ${s.cron.join(', ')}` : 'calendar'}, ${s.timeZone})${s.note ? `: ${s.note}` : ''}`,
+      ]),
     },
     policies: { overlap: s.overlap, catchupWindow: s.catchupWindow },
     state: { paused: s.paused, ...(s.note ? { note: s.note } : {}) },

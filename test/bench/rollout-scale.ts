@@ -14,12 +14,13 @@ import { Toolchain } from '../../src/host/toolchain.js';
 import { getRolloutProgress } from '../../src/temporal/messages/staged.js';
 import { WORKER_TUNING } from '../../workers/tuning.js';
 import { cluster } from '../helpers/cluster-summaries.js';
+import { testEncryptionPlugin } from '../helpers/test-encryption.js';
 
 const n = Number(process.argv[2] ?? 1000);
 const kib = Number(process.argv[3] ?? 50);
 const concurrency = Number(process.argv[4] ?? 50);
 Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } } });
-const env = await TestWorkflowEnvironment.createLocal({ server: { executable: { type: 'existing-path', path: new Toolchain().temporal } } });
+const env = await TestWorkflowEnvironment.createLocal({ plugins: [testEncryptionPlugin], server: { executable: { type: 'existing-path', path: new Toolchain().temporal } } });
 try {
   const workflowBundle = await bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('../workflows/fleet-rollout-workflows.ts', import.meta.url)), logger: new DefaultLogger('ERROR') });
   const inventory = Array.from({ length: n }, (_, i) => cluster(`c${String(i).padStart(4, '0')}`, { environment: 'prod' }));

@@ -79,7 +79,8 @@ beforeAll(async () => {
     ),
   );
   api = await startApi({
-    env: { ...process.env, FLEETFLOW_CONFIG: configFile, TEMPORAL_ADDRESS: fleet.env.address, TEMPORAL_NAMESPACE: NAMESPACE, FLEETFLOW_TASK_QUEUE: taskQueue, FLEETFLOW_UI_URL: fleet.uiUrl },
+    // FLEETFLOW_DATA: the fixture's data folder holds the test key, so the API encrypts like the worker.
+    env: { ...process.env, FLEETFLOW_DATA: fleet.dataDir, FLEETFLOW_CONFIG: configFile, TEMPORAL_ADDRESS: fleet.env.address, TEMPORAL_NAMESPACE: NAMESPACE, FLEETFLOW_TASK_QUEUE: taskQueue, FLEETFLOW_UI_URL: fleet.uiUrl },
     address: '127.0.0.1:0',
     out: () => undefined,
   });

@@ -7,12 +7,17 @@ import type { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { createActivities } from '../../activities/index.js';
+import { createApi } from '../../src/api/app.js';
+import { createAuthenticator } from '../../src/api/auth/authenticator.js';
+import { serveApi, type ServedApi } from '../../src/api/server.js';
+import { DEFAULT_ACCESS_POLICY } from '../../src/domain/auth/policy.js';
 import { LocalProvider } from '../../src/providers/local/index.js';
 import { freePorts } from '../../src/providers/local/ports.js';
 import { ProviderRegistry } from '../../src/providers/registry.js';
 import { ALL_SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes.js';
 import { repoDir, Toolchain } from '../../src/host/toolchain.js';
 import { workflowsPath } from '../../workers/bundle.js';
+import { seedDataFolderKey, testDataConverter, testEncryptionPlugin } from './test-encryption.js';
 
 export const NAMESPACE = 'fleetflow';
 
@@ -20,7 +25,9 @@ export const NAMESPACE = 'fleetflow';
  * One real Temporal dev server (the installed CLI binary, never a download), one workflow
  * bundle and one local-provider data folder per test file. Each test gets its own task queue;
  * workers run only inside the test. `teardown` deletes every local cluster the file made and
- * stops the server and any worker process.
+ * stops the server and any worker process. Everything runs encrypted with the test key: the
+ * environment's client, every Worker made on its connection, and the worker and CLI processes
+ * (their data folder holds the test key as its generated key).
  */
 export class FleetTestEnv {
   private readonly children = new Set<ChildProcess>();
@@ -32,31 +39,51 @@ export class FleetTestEnv {
     readonly local: LocalProvider,
     /** The dev server's web UI (http://127.0.0.1:PORT), when created with `ui: true`. */
     readonly uiUrl?: string,
+    /** The codec server the UI decodes with (http://127.0.0.1:PORT/codec), when created with `ui: true`. */
+    private readonly codecServer?: ServedApi,
   ) {}
 
-  /** `ui: true` also serves the Temporal web UI on a free port (for tests that follow its links). */
+  /** Where the UI's codec server answers, when created with `ui: true`. */
+  get codecUrl(): string | undefined {
+    return this.codecServer ? `${this.codecServer.url}/codec` : undefined;
+  }
+
+  /**
+   * `ui: true` also serves the Temporal web UI on a free port (for tests that follow its links),
+   * pointed at a codec server with the test key, as `fleetflow dev up` does: the UI shows
+   * decoded inputs, results and queries, and encodes what it sends.
+   */
   static async create(opts: { ui?: boolean } = {}): Promise<FleetTestEnv> {
     const toolchain = new Toolchain();
     // Expected failures (bad input, refusals) would otherwise print stack traces at WARN.
     Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } } });
-    const uiPort = opts.ui ? (await freePorts(1))[0] : undefined;
+    const [uiPort, codecPort] = opts.ui ? await freePorts(2) : [];
+    const dataDir = mkdtempSync(join(tmpdir(), 'fleetflow-test-'));
+    seedDataFolderKey(dataDir);
     const env = await TestWorkflowEnvironment.createLocal({
+      plugins: [testEncryptionPlugin],
       server: {
         executable: { type: 'existing-path', path: toolchain.temporal },
         ip: '127.0.0.1',
         namespace: NAMESPACE,
         searchAttributes: ALL_SEARCH_ATTRIBUTES,
-        ...(uiPort ? { ui: true, uiPort } : { ui: false }),
+        ...(uiPort ? { ui: true, uiPort, extraArgs: ['--ui-codec-endpoint', `http://127.0.0.1:${codecPort}/codec`] } : { ui: false }),
         log: { format: 'pretty', level: 'error' },
       },
     });
     const bundle = await bundleWorkflowCode({ workflowsPath, logger: quietLogger });
-    const dataDir = mkdtempSync(join(tmpdir(), 'fleetflow-test-'));
-    return new FleetTestEnv(env, bundle, dataDir, new LocalProvider({ dataDir, toolchain }), uiPort ? `http://127.0.0.1:${uiPort}` : undefined);
+    const uiUrl = uiPort ? `http://127.0.0.1:${uiPort}` : undefined;
+    const codec = uiUrl ? await serveUiCodec(env.client, uiUrl, codecPort!) : undefined;
+    return new FleetTestEnv(env, bundle, dataDir, new LocalProvider({ dataDir, toolchain }), uiUrl, codec);
   }
 
   get client(): Client {
     return this.env.client;
+  }
+
+  /** The data converter of this environment's clients and workers, for a Client a test makes itself. */
+  get dataConverter() {
+    return testDataConverter;
   }
 
   newTaskQueue(): string {
@@ -84,6 +111,8 @@ export class FleetTestEnv {
       cwd: repoDir,
       env: {
         ...process.env,
+        // Many test workers run at once: none binds the default metrics port unless a test asks.
+        FLEETFLOW_METRICS_ADDRESS: 'off',
         ...opts.env,
         TEMPORAL_ADDRESS: this.env.address,
         TEMPORAL_NAMESPACE: NAMESPACE,
@@ -115,8 +144,28 @@ export class FleetTestEnv {
     for (const child of this.children) child.kill('SIGKILL');
     for (const c of await this.local.list()) await this.local.delete({ name: c.name, region: 'local' });
     rmSync(this.dataDir, { recursive: true, force: true });
+    await this.codecServer?.close();
     await this.env.teardown();
   }
+}
+
+/**
+ * The codec server of the test UI: the API's codec routes with the test key, open without a
+ * token only to the UI's own origin from loopback (the `dev up` exception); nobody is bound, so
+ * every other caller is refused.
+ */
+async function serveUiCodec(client: Client, uiUrl: string, port: number): Promise<ServedApi> {
+  const app = createApi({
+    client,
+    namespace: NAMESPACE,
+    taskQueue: 'unused',
+    access: DEFAULT_ACCESS_POLICY,
+    authenticate: createAuthenticator({ policy: DEFAULT_ACCESS_POLICY }),
+    uiBaseUrl: uiUrl,
+    codec: { payloadCodecs: testDataConverter.payloadCodecs!, corsOrigins: [uiUrl], devOrigin: uiUrl },
+    log: () => undefined,
+  });
+  return serveApi(app, { address: `127.0.0.1:${port}` });
 }
 
 const quietLogger = {

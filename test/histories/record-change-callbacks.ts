@@ -19,6 +19,7 @@ import { ALL_SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes.js';
 import { changeEvent } from '../../src/temporal/messages/change.js';
 import { workflowsPath } from '../../workers/bundle.js';
 import { WebhookReceiver } from '../helpers/webhook-receiver.js';
+import { testEncryptionPlugin } from '../helpers/test-encryption.js';
 
 const [label] = process.argv.slice(2);
 if (!label || !/^[A-Za-z0-9]+$/.test(label)) throw new Error('usage: record-change-callbacks.ts LABEL (LABEL: letters and digits, a ticket id)');
@@ -39,6 +40,7 @@ const events: ChangeEvent[] = [
 
 Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } } });
 const env = await TestWorkflowEnvironment.createLocal({
+  plugins: [testEncryptionPlugin],
   server: {
     executable: { type: 'existing-path', path: new Toolchain().temporal },
     ip: '127.0.0.1',
@@ -85,7 +87,7 @@ try {
     for (const e of events) await handle.signal(changeEvent, e);
     console.log(`${workflowId}: ${JSON.stringify(await handle.result())}`);
   });
-  execFileSync(join(here, 'record'), [workflowId], { stdio: 'inherit', env: { ...process.env, TEMPORAL_ADDRESS: env.address, TEMPORAL_NAMESPACE: 'fleetflow' } });
+  execFileSync(join(here, 'record'), [workflowId], { stdio: 'inherit', env: { ...process.env, TEMPORAL_ADDRESS: env.address, TEMPORAL_NAMESPACE: 'fleetflow', TEMPORAL_CODEC_ENDPOINT: '' } });
 } finally {
   await flaky.close();
   await audit.close();

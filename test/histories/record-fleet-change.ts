@@ -20,6 +20,7 @@ import { getChange, approveChange } from '../../src/temporal/messages/change-que
 import { approveGate } from '../../src/temporal/messages/staged.js';
 import { ALL_SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes.js';
 import { cluster } from '../helpers/cluster-summaries.js';
+import { testEncryptionPlugin } from '../helpers/test-encryption.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const workflowsPath = fileURLToPath(new URL('../workflows/fleet-change-workflows.ts', import.meta.url));
@@ -51,6 +52,7 @@ async function until(read: () => Promise<ChangeView>, ok: (v: ChangeView) => boo
 
 Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } } });
 const env = await TestWorkflowEnvironment.createLocal({
+  plugins: [testEncryptionPlugin],
   server: { executable: { type: 'existing-path', path: new Toolchain().temporal }, ip: '127.0.0.1', namespace: 'fleetflow', searchAttributes: ALL_SEARCH_ATTRIBUTES, ui: false, log: { format: 'pretty', level: 'error' } },
 });
 try {
@@ -77,7 +79,7 @@ try {
       console.log(`${h.workflowId}: ${JSON.stringify(await h.result())}`);
     }
   });
-  execFileSync(join(here, 'record'), ids, { stdio: 'inherit', env: { ...process.env, TEMPORAL_ADDRESS: env.address, TEMPORAL_NAMESPACE: 'fleetflow' } });
+  execFileSync(join(here, 'record'), ids, { stdio: 'inherit', env: { ...process.env, TEMPORAL_ADDRESS: env.address, TEMPORAL_NAMESPACE: 'fleetflow', TEMPORAL_CODEC_ENDPOINT: '' } });
 } finally {
   await env.teardown();
 }

@@ -16,6 +16,7 @@ import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/
 import { repoDir, Toolchain } from '../../src/host/toolchain.js';
 import { ALL_SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes.js';
 import { cluster } from '../helpers/cluster-summaries.js';
+import { testEncryptionPlugin } from '../helpers/test-encryption.js';
 
 const [label, tree = repoDir] = process.argv.slice(2);
 if (!label || !/^[a-z0-9-]+$/.test(label)) throw new Error('usage: record-large-stages.ts LABEL [TREE] (LABEL: lowercase letters, digits and "-")');
@@ -50,6 +51,7 @@ const runs = [
 
 Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } } });
 const env = await TestWorkflowEnvironment.createLocal({
+  plugins: [testEncryptionPlugin],
   server: {
     executable: { type: 'existing-path', path: new Toolchain().temporal },
     ip: '127.0.0.1',
@@ -75,7 +77,7 @@ try {
       console.log(`${r.id}: ${(result as { message: string }).message}`);
     }
   });
-  execFileSync(join(here, 'record'), runs.map((r) => r.id), { stdio: 'inherit', env: { ...process.env, TEMPORAL_ADDRESS: env.address, TEMPORAL_NAMESPACE: 'fleetflow' } });
+  execFileSync(join(here, 'record'), runs.map((r) => r.id), { stdio: 'inherit', env: { ...process.env, TEMPORAL_ADDRESS: env.address, TEMPORAL_NAMESPACE: 'fleetflow', TEMPORAL_CODEC_ENDPOINT: '' } });
 } finally {
   await env.teardown();
 }

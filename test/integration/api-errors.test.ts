@@ -8,6 +8,7 @@ import { AccessPolicySchema } from '../../src/domain/auth/policy.js';
 import { FAILURE_TYPES } from '../../src/domain/failure-types.js';
 import { launchBrowser } from '../helpers/browser.js';
 import { staticTokenAuth, tokenHash } from '../helpers/static-token-auth.js';
+import { testDataConverter } from '../helpers/test-encryption.js';
 
 // The API's answers to bad requests of every kind, over real HTTP. None of these requests gets
 // as far as Temporal, except the two that show what the API says when Temporal is away (a port
@@ -31,7 +32,7 @@ const clients: Client[] = [];
 
 /** A Temporal client without the SDK's retries, so a missing server is seen at once. */
 function clientAt(address: string): Client {
-  const c = new Client({ connection: Connection.lazy({ address, interceptors: [] }), namespace: 'fleetflow' });
+  const c = new Client({ connection: Connection.lazy({ address, interceptors: [] }), namespace: 'fleetflow', dataConverter: testDataConverter });
   clients.push(c);
   return c;
 }

@@ -108,7 +108,7 @@ describe('fleetflow change open', () => {
     const file = changeFile('open.yaml', upgradeDev('1.36'));
     const first = await as('alice', ['change', 'open', '-f', file]);
     expect(first).toMatchObject({ code: 0, stderr: '' });
-    expect(first.stdout).toBe('opened: change jira/OPS-1 (upgradeCluster), Accepted\n  watch it: npx fleetflow change get jira/OPS-1');
+    expect(first.stdout).toMatch(/^opened: change jira\/OPS-1 \(upgradeCluster\), Accepted\n {2}watch it: npx fleetflow change get jira\/OPS-1\n {2}Temporal UI: http:\/\/127\.0\.0\.1:8233\/namespaces\/fleetflow\/workflows\/change%2Fjira%2FOPS-1\/[\w-]+\/history$/);
     const again = await as('alice', ['change', 'open', '-f', file]);
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(/^already open \(same ticket, same input\): change jira\/OPS-1 \(upgradeCluster\), \w+\n/);

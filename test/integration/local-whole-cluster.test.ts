@@ -163,6 +163,17 @@ describe('a whole local cluster', () => {
     const done = await eventually(() => batch.readNamespacedJob({ namespace: 'shop', name: 'migrate' }), (j) => (j.status?.succeeded ?? 0) === 1, 60_000);
     expect(done.status?.conditions?.some((c) => c.type === 'Complete' && c.status === 'True')).toBe(true);
   });
+
+  it('runs KWOK as a user of its own that may move nodes and pods along, and no more (not system:masters)', async () => {
+    const can = async (...args: string[]) => (await kubectl('auth', 'can-i', '--as', 'fleetflow-kwok', ...args).catch((e: { stdout: string }) => e)).stdout.trim();
+    expect(await can('patch', 'pods', '--subresource=status', '-A')).toBe('yes');
+    expect(await can('update', 'leases', '-n', 'kube-node-lease')).toBe('yes');
+    expect(await can('get', 'secrets', '-A')).toBe('no');
+    expect(await can('create', 'deployments', '-n', 'default')).toBe('no');
+    expect(await can('create', 'clusterrolebindings')).toBe('no');
+    // Nothing it tried was refused while the tests above ran workloads through it.
+    expect(await readFile(clusterPaths(dataDir, CLUSTER.name).kwokLog, 'utf8')).not.toMatch(/forbidden/i);
+  });
 });
 
 describe('a local cluster made before local clusters were whole', () => {

@@ -60,7 +60,7 @@ describe('access policy validation: every bad field named', () => {
     {
       why: 'a permission names an unknown operation type',
       access: { roles: [{ name: 'deployer', permissions: [{ operations: ['rollout', 'delete'], environments: ['dev'] }] }] },
-      want: 'access.roles[0].permissions[0].operations[1]: must be an operation: provision, decommission, upgradeCluster, upgradeWave, rollout, fleetDecommission, view, approve, pause, resume, abort, retry, skip or *',
+      want: 'access.roles[0].permissions[0].operations[1]: must be an operation: provision, decommission, upgradeCluster, upgradeWave, rollout, fleetDecommission, view, approve, pause, resume, abort, retry, skip, codec or *',
     },
     // The two ways to paste a token in clear: in `hash`, or under its own key.
     {

@@ -74,7 +74,7 @@ describe('fleetflow decommission, and the clusters decommission flags that are i
     expect(alias.calls).toEqual([
       { op: 'start', type: 'fleetDecommission', id: 'fleet-decommission/CHG-9', args: [{ requestedBy: USER, selector: { matchLabels: { team: 'web' } }, reason: 'CHG-9 web retired', maxConcurrency: 2 }] },
     ]);
-    expect(alias.stdout).toBe('fleetDecommission fleet-decommission/CHG-9 started; follow it with: fleetflow decommission watch fleet-decommission/CHG-9');
+    expect(alias.stdout).toMatch(/^fleetDecommission fleet-decommission\/CHG-9 started; follow it with: fleetflow decommission watch fleet-decommission\/CHG-9\nui: http:\/\/[\d.:]+\/namespaces\/fleetflow\/workflows\/fleet-decommission%2FCHG-9$/);
   });
 
   it('refuses a bad request before starting anything, with exit 2', async () => {

@@ -16,7 +16,7 @@ describe('schedule files', () => {
     expect(scheduleOptions(file, 'fleetflow')).toEqual({
       scheduleId: 'weekly-dev',
       spec: { calendars: [{ dayOfWeek: 'SATURDAY', hour: 2, month: ['JANUARY', { start: 'MARCH', end: 'DECEMBER', step: 3 }] }], timezone: 'Europe/Berlin', jitter: 600_000 },
-      action: { type: 'startWorkflow', workflowType: 'upgradeWave', args: [wave], taskQueue: 'fleetflow', workflowId: 'upgrade-wave/weekly-dev', staticSummary: 'upgradeWave started by schedule weekly-dev' },
+      action: { type: 'startWorkflow', workflowType: 'upgradeWave', args: [wave], taskQueue: 'fleetflow', workflowId: 'upgrade-wave/weekly-dev', staticSummary: 'upgradeWave started by schedule weekly-dev', staticDetails: expect.stringContaining('Started by schedule [weekly-dev](/namespaces/{namespace}/schedules/weekly-dev) (calendar, Europe/Berlin)') },
       policies: { overlap: 'SKIP', catchupWindow: 3_600_000 },
       state: { paused: false },
       memo: { fleetflowSchedule: { workflow: 'upgradeWave', timeZone: 'Europe/Berlin' } },

@@ -12,6 +12,7 @@ import type { ChangeResult } from '../../workflows/fleet-change.js';
 import { cluster } from '../helpers/cluster-summaries.js';
 import { addSearchAttributes, timeSkipping } from '../helpers/time-skipping.js';
 import { receivedEvents } from './fleet-change-workflows.js';
+import { testEncryptionPlugin } from '../helpers/test-encryption.js';
 
 // fleetChange on the time-skipping test server: its gate, what it passes to the operation, the
 // end it reports, and the events its callbacks workflow receives, in order. The one-cluster
@@ -52,7 +53,7 @@ async function withChange<T>(req: ChangeRequest, opts: { inventory?: ClusterSumm
     },
     listFleet: async () => opts.inventory ?? [],
   };
-  env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: new Toolchain().temporalTestServer } } });
+  env = await TestWorkflowEnvironment.createTimeSkipping({ plugins: [testEncryptionPlugin], server: { executable: { type: 'existing-path', path: new Toolchain().temporalTestServer } } });
   try {
     await addSearchAttributes(env);
     const taskQueue = `change-${Math.random().toString(36).slice(2)}`;

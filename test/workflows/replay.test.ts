@@ -3,10 +3,11 @@ import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { workflowsPath } from '../../workers/bundle.js';
+import { testDataConverter } from '../helpers/test-encryption.js';
 
 const dir = new URL('../histories/', import.meta.url);
 /** The files in test/histories/ that record histories rather than being one. */
-const RECORDING_TOOLS = new Set(['record', 'record-large-stages.ts', 'large-stage-workflows.ts', 'record-change-callbacks.ts', 'record-fleet-change.ts']);
+const RECORDING_TOOLS = new Set(['record', 'record-large-stages.ts', 'large-stage-workflows.ts', 'record-change-callbacks.ts', 'record-fleet-change.ts', 'record-fleet-policy.ts', 'record-entity-check.ts']);
 const files = readdirSync(dir).filter((f) => !RECORDING_TOOLS.has(f));
 const histories = files.filter((f) => f.endsWith('.json'));
 let workflowBundle: WorkflowBundle;
@@ -38,6 +39,13 @@ describe('recorded histories replay against the current workflow code', () => {
     expect(histories.length).toBeGreaterThanOrEqual(4);
   });
 
+  // Histories recorded since payloads are encrypted hold ciphertext under the test key: replaying
+  // them proves the worker's data converter decrypts what a recorded execution stored.
+  it('has a history whose payloads are encrypted under the test key', () => {
+    const encrypted = histories.filter((f) => readFileSync(new URL(f, dir), 'utf8').includes(Buffer.from('binary/encrypted').toString('base64')));
+    expect(encrypted).toContain('change__servicenow__CHGENC1__callbacks.json');
+  });
+
   it('replays every file in test/histories/: none is left out for its name', () => {
     const notReplayed = files.filter((f) => !histories.includes(f));
     expect(notReplayed, `test/histories/ holds files that are neither histories (*.json) nor recording tools: ${notReplayed.join(', ')}`).toEqual([]);
@@ -49,7 +57,9 @@ describe('recorded histories replay against the current workflow code', () => {
     // The original workflow id (the file name, "/" written "__"): child ids are derived from it.
     const workflowId = file.replace(/\.json$/, '').replaceAll('__', '/');
     try {
-      await Worker.runReplayHistory({ workflowBundle, replayName: file }, history, workflowId);
+      // Decoded with the test key, like production's worker: clear payloads (histories from before
+      // encryption) pass through, and payloads encrypted under the test key are decrypted.
+      await Worker.runReplayHistory({ workflowBundle, replayName: file, dataConverter: testDataConverter }, history, workflowId);
     } catch (err) {
       throw new Error(
         `test/histories/${file} (${type} ${workflowId}) does not replay against today's workflow code: ${(err as Error).message}\n` +

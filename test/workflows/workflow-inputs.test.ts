@@ -55,6 +55,7 @@ describe('every workflow refuses a null input at once', () => {
     ['fleetDecommission', 'fleet-decommission/n', 'InvalidInput', 'invalid fleet decommission request'],
     ['fleetChange', 'change/s/n', 'InvalidInput', 'invalid change request'],
     ['changeCallbacks', 'change/servicenow/n/callbacks', 'InvalidInput', 'invalid callbacks input'],
+    ['fleetPolicy', 'policy/n', 'InvalidInput', 'invalid fleet policy'],
   ])('%s', async (type, id, failureType, what) => {
     expect(await failureOf(type, id, [null])).toMatchObject({ type: failureType, nonRetryable: true, message: `${what}${NULL_REFUSED}` });
   });
@@ -65,6 +66,7 @@ describe('workflows whose id is fixed by convention refuse another id, before cl
     ['provisionCluster', 'provision/web-2', { spec: { name: 'web-1', provider: 'local' } }, 'spec.name web-1: start it with id provision/web-1'],
     ['upgradeCluster', 'upgrade/web-1-again', { name: 'web-1', version: '1.36' }, 'name web-1: start it with id upgrade/web-1'],
     ['decommissionCluster', 'decommission/web-1-1', { name: 'web-1' }, 'name web-1: start it with id decommission/web-1'],
+    ['fleetPolicy', 'policy/other', { policy: { name: 'guardrails', selector: {}, policies: [{ name: 'p', mode: 'inform', teamAccess: [{ group: 'g', role: 'view', namespaceSelector: { team: 'a' } }] }] } }, 'policy.name guardrails: start it with id policy/guardrails'],
     [
       'fleetChange',
       'change/jira/OPS-2',

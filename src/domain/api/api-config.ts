@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { durationSchema } from '../time/durations.js';
+import { CodecServerConfigSchema } from './codec-access.js';
 
 /**
  * The `api` section of the Fleetflow config file: where the change-management API listens and
@@ -67,6 +68,8 @@ export const ApiConfigSchema = z
   .object({
     address: ListenAddressSchema.default(DEFAULT_API_ADDRESS),
     oidc: OidcConfigSchema.optional(),
+    /** The codec server's browser origins (src/domain/api/codec-access.ts); absent: none. */
+    codec: CodecServerConfigSchema.optional(),
   })
   .strict();
 export type ApiConfig = z.output<typeof ApiConfigSchema>;

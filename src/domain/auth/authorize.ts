@@ -1,5 +1,7 @@
 import { matchesSelector, mismatchOf, type ClusterSummary } from '../selection/fleet-selector.js';
 import {
+  ANY_ENVIRONMENT,
+  CODEC_OPERATION,
   environmentMatches,
   isProdEnvironment,
   permissionsOf,
@@ -180,4 +182,20 @@ export function authorize(policy: AccessPolicy, principal: Principal, request: A
     };
   }
   return { allow: true, roles };
+}
+
+/**
+ * Decides a codec-server request (decode or encode payloads): allowed when one of the
+ * principal's roles grants `codec` (or `*`) on every environment (`*`) without a fleet
+ * selector, since the payloads it opens may belong to any cluster of the namespace.
+ */
+export function authorizeCodec(policy: AccessPolicy, principal: Principal): Decision {
+  const who = describePrincipal(principal);
+  const roles = rolesOf(policy, principal);
+  if (!roles.length) return { allow: false, roles, reason: `${who} has no role: no binding of the access policy names it` };
+  const ok = roles.some((role) =>
+    permissionsOf(policy, role).some((p) => (p.operations.includes('*') || p.operations.includes(CODEC_OPERATION)) && p.environments.includes(ANY_ENVIRONMENT) && !p.fleet),
+  );
+  if (ok) return { allow: true, roles };
+  return { allow: false, roles, reason: `${who} (roles: ${roles.join(', ')}) may not use the codec server: no permission grants codec on every environment ("*")` };
 }

@@ -25,6 +25,15 @@ export type ChangeAction = (typeof CHANGE_ACTIONS)[number];
 export const OPERATIONS = [...CHANGE_TYPES, 'view', ...CHANGE_ACTIONS] as const;
 export type Operation = (typeof OPERATIONS)[number];
 
+/**
+ * Decoding and encoding payloads through the codec server. Not per environment: a payload's
+ * plaintext can be anything in the namespace, so only a grant on every environment (`*`, no
+ * fleet selector) allows it. Every built-in role has it: each views every environment.
+ */
+export const CODEC_OPERATION = 'codec';
+/** What a permission may name: the operations, and codec. */
+export const GRANTABLE_OPERATIONS = [...OPERATIONS, CODEC_OPERATION] as const;
+
 // ---------------------------------------------------------------------------------------------
 // Environment patterns.
 
@@ -45,12 +54,12 @@ const EnvironmentPatternSchema = z
 // ---------------------------------------------------------------------------------------------
 // Roles and permissions.
 
-const OPERATION_LIST = `${OPERATIONS.join(', ')} or *`;
+const OPERATION_LIST = `${GRANTABLE_OPERATIONS.join(', ')} or *`;
 
 /** A grant: these operations, on clusters of these environments (and matching `fleet`, if given). */
 export const PermissionSchema = z
   .object({
-    operations: z.array(z.enum([...OPERATIONS, '*'], { error: `must be an operation: ${OPERATION_LIST}` })).min(1, 'must name at least one operation'),
+    operations: z.array(z.enum([...GRANTABLE_OPERATIONS, '*'], { error: `must be an operation: ${OPERATION_LIST}` })).min(1, 'must name at least one operation'),
     environments: z.array(EnvironmentPatternSchema).min(1, 'must name at least one environment'),
     /** Narrows the grant to the clusters this selector matches; every cluster must then be known. */
     fleet: FleetSelectorSchema.optional(),
@@ -63,7 +72,7 @@ export const BUILT_IN_ROLES = ['viewer', 'operator', 'prod-operator', 'approver'
 export type BuiltInRole = (typeof BUILT_IN_ROLES)[number];
 
 const everywhere = [ANY_ENVIRONMENT];
-const viewAll: Permission = { operations: ['view'], environments: everywhere };
+const viewAll: Permission = { operations: ['view', CODEC_OPERATION], environments: everywhere };
 
 /**
  * The built-in roles. Approving a prod gate is the approver's (and admin's) alone: a prod
@@ -77,7 +86,7 @@ export const BUILT_IN_PERMISSIONS: Readonly<Record<BuiltInRole, readonly Permiss
     { operations: ['*'], environments: [NON_PROD_ENVIRONMENTS] },
     { operations: OPERATIONS.filter((o) => o !== 'approve'), environments: [PROD_ENVIRONMENTS] },
   ],
-  approver: [{ operations: ['view', 'approve'], environments: everywhere }],
+  approver: [{ operations: ['view', 'approve', CODEC_OPERATION], environments: everywhere }],
   admin: [{ operations: ['*'], environments: everywhere }],
 };
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EncryptionConfigSchema } from '../encryption/encryption-config.js';
 import { ApiConfigSchema } from '../api/api-config.js';
 import { AccessPolicySchema } from '../auth/policy.js';
 import { WebhooksConfigSchema } from '../change/webhooks-config.js';
@@ -82,6 +83,8 @@ export const FleetConfigFileSchema = z
     api: ApiConfigSchema.prefault({}),
     /** Signed callbacks of changes (src/domain/change/webhooks-config.ts); absent: no secrets, no callbackUrl allowed. */
     webhooks: WebhooksConfigSchema.prefault({}),
+    /** Payload encryption keys (src/domain/encryption); absent: on, with the data folder's generated key. */
+    encryption: EncryptionConfigSchema.prefault({}),
   })
   .strict()
   .superRefine((cfg, ctx) => {

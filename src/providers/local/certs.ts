@@ -36,16 +36,14 @@ export const ADMIN_SUBJECT = 'CN=fleetflow-admin, O=system:masters';
 /**
  * Client identities of the processes beside the API server. The controller manager and the
  * scheduler get the users the API server's bootstrap RBAC policy grants their rights to.
- * KWOK plays the kubelet of every simulated node: it writes Node and Pod status, renews Leases,
- * records events and deletes pods on all of them. A real kubelet is confined to its own node
- * by the Node authorizer, which a one-user local cluster does not run, and no bootstrap role
- * covers all nodes at once; so KWOK, like the admin, is in system:masters. It runs on this
- * machine only, started by the provider.
+ * KWOK plays the kubelet of every simulated node. A real kubelet is confined to its own node
+ * by the Node authorizer, which a local cluster does not run, and no bootstrap role covers all
+ * nodes at once; so KWOK's user gets a role of its own (kwok-rbac.ts), granted before it starts.
  */
 export const COMPONENT_SUBJECTS = {
   controllerManager: 'CN=system:kube-controller-manager',
   scheduler: 'CN=system:kube-scheduler',
-  kwok: 'CN=fleetflow-kwok, O=system:masters',
+  kwok: 'CN=fleetflow-kwok',
 } as const;
 
 /** Names the controller manager's and scheduler's loopback health ports answer to. */

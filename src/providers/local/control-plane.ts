@@ -7,6 +7,7 @@ import { apiServerHealth } from '../../kube/health.js';
 import { renderKubeconfig } from '../../kube/kubeconfig.js';
 import { commandOf, type ControlPlaneBinaries, logOf, markerOf, PROCESS_NAMES, writeComponentFiles } from './components.js';
 import { readCredentials } from './credentials.js';
+import { ensureKwokRole } from './kwok-rbac.js';
 import { registerMissingNodes } from './node-pools.js';
 import type { ClusterPaths } from './paths.js';
 import { freePorts, reusePorts } from './ports.js';
@@ -135,6 +136,7 @@ export async function startControlPlane(paths: ClusterPaths, recorded: LocalClus
     }
     await sleep(200);
   }
+  if (!next.pids.kwok) await ensureKwokRole(creds, next.name);
   for (const c of CLIENTS) await spawn(c);
   await registerMissingNodes(creds, next);
   return next;

@@ -1,0 +1,147 @@
+import { WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker, type WorkflowBundle } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compileFleetPolicy } from '../../src/domain/policy/compile.js';
+import type { ClusterEvaluation } from '../../src/domain/policy/compliance.js';
+import { FleetPolicySchema, type FleetPolicyInput } from '../../src/domain/policy/fleet-policy.js';
+import type { PolicyStatusView } from '../../src/domain/policy/policy-state.js';
+import { applyFleetPolicy, deleteFleetPolicy, evaluateFleetPolicy, getPolicyStatus } from '../../src/temporal/messages/policy.js';
+import { cluster } from '../helpers/cluster-summaries.js';
+import { timeSkipping } from '../helpers/time-skipping.js';
+import { checksAsked } from './fleet-policy-workflows.js';
+
+let env: TestWorkflowEnvironment;
+let workflowBundle: WorkflowBundle;
+beforeAll(async () => {
+  ({ env, workflowBundle } = await timeSkipping(new URL('./fleet-policy-workflows.ts', import.meta.url)));
+});
+afterAll(async () => {
+  await env?.teardown();
+});
+
+const vap = { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicy', metadata: { name: 'v' }, spec: {} };
+const spec: FleetPolicyInput = {
+  name: 'fp',
+  selector: { matchLabels: { team: 'a' } },
+  // Rounds only when the test asks: the time-skipping server would otherwise fire the interval.
+  evaluateEvery: '30d',
+  policies: [
+    { name: 'guard', mode: 'enforce', objects: [vap] },
+    { name: 'look', mode: 'inform', objects: [{ ...vap, metadata: { name: 'w' } }] },
+  ],
+};
+const guardRevision = (s: FleetPolicyInput) => compileFleetPolicy(FleetPolicySchema.parse(s)).find((c) => c.policy === 'guard')!.bundle.revision;
+
+/** A scripted fleet: the stub activities read these, the test changes them between rounds. */
+function fakeFleet() {
+  const children: { workflow: string; args: { selector?: { include: string[] }; cluster?: string; bundle?: unknown; to?: unknown } }[] = [];
+  const w = {
+    clusters: [cluster('a1', { labels: { team: 'a' } }), cluster('a2', { labels: { team: 'a' } }), cluster('b1', { labels: { team: 'b' } })],
+    /** cluster -> what evaluation finds; guard's applied revision is the last one rolled out there. */
+    applied: {} as Record<string, string>,
+    missing: {} as Record<string, string[]>,
+    unreachable: new Set<string>(),
+    children,
+  };
+  const activities = {
+    listFleet: async () => w.clusters,
+    evaluatePolicyCompliance: async ({ clusters }: { clusters: string[] }): Promise<ClusterEvaluation[]> =>
+      clusters.map((c) => (w.unreachable.has(c)
+        ? { cluster: c, reachable: false, reason: 'connect ECONNREFUSED', policies: [], checkedAt: 'T' }
+        : {
+          cluster: c,
+          reachable: true,
+          checkedAt: 'T',
+          policies: [
+            { policy: 'guard', missing: w.missing[c] ?? [], drifted: [], extra: [], ...(w.applied[c] ? { appliedRevision: w.applied[c] } : {}) },
+            { policy: 'look', missing: [], drifted: [], extra: [] },
+          ],
+        })),
+    stubChild: async (call: { workflow: string; args: { selector?: { include: string[] }; bundle?: { revision: string } } }) => {
+      children.push(call as never);
+      if (call.workflow === 'fleetRollout') for (const c of call.args.selector!.include) w.applied[c] = call.args.bundle!.revision;
+      return {};
+    },
+  };
+  return { w, activities };
+}
+
+const states = (v: PolicyStatusView) => Object.fromEntries(Object.entries(v.matrix).map(([c, row]) => [c, Object.fromEntries(Object.entries(row).map(([p, x]) => [p, x.state]))]));
+
+async function withWorker<T>(activities: object, fn: (taskQueue: string) => Promise<T>): Promise<T> {
+  const taskQueue = `policy-${Math.random().toString(36).slice(2)}`;
+  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle, activities });
+  return worker.runUntil(fn(taskQueue));
+}
+
+describe('fleetPolicy', () => {
+  it('rolls enforced policies out to the selected clusters, keeps the matrix, asks drifted clusters to check now, and removes a policy once it is no longer enforced', async () => {
+    const { w, activities } = fakeFleet();
+    await withWorker(activities, async (taskQueue) => {
+      const entity = await env.client.workflow.start('clusterEntity', { workflowId: 'cluster/a1', taskQueue, args: [] });
+      const h: WorkflowHandle = await env.client.workflow.start('fleetPolicy', { workflowId: 'policy/fp', taskQueue, args: [{ policy: spec }] });
+      // The first round starts guard's rollout; a round after it ended sees the revision applied.
+      const v = await eventuallyUpdate(h, (x) => x.policies[0]?.rollout?.status === 'Succeeded' && states(x).a1?.guard === 'Compliant');
+      expect(states(v)).toEqual({ a1: { guard: 'Compliant', look: 'Compliant' }, a2: { guard: 'Compliant', look: 'Compliant' } });
+      expect(w.children.map((c) => `${c.workflow} ${c.args.selector?.include.join(',')}`)).toEqual(['fleetRollout a1,a2']);
+      expect(v.policies[0]!.rollout).toMatchObject({ id: 'policy/fp/rollout/guard/1', clusters: ['a1', 'a2'], revision: guardRevision(spec) });
+
+      // Drift on a1, a2 unreachable: reported, and a1's entity asked to check now.
+      w.missing.a1 = ['ValidatingAdmissionPolicy v'];
+      w.unreachable.add('a2');
+      const drifted = await h.executeUpdate(evaluateFleetPolicy);
+      expect(states(drifted)).toEqual({ a1: { guard: 'NonCompliant', look: 'Compliant' }, a2: { guard: 'Unknown', look: 'Unknown' } });
+      expect(drifted.changes.slice(0, 3).map((c) => `${c.cluster}/${c.policy} ${c.from}->${c.to}`).sort()).toEqual(['a1/guard Compliant->NonCompliant', 'a2/guard Compliant->Unknown', 'a2/look Compliant->Unknown']);
+      // At least once: a round the rollout's end started may also have seen the drift.
+      expect(await entity.query(checksAsked)).toBeGreaterThanOrEqual(1);
+      expect((await h.query(getPolicyStatus)).counts).toEqual({ Compliant: 1, NonCompliant: 1, Pending: 0, Unknown: 2 });
+
+      // A cluster joins the team: it gets guard by a rollout of its own.
+      w.clusters.push(cluster('a3', { labels: { team: 'a' } }));
+      delete w.missing.a1;
+      w.unreachable.clear();
+      const joined = await eventuallyUpdate(h, (x) => states(x).a3?.guard === 'Compliant');
+      expect(joined.counts).toEqual({ Compliant: 6, NonCompliant: 0, Pending: 0, Unknown: 0 });
+      expect(w.children.map((c) => `${c.workflow} ${c.args.selector?.include.join(',')}`)).toEqual(['fleetRollout a1,a2', 'fleetRollout a3']);
+
+      // A new file of another name is refused; a changed one rolls out again as generation 2.
+      await expect(h.executeUpdate(applyFleetPolicy, { args: [{ ...spec, name: 'other' }] })).rejects.toThrow(WorkflowUpdateFailedError);
+      const changed: FleetPolicyInput = { ...spec, policies: [{ name: 'guard', mode: 'enforce', objects: [{ ...vap, spec: { failurePolicy: 'Fail' } }] }, spec.policies[1]!] };
+      expect(await h.executeUpdate(applyFleetPolicy, { args: [changed] })).toEqual({ generation: 2, revisions: { guard: guardRevision(changed), look: expect.any(String) } });
+      await eventuallyUpdate(h, (x) => x.policies[0]?.rollout?.revision === guardRevision(changed) && x.counts.Compliant === 6);
+
+      // Turned to inform: what was enforced leaves every cluster it went to (an informed policy never stays applied).
+      const informed: FleetPolicyInput = { ...changed, policies: [{ ...changed.policies[0]!, mode: 'inform' }, spec.policies[1]!] };
+      await h.executeUpdate(applyFleetPolicy, { args: [informed] });
+      const after = await eventuallyUpdate(h, (x) => x.generation === 3 && !x.policies[0]?.rollout);
+      expect(after.policies[0]).toMatchObject({ name: 'guard', mode: 'inform' });
+      const removals = () => w.children.filter((c) => c.workflow === 'rollbackBundle').map((c) => [c.args.cluster, c.args.bundle, c.args.to]).sort();
+      expect(removals()).toEqual([['a1', 'policy-fp-guard', null], ['a2', 'policy-fp-guard', null], ['a3', 'policy-fp-guard', null]]);
+
+      // Delete: nothing is enforced any more, so nothing is removed; the workflow ends.
+      await h.executeUpdate(deleteFleetPolicy, { args: [{ by: 'alice', reason: 'retired' }] });
+      expect(await h.result()).toEqual({ deleted: true, removed: [], failed: [] });
+      expect(removals()).toHaveLength(3);
+    });
+  });
+
+  it('fails at once on a policy holding a workload, naming the field', async () => {
+    const { activities } = fakeFleet();
+    await withWorker(activities, async (taskQueue) => {
+      const bad = { ...spec, name: 'bad', policies: [{ name: 'x', mode: 'enforce', objects: [{ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' } }] }] };
+      const err = await env.client.workflow.execute('fleetPolicy', { workflowId: 'policy/bad', taskQueue, args: [{ policy: bad }] }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(WorkflowFailedError);
+      expect((err as WorkflowFailedError).cause?.message).toContain('policy.policies[0].objects[0].kind: Deployment of apps/v1 is not a policy kind');
+    });
+  });
+});
+
+/** Asks for evaluations until one satisfies `done` (each waits for a round of its own). */
+async function eventuallyUpdate(h: WorkflowHandle, done: (v: PolicyStatusView) => boolean): Promise<PolicyStatusView> {
+  for (let i = 0; i < 20; i++) {
+    const v = await h.executeUpdate(evaluateFleetPolicy);
+    if (done(v)) return v;
+  }
+  throw new Error(`no evaluation got there: ${JSON.stringify(await h.query(getPolicyStatus))}`);
+}

@@ -1,0 +1,55 @@
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { Runtime, type WorkerOptions } from '@temporalio/worker';
+import { makeWorkflowExporter, OpenTelemetryActivityInboundInterceptor, OpenTelemetryActivityOutboundInterceptor } from '@temporalio/interceptors-opentelemetry';
+import { METRICS, type MetricDef } from '../src/domain/telemetry/metrics.js';
+import { LineLogger } from '../src/telemetry/log-format.js';
+import type { Tracing } from '../src/telemetry/tracing.js';
+import { activityTelemetry } from './activity-telemetry.js';
+
+/** Counts operations as they start and end (bundled into the workflow code). */
+const OPERATION_COUNTER = fileURLToPath(new URL('../workflows/telemetry-interceptors.ts', import.meta.url));
+/** The SDK's workflow interceptors that continue the caller's trace in workflow code. */
+const OTEL_WORKFLOW_INTERCEPTORS = createRequire(import.meta.url).resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors');
+
+/**
+ * The SDK runtime of a worker process: log lines through LineLogger (JSON, or human on a
+ * terminal) and, when `metricsAddress` is set, the Prometheus endpoint (GET /metrics) that
+ * serves the SDK's metrics and Fleetflow's own. Counters carry `_total` and durations are in
+ * seconds, as Prometheus users expect. Fails when the address is taken, naming the variable.
+ */
+export function installWorkerRuntime(metricsAddress: string | undefined): LineLogger {
+  const logger = new LineLogger({ base: { service: 'fleetflow-worker' } });
+  const buckets = Object.fromEntries(Object.values(METRICS).flatMap((m: MetricDef) => (m.buckets && m.source === 'worker' ? [[m.name, [...m.buckets]]] : [])));
+  try {
+    Runtime.install({
+      logger,
+      ...(metricsAddress
+        ? { telemetryOptions: { metrics: { prometheus: { bindAddress: metricsAddress, countersTotalSuffix: true, useSecondsForDurations: true, histogramBucketOverrides: buckets } } } }
+        : {}),
+    });
+  } catch (e) {
+    throw new Error(`FLEETFLOW_METRICS_ADDRESS: cannot serve metrics on ${metricsAddress}: ${e instanceof Error ? e.message : String(e)} (set another host:port, or "off")`);
+  }
+  return logger;
+}
+
+/**
+ * Interceptors and sinks of a Fleetflow worker: operation counts in workflow code, activity
+ * telemetry (failures by type, cluster and operation on spans and logs), and, when tracing
+ * runs, the SDK's OpenTelemetry interceptors (outermost, so Fleetflow's sees their span) with
+ * the sink that exports workflow spans.
+ */
+export function workerTelemetryOptions(tracing: Tracing | undefined): Pick<WorkerOptions, 'interceptors' | 'sinks'> {
+  if (!tracing) return { interceptors: { workflowModules: [OPERATION_COUNTER], activity: [activityTelemetry] } };
+  return {
+    interceptors: {
+      workflowModules: [OTEL_WORKFLOW_INTERCEPTORS, OPERATION_COUNTER],
+      activity: [
+        (ctx) => ({ inbound: new OpenTelemetryActivityInboundInterceptor(ctx), outbound: new OpenTelemetryActivityOutboundInterceptor(ctx) }),
+        activityTelemetry,
+      ],
+    },
+    sinks: { exporter: makeWorkflowExporter(tracing.spanProcessor, tracing.resource) },
+  };
+}

@@ -1,0 +1,244 @@
+import {
+  ApplicationFailure,
+  ParentClosePolicy,
+  ChildWorkflowCancellationType,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  getExternalWorkflowHandle,
+  log,
+  setCurrentDetails,
+  setHandler,
+  startChild,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { clusterEntityId } from '../src/domain/cluster/inventory.js';
+import { compileFleetPolicy, policyBundleName, type CompiledPolicy } from '../src/domain/policy/compile.js';
+import { complianceChanges, countStates, matrixMarkdown, type ComplianceChange } from '../src/domain/policy/compliance.js';
+import { FleetPolicySchema } from '../src/domain/policy/fleet-policy.js';
+import {
+  CarriedPolicyStateSchema,
+  DeletePolicySchema,
+  FleetPolicyWorkflowInputSchema,
+  clustersToRepair,
+  matrixOf,
+  newPolicyState,
+  nextRollout,
+  parsedSpec,
+  policyWorkflowId,
+  retiredPolicies,
+  rolloutPlanInput,
+  statusView,
+  withChanges,
+  withRolloutEnded,
+  withRolloutStarted,
+  withoutRollouts,
+  type FleetPolicyState,
+  type FleetPolicyWorkflowInput,
+} from '../src/domain/policy/policy-state.js';
+import { selectClusters } from '../src/domain/selection/fleet-selector.js';
+import { checkClusterNow } from '../src/temporal/messages/cluster-check.js';
+import { applyFleetPolicy, deleteFleetPolicy, evaluateFleetPolicy, getPolicyStatus } from '../src/temporal/messages/policy.js';
+import type { fleetRollout } from './fleet-rollout.js';
+import type { rollbackBundle } from './rollback-bundle.js';
+import { long } from './activity-profiles.js';
+import { historyIsLong } from './history-limits.js';
+import { recordComplianceChange } from './telemetry.js';
+import { parseInput, requireWorkflowId, rootFailure } from './operation-steps.js';
+
+/** Continue as new past this many events (and no rollout running). */
+const MAX_HISTORY_EVENTS = 2_000;
+
+/** What a FleetPolicy's workflow returns once deleted. */
+export interface FleetPolicyResult {
+  deleted: true;
+  /** "cluster: bundle" removed, and the removals that failed with why. */
+  removed: string[];
+  failed: string[];
+}
+
+const now = () => new Date().toISOString();
+
+/**
+ * One long-running workflow per FleetPolicy (id `policy/<name>`). Each round it reads the fleet,
+ * picks the clusters by the policy's selector, starts the next rollout an enforced policy needs
+ * (a child fleetRollout of the policy's bundle, autoReconcile on, canary first; one at a time,
+ * as each claims its clusters), and evaluates compliance of every policy on every selected
+ * cluster (one activity, which only reads and dry-runs). A round runs on apply, on an
+ * evaluate request, when a rollout ends, and every `evaluateEvery`. Compliance changes are
+ * logged and counted; enforced policies that drifted make the cluster's entity check now, and
+ * its auto-reconcile takes the drift back. Delete removes the enforced bundles and ends it.
+ */
+export async function fleetPolicy(input: FleetPolicyWorkflowInput, carried?: FleetPolicyState): Promise<FleetPolicyResult> {
+  const { policy } = parseInput(FleetPolicyWorkflowInputSchema, input, 'fleet policy');
+  parseInput(CarriedPolicyStateSchema.nullish(), carried, 'carried state', 'InvalidInput', 'carried');
+  requireWorkflowId(policyWorkflowId(policy.name), 'policy.name', policy.name);
+  let state: FleetPolicyState = carried ?? newPolicyState(input.policy);
+  let compiled: CompiledPolicy[] = compileFleetPolicy(parsedSpec(state));
+  let wake = false;
+  let running: { policy: string; id: string } | undefined;
+
+  setHandler(getPolicyStatus, () => statusView(state, compiled), { description: 'The fleet x policy matrix, revisions, rollouts and recent compliance changes' });
+
+  setHandler(applyFleetPolicy, (next) => {
+    state = { ...state, spec: next, generation: state.generation + 1 };
+    compiled = compileFleetPolicy(parsedSpec(state));
+    wake = true;
+    return { generation: state.generation, revisions: Object.fromEntries(compiled.map((c) => [c.policy, c.bundle.revision])) };
+  }, {
+    description: 'Replace the FleetPolicy (same name); enforced policies roll out again',
+    validator: (next) => {
+      const p = parseInput(FleetPolicySchema, next, 'fleet policy', 'InvalidInput', 'policy');
+      if (p.name !== state.spec.name) throw ApplicationFailure.nonRetryable(`policy.name: ${p.name} is not ${state.spec.name}, the policy this workflow holds`, 'InvalidInput');
+      if (state.deleting) throw ApplicationFailure.nonRetryable(`fleet policy ${p.name} is being deleted`, 'OperatorActionRefused');
+    },
+  });
+
+  setHandler(evaluateFleetPolicy, async () => {
+    const want = ++state.evaluationsRequested;
+    await condition(() => state.evaluationsDone >= want || !!state.deleting);
+    return statusView(state, compiled);
+  }, { description: 'Evaluate compliance now and return the matrix' });
+
+  setHandler(deleteFleetPolicy, (req) => {
+    const d = DeletePolicySchema.parse(req);
+    state = { ...state, deleting: { by: d.by, at: now(), ...(d.reason ? { reason: d.reason } : {}) } };
+    log.info(`fleet policy ${state.spec.name} deleted by ${d.by}${d.reason ? `: ${d.reason}` : ''}`);
+    return { accepted: true as const };
+  }, {
+    description: 'Remove the enforced policies from the clusters and end: {"by": "alice", "reason": "..."}',
+    validator: (req) => {
+      parseInput(DeletePolicySchema, req, 'delete request', 'InvalidInput', 'request');
+      if (state.deleting) throw ApplicationFailure.nonRetryable(`fleet policy ${state.spec.name} is already being deleted`, 'OperatorActionRefused');
+    },
+  });
+
+  /** A change of compliance: the one place it is logged and counted. */
+  function onComplianceChange(c: ComplianceChange): void {
+    log.info(`compliance of ${state.spec.name}/${c.policy} on ${c.cluster}: ${c.from} -> ${c.to}${c.reasons.length ? ` (${c.reasons.slice(0, 3).join('; ')})` : ''}`, { ...c });
+    recordComplianceChange(state.spec.name, c.policy, c.to);
+  }
+
+  function startRollout(selected: string[]): void {
+    const next = nextRollout(state, compiled, selected);
+    if (!next) return;
+    const c = compiled.find((x) => x.policy === next.policy)!;
+    const id = `${workflowInfo().workflowId}/rollout/${c.policy}/${state.rolloutCount + 1}`;
+    state = withRolloutStarted(state, c, next, id);
+    running = { policy: c.policy, id };
+    const spec = state.spec;
+    void (async () => {
+      try {
+        const child = await startChild<typeof fleetRollout>('fleetRollout', {
+          workflowId: id,
+          args: [{ selector: { include: next.clusters }, plan: rolloutPlanInput(spec) as never, bundle: c.bundle, autoReconcile: true, requestedBy: `fleet policy ${spec.name}` }],
+          staticSummary: `policy ${spec.name}/${c.policy}@${c.bundle.revision} to ${next.clusters.length} clusters`,
+          parentClosePolicy: ParentClosePolicy.ABANDON,
+          cancellationType: ChildWorkflowCancellationType.ABANDON,
+        });
+        const r = await child.result();
+        state = withRolloutEnded(state, c.policy, id, r.outcome === 'Succeeded' ? 'Succeeded' : 'Failed', r.message);
+      } catch (err) {
+        state = withRolloutEnded(state, c.policy, id, 'Failed', rootFailure(err).message);
+      } finally {
+        running = undefined;
+        wake = true;
+      }
+    })();
+  }
+
+  async function round(): Promise<void> {
+    const startedFor = state.evaluationsRequested;
+    const spec = parsedSpec(state);
+    const fleet = await long.listFleet(spec.selector);
+    const clusters = selectClusters(spec.selector, fleet).selected.map((c) => c.name).sort();
+    if (!running && !state.deleting) startRollout(clusters);
+    const evaluations = clusters.length ? await long.evaluatePolicyCompliance({ policy: state.spec, clusters }) : [];
+    const matrix = matrixOf(state, compiled, clusters, evaluations);
+    const at = now();
+    const changes = complianceChanges(state.matrix, matrix, at);
+    changes.forEach(onComplianceChange);
+    state = { ...state, clusters, matrix, changes: withChanges(state, changes), evaluatedAt: at, evaluationsDone: Math.max(state.evaluationsDone, startedFor) };
+    // Enforced policies that drifted: their clusters' entities check now and take it back.
+    for (const name of clustersToRepair(state, compiled, evaluations)) {
+      await getExternalWorkflowHandle(clusterEntityId(name)).signal(checkClusterNow).catch((err: unknown) => log.warn(`cannot ask ${name} to check now: ${rootFailure(err).message}`));
+    }
+  }
+
+  const refresh = () => {
+    const counts = countStates(state.matrix);
+    const rollout = running ? `; rolling out ${running.policy} (${running.id})` : '';
+    setCurrentDetails(
+      `**${state.spec.name}** generation ${state.generation}: ${counts.Compliant} compliant, ${counts.NonCompliant} non-compliant, ${counts.Pending} pending, ${counts.Unknown} unknown${rollout}\n\n${matrixMarkdown(state.matrix, compiled.map((c) => c.policy))}`,
+    );
+  };
+
+  /**
+   * Removes enforced policies from every cluster their rollouts went to: a rollbackBundle to
+   * nothing per cluster and policy (each claims the cluster, so one cluster's policies go one
+   * after another; clusters at once). A policy's record must still be in state.rollouts.
+   */
+  async function removePolicies(policies: readonly string[], why: string, reason?: string): Promise<{ removed: string[]; failed: string[] }> {
+    const removed: string[] = [];
+    const failed: string[] = [];
+    const targets = new Map<string, string[]>();
+    for (const p of policies) {
+      for (const cluster of state.rollouts[p]?.clusters ?? []) targets.set(cluster, [...(targets.get(cluster) ?? []), p]);
+    }
+    await Promise.all(
+      [...targets].map(async ([cluster, names]) => {
+        for (const p of names) {
+          const bundle = policyBundleName(state.spec.name, p);
+          try {
+            const child = await startChild<typeof rollbackBundle>('rollbackBundle', {
+              workflowId: `${workflowInfo().workflowId}/remove/${p}/${cluster}/${state.rolloutCount}`,
+              args: [{ cluster, bundle, revision: state.rollouts[p]!.revision, to: null, requestedBy: `fleet policy ${state.spec.name} (${why})`, ...(reason ? { reason } : {}) }],
+              staticSummary: `remove policy ${state.spec.name}/${p} from ${cluster}`,
+              parentClosePolicy: ParentClosePolicy.ABANDON,
+            });
+            await child.result();
+            removed.push(`${cluster}: ${bundle}`);
+          } catch (err) {
+            failed.push(`${cluster}: ${bundle}: ${rootFailure(err).message}`);
+          }
+        }
+      }),
+    );
+    return { removed: removed.sort(), failed: failed.sort() };
+  }
+
+  for (;;) {
+    if (state.deleting) break;
+    wake = false;
+    // Policies no longer enforced (left the file, or now inform) leave the clusters: an informed
+    // policy must not stay applied. Failures are logged, not retried (the record is dropped).
+    const retired = running ? [] : retiredPolicies(state, compiled);
+    if (retired.length) {
+      const { removed, failed } = await removePolicies(retired, 'no longer enforced');
+      log.info(`fleet policy ${state.spec.name}: ${retired.join(', ')} no longer enforced: removed ${removed.join(', ') || 'nothing'}`);
+      if (failed.length) log.warn(`fleet policy ${state.spec.name}: removal failed: ${failed.join('; ')}`);
+      state = withoutRollouts(state, retired);
+    }
+    try {
+      await round();
+    } catch (err) {
+      // The fleet or the evaluation could not be read this round; the matrix stays as it was.
+      log.warn(`fleet policy ${state.spec.name}: evaluation failed: ${rootFailure(err).message}`);
+    }
+    refresh();
+    if (!running && historyIsLong(MAX_HISTORY_EVENTS) && state.evaluationsRequested <= state.evaluationsDone) {
+      await condition(allHandlersFinished);
+      return continueAsNew<typeof fleetPolicy>({ policy: state.spec }, state);
+    }
+    await condition(() => wake || state.evaluationsRequested > state.evaluationsDone || !!state.deleting, parsedSpec(state).evaluateEvery);
+  }
+
+  // Deleted: wait for a running rollout, then remove every enforced bundle where it went.
+  setCurrentDetails(`**${state.spec.name}** deleting: ${running ? `waiting for rollout ${running.id}` : 'removing enforced policies'}`);
+  await condition(() => !running);
+  const d = state.deleting!;
+  const { removed, failed } = await removePolicies(compiled.filter((x) => x.mode === 'enforce').map((c) => c.policy), `deleted by ${d.by}`, d.reason);
+  setCurrentDetails(`**${state.spec.name}** deleted: ${removed.length} removed${failed.length ? `, ${failed.length} failed: ${failed.join('; ')}` : ''}`);
+  await condition(allHandlersFinished);
+  return { deleted: true, removed, failed };
+}
