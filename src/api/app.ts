@@ -17,6 +17,8 @@ import { CODEC_BODY_BYTES, registerCodecRoutes } from './routes/codec.js';
 import type { PayloadCodec } from '@temporalio/common';
 import { registerDocsRoutes } from './routes/docs.js';
 import { registerApiMetrics } from './metrics.js';
+import { registerAccessLog, type ApiLogger } from './access-log.js';
+import { LineLogger } from '../telemetry/log-format.js';
 import { TicketRef } from './schemas.js';
 import { TokenBuckets, type RateLimits } from './token-bucket.js';
 
@@ -51,8 +53,11 @@ export interface ApiOptions {
   limits?: Partial<ApiLimits>;
   /** The clock (rate limits, timestamps); tests inject theirs. */
   now?: () => number;
-  /** Where unexpected failures are logged (default stderr). Never given a request's headers. */
-  log?: (line: string) => void;
+  /**
+   * Where the access log and unexpected failures go (default: JSON lines on stderr, readable on
+   * a terminal; see src/telemetry/log-format.ts). Never given a request's headers or body.
+   */
+  logger?: ApiLogger;
   /**
    * The codec server (/codec/encode, /codec/decode) with the client's codecs; absent: no codec
    * routes. `devOrigin` is `fleetflow dev up`'s UI, let in without a token from loopback.
@@ -141,7 +146,7 @@ function allowedMethods(app: OpenAPIHono<ApiEnv>, path: string): string[] {
 export function createApi(opts: ApiOptions): OpenAPIHono<ApiEnv> {
   const limits: ApiLimits = { ...DEFAULT_LIMITS, ...opts.limits };
   const now = opts.now ?? Date.now;
-  const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const logger = opts.logger ?? new LineLogger({ base: { component: 'api' }, write: (line) => process.stderr.write(`${line}\n`) });
   const deps: ApiDeps = {
     client: opts.client,
     namespace: opts.namespace,
@@ -162,7 +167,7 @@ export function createApi(opts: ApiOptions): OpenAPIHono<ApiEnv> {
 
   app.onError((err, c) => {
     const { problem, unexpected } = toProblem(err);
-    if (unexpected) log(`fleetflow api: ${c.req.method} ${new URL(c.req.url).pathname} failed: ${describeError(err)}`);
+    if (unexpected) logger.error('request failed unexpectedly', { method: c.req.method, path: new URL(c.req.url).pathname, error: describeError(err) });
     return problemResponse(c, problem);
   });
   app.notFound((c) => {
@@ -174,7 +179,8 @@ export function createApi(opts: ApiOptions): OpenAPIHono<ApiEnv> {
     return problemResponse(c, new ApiProblem('RouteNotFound', `no resource at ${path}; the routes are listed at /openapi.json`));
   });
 
-  // First, so it times everything after it, rate limits and refusals included.
+  // First, so they see everything after them, rate limits and refusals included (and /metrics itself).
+  registerAccessLog(app, logger);
   registerApiMetrics(app);
   app.use('*', async (c, next) => {
     await next();

@@ -1,4 +1,5 @@
 import { runApi } from '../api/run.js';
+import { LineLogger } from '../telemetry/log-format.js';
 import type { Args, CommandSpec, FlagSpec } from './command-table.js';
 import type { CliContext } from './context.js';
 import { CommandError } from './errors.js';
@@ -9,7 +10,7 @@ const ADDRESS_FLAG: FlagSpec = { name: 'address', type: 'string', value: 'HOST:P
 export async function serveApiCommand(ctx: CliContext, args: Args): Promise<void> {
   const address = args.string('address');
   try {
-    await runApi({ out: ctx.out, ...(address ? { address } : {}) });
+    await runApi({ logger: new LineLogger({ base: { component: 'api' }, write: ctx.out }), ...(address ? { address } : {}) });
   } catch (e) {
     throw new CommandError(e instanceof Error ? e.message : String(e));
   }

@@ -30,6 +30,7 @@ import { getChange } from '../../src/temporal/messages/change-queries.js';
 import { registerCluster } from '../../src/temporal/messages/cluster.js';
 import { eventually, FleetTestEnv, NAMESPACE } from '../helpers/fleet-env.js';
 import { WebhookReceiver } from '../helpers/webhook-receiver.js';
+import { apiErrorsToConsole } from '../helpers/api-logger.js';
 
 const seconds = Number(process.argv[2] ?? process.env.BENCH_API_SECONDS ?? 30);
 if (!Number.isFinite(seconds) || seconds < 1) throw new Error(`api bench: the duration must be a number of seconds >= 1, not ${process.argv[2] ?? process.env.BENCH_API_SECONDS}`);
@@ -95,7 +96,7 @@ try {
     args: [spec],
     startWorkflowOperation: new WithStartWorkflowOperation(CLUSTER_ENTITY_TYPE, { workflowId: clusterEntityId(spec.name), taskQueue, args: [{ spec }], workflowIdConflictPolicy: 'USE_EXISTING', staticSummary: entitySummary(ClusterSpecSchema.parse(spec)) }),
   });
-  served = await serveApi(createApi({ client: fleet.client, namespace: NAMESPACE, taskQueue, access, authenticate: createAuthenticator({ policy: access }), webhooks, uiBaseUrl: 'http://127.0.0.1:8233', log }), { address: '127.0.0.1:0' });
+  served = await serveApi(createApi({ client: fleet.client, namespace: NAMESPACE, taskQueue, access, authenticate: createAuthenticator({ policy: access }), webhooks, uiBaseUrl: 'http://127.0.0.1:8233', logger: apiErrorsToConsole }), { address: '127.0.0.1:0' });
   const api = served.url;
   const body = JSON.stringify({ type: 'upgradeCluster', ticket: { system: 'servicenow', id: 'CHGBENCH1' }, input: { name: spec.name, version: '1.36' }, callbackUrl: receiver.url });
   const auth = (t: { token: string }) => ({ authorization: `Bearer ${t.token}` });

@@ -15,6 +15,7 @@ import { ProviderRegistry } from '../../src/providers/registry.js';
 import { eventually, FleetTestEnv, NAMESPACE } from '../helpers/fleet-env.js';
 import { TestOidcIssuer } from '../helpers/oidc-issuer.js';
 import { WebhookReceiver } from '../helpers/webhook-receiver.js';
+import { silentApiLogger } from '../helpers/api-logger.js';
 
 // One change from end to end, as a change system and two people would make it: the API served
 // in-process by startApi (the code `fleetflow api` runs) from a config file (access policy,
@@ -82,7 +83,7 @@ beforeAll(async () => {
     // FLEETFLOW_DATA: the fixture's data folder holds the test key, so the API encrypts like the worker.
     env: { ...process.env, FLEETFLOW_DATA: fleet.dataDir, FLEETFLOW_CONFIG: configFile, TEMPORAL_ADDRESS: fleet.env.address, TEMPORAL_NAMESPACE: NAMESPACE, FLEETFLOW_TASK_QUEUE: taskQueue, FLEETFLOW_UI_URL: fleet.uiUrl },
     address: '127.0.0.1:0',
-    out: () => undefined,
+    logger: silentApiLogger,
   });
   // Alice is on call (prod-operator) and a change approver too, so only four eyes keeps her from
   // approving her own change; Bob approves.

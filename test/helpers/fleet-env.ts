@@ -18,6 +18,7 @@ import { ALL_SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes.js';
 import { repoDir, Toolchain } from '../../src/host/toolchain.js';
 import { workflowsPath } from '../../workers/bundle.js';
 import { seedDataFolderKey, testDataConverter, testEncryptionPlugin } from './test-encryption.js';
+import { silentApiLogger } from './api-logger.js';
 
 export const NAMESPACE = 'fleetflow';
 
@@ -163,7 +164,7 @@ async function serveUiCodec(client: Client, uiUrl: string, port: number): Promis
     authenticate: createAuthenticator({ policy: DEFAULT_ACCESS_POLICY }),
     uiBaseUrl: uiUrl,
     codec: { payloadCodecs: testDataConverter.payloadCodecs!, corsOrigins: [uiUrl], devOrigin: uiUrl },
-    log: () => undefined,
+    logger: silentApiLogger,
   });
   return serveApi(app, { address: `127.0.0.1:${port}` });
 }

@@ -16,6 +16,7 @@ import { registerCluster } from '../../src/temporal/messages/cluster.js';
 import { readFleet } from '../../src/temporal/fleet-inventory.js';
 import { eventually, FleetTestEnv, NAMESPACE } from '../helpers/fleet-env.js';
 import { TestOidcIssuer } from '../helpers/oidc-issuer.js';
+import { apiErrorsToConsole } from '../helpers/api-logger.js';
 
 /**
  * The access policy's built-in roles over the real HTTP server, with principals authenticated
@@ -273,7 +274,7 @@ beforeAll(async () => {
 
   const authenticate = createAuthenticator({ policy: access, oidc: OidcConfigSchema.parse({ issuer: issuer.issuer, audience: AUDIENCE }) });
   // About 40 requests per principal in a few seconds: the rate limit is not what this file tests.
-  const common = { client: fleet.client, namespace: NAMESPACE, access, authenticate, uiBaseUrl: 'http://127.0.0.1:8233', limits: { rate: { ratePerSecond: 1000, burst: 1000 } }, log: (line: string) => console.error(line) };
+  const common = { client: fleet.client, namespace: NAMESPACE, access, authenticate, uiBaseUrl: 'http://127.0.0.1:8233', limits: { rate: { ratePerSecond: 1000, burst: 1000 } }, logger: apiErrorsToConsole };
   api = await serveApi(createApi({ ...common, taskQueue: fleet.newTaskQueue() }), { address: '127.0.0.1:0' });
   setupApi = await serveApi(createApi({ ...common, taskQueue }), { address: '127.0.0.1:0' });
 

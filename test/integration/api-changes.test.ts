@@ -16,6 +16,7 @@ import { SA } from '../../src/temporal/search-attributes.js';
 import { readStartArgs } from '../../src/temporal/workflow-input.js';
 import { eventually, FleetTestEnv, NAMESPACE } from '../helpers/fleet-env.js';
 import { staticTokenAuth, tokenHash } from '../helpers/static-token-auth.js';
+import { apiErrorsToConsole } from '../helpers/api-logger.js';
 
 // The API over real HTTP against a real Temporal dev server and real cluster entities: opening
 // changes exactly once, conflicts, authorization on the inventory's environments, gates with
@@ -87,7 +88,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
   api = await serveApi(
-    createApi({ client: fleet.client, namespace: NAMESPACE, taskQueue, access, webhooks, authenticate: staticTokenAuth(access), uiBaseUrl: 'http://127.0.0.1:8233', log: (line) => console.error(line) }),
+    createApi({ client: fleet.client, namespace: NAMESPACE, taskQueue, access, webhooks, authenticate: staticTokenAuth(access), uiBaseUrl: 'http://127.0.0.1:8233', logger: apiErrorsToConsole }),
     { address: '127.0.0.1:0' },
   );
 });

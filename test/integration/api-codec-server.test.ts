@@ -8,6 +8,7 @@ import { keyRing } from '../../src/domain/encryption/key-ring.js';
 import { dataConverterFromRing } from '../../src/temporal/codec/data-converter.js';
 import { staticTokenAuth, tokenHash } from '../helpers/static-token-auth.js';
 import { testDataConverter } from '../helpers/test-encryption.js';
+import { silentApiLogger } from '../helpers/api-logger.js';
 
 // The codec server on a real HTTP server on 127.0.0.1 (the dev exception looks at the peer
 // address), with the test key; it never calls Temporal, so no Temporal server is started.
@@ -46,7 +47,7 @@ function serve(devOrigin?: string): Promise<ServedApi> {
     authenticate: staticTokenAuth(access),
     uiBaseUrl: 'http://127.0.0.1:1',
     codec: { payloadCodecs: testDataConverter.payloadCodecs!, corsOrigins: [PROD_UI, ...(devOrigin ? [devOrigin] : [])], ...(devOrigin ? { devOrigin } : {}) },
-    log: () => undefined,
+    logger: silentApiLogger,
   });
   return serveApi(app, { address: '127.0.0.1:0' });
 }

@@ -9,6 +9,7 @@ import { FAILURE_TYPES } from '../../src/domain/failure-types.js';
 import { launchBrowser } from '../helpers/browser.js';
 import { staticTokenAuth, tokenHash } from '../helpers/static-token-auth.js';
 import { testDataConverter } from '../helpers/test-encryption.js';
+import { silentApiLogger } from '../helpers/api-logger.js';
 
 // The API's answers to bad requests of every kind, over real HTTP. None of these requests gets
 // as far as Temporal, except the two that show what the API says when Temporal is away (a port
@@ -38,7 +39,7 @@ function clientAt(address: string): Client {
 }
 
 const serve = (client: Client, extra: Partial<ApiLimits> = {}) =>
-  serveApi(createApi({ client, namespace: 'fleetflow', taskQueue: 'fleetflow', access, authenticate: staticTokenAuth(access), uiBaseUrl: 'http://127.0.0.1:8233', limits: { ...limits, ...extra }, log: () => undefined }), { address: '127.0.0.1:0' });
+  serveApi(createApi({ client, namespace: 'fleetflow', taskQueue: 'fleetflow', access, authenticate: staticTokenAuth(access), uiBaseUrl: 'http://127.0.0.1:8233', limits: { ...limits, ...extra }, logger: silentApiLogger }), { address: '127.0.0.1:0' });
 
 beforeAll(async () => {
   blackHole = createServer((s) => {

@@ -18,6 +18,7 @@ import { readFleet } from '../../src/temporal/fleet-inventory.js';
 import { eventually, FleetTestEnv, NAMESPACE } from '../helpers/fleet-env.js';
 import { schemathesisBin } from '../helpers/schemathesis.js';
 import { staticTokenAuth } from '../helpers/static-token-auth.js';
+import { collectApiErrors } from '../helpers/api-logger.js';
 
 /**
  * Schemathesis (PyPI, from the tools cache) against the API's own OpenAPI document, served
@@ -82,7 +83,7 @@ beforeAll(async () => {
       uiBaseUrl: 'http://127.0.0.1:8233',
       // Schemathesis sends as fast as it can; the rate limit has its own test (api-errors).
       limits: { rate: { ratePerSecond: 10_000, burst: 10_000 }, requestTimeoutMs: 20_000 },
-      log: (line) => unexpected.push(line),
+      logger: collectApiErrors(unexpected),
     }),
     { address: '127.0.0.1:0' },
   );

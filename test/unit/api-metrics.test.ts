@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createApi } from '../../src/api/app.js';
 import { DEFAULT_ACCESS_POLICY } from '../../src/domain/auth/policy.js';
 import { parsePrometheusText, value } from '../../src/telemetry/prom-text.js';
+import { silentApiLogger } from '../helpers/api-logger.js';
 
 const app = () =>
   createApi({
@@ -12,7 +13,7 @@ const app = () =>
     access: DEFAULT_ACCESS_POLICY,
     authenticate: async () => ({ ok: false, status: 401, reason: 'no token', wwwAuthenticate: 'Bearer' }),
     uiBaseUrl: 'http://127.0.0.1:8233',
-    log: () => undefined,
+    logger: silentApiLogger,
   });
 
 describe('the API /metrics', () => {
