@@ -2,7 +2,7 @@ import { isCancellation, patched } from '@temporalio/workflow';
 import { withCapacity } from '../src/domain/cluster/capacity.js';
 import { targetOf } from '../src/domain/cluster/target.js';
 import { probe } from './activity-profiles.js';
-import type { EntityState } from './cluster-checks.js';
+import type { EntityState } from './entity-state.js';
 
 /** Entities whose histories predate it never read capacity on replay. */
 export const CAPACITY_PATCH = 'cluster-capacity';

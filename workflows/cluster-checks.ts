@@ -2,20 +2,14 @@ import { CancellationScope, isCancellation, workflowInfo } from '@temporalio/wor
 import { bundlesToReconcile, recordDrift, withReconcileOutcome } from '../src/domain/cluster/applied-bundles.js';
 import { clearCheckProblem, recordCheckFailure, recordHealth } from '../src/domain/cluster/checks.js';
 import { beginOperation, finishOperation } from '../src/domain/cluster/lifecycle.js';
-import type { ClusterState } from '../src/domain/cluster/state.js';
 import { targetOf } from '../src/domain/cluster/target.js';
 import { long, probe, quick } from './activity-profiles.js';
 import { checkCapacity } from './cluster-capacity-check.js';
+import type { EntityState } from './entity-state.js';
 import { rootFailure } from './operation-steps.js';
 import { recordDriftDetected, recordDriftReconciled } from './telemetry.js';
 
 const now = () => new Date().toISOString();
-
-/** What the checks need of the cluster entity: its state now, and the one way to change it. */
-export interface EntityState {
-  readonly state: ClusterState;
-  update(next: ClusterState): void;
-}
 
 /**
  * The checks a cluster entity makes beside its operations: health and drift with auto-reconcile
