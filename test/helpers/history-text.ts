@@ -1,15 +1,34 @@
 import { WorkflowFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, type Payload, type PayloadCodec } from '@temporalio/common';
+import { ENCRYPTED_ENCODING } from '../../src/temporal/codec/aes-gcm-codec.js';
+import { testDataConverter } from './test-encryption.js';
 
-/** Every string and decoded payload of a history, as one text to search for secrets. */
-export function historyText(history: unknown): string {
+/** A payload as a fetched history holds it (protobuf objects: metadata values and data are bytes). */
+type RawPayload = { metadata?: Record<string, Uint8Array | null> | null; data?: Uint8Array | null };
+
+const isEncrypted = (v: unknown): v is RawPayload => {
+  const enc = (v as RawPayload | null)?.metadata?.encoding;
+  return enc instanceof Uint8Array && Buffer.from(enc).toString('utf8') === ENCRYPTED_ENCODING;
+};
+
+/**
+ * Every string and payload of a history, as one text to search, with encrypted payloads
+ * decrypted first (by the test key's codecs, in reverse order as the SDK decodes): a check that
+ * a secret is absent, or that a bundle is there once, must look at what the payloads hold, not at
+ * ciphertext that could never match.
+ */
+export async function historyText(history: unknown, codecs: readonly PayloadCodec[] = testDataConverter.payloadCodecs ?? []): Promise<string> {
   const parts: string[] = [];
-  const walk = (v: unknown) => {
-    if (v instanceof Uint8Array) parts.push(Buffer.from(v).toString('utf8'));
+  const walk = async (v: unknown): Promise<void> => {
+    if (isEncrypted(v)) {
+      let decoded = [v as Payload];
+      for (const codec of [...codecs].reverse()) decoded = await codec.decode(decoded);
+      for (const p of decoded) await walk(p);
+    } else if (v instanceof Uint8Array) parts.push(Buffer.from(v).toString('utf8'));
     else if (typeof v === 'string') parts.push(v);
-    else if (v && typeof v === 'object') for (const x of Object.values(v)) walk(x);
+    else if (v && typeof v === 'object') for (const x of Object.values(v)) await walk(x);
   };
-  walk(history);
+  await walk(history);
   return parts.join('\n');
 }
 

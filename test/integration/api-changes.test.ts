@@ -178,7 +178,7 @@ describe('opening a change', () => {
       },
     });
     const queue = fleet.newTaskQueue();
-    const idle = await serveApi(createApi({ client: counted, namespace: NAMESPACE, taskQueue: queue, access, authenticate: staticTokenAuth(access), uiBaseUrl: 'http://x', limits: { repeatAnswerMs: 120_000 } }), { address: '127.0.0.1:0' });
+    const idle = await serveApi(createApi({ client: counted, namespace: NAMESPACE, taskQueue: queue, access, authenticate: staticTokenAuth(access), uiBaseUrl: 'http://x', limits: { repeatAnswerMs: 120_000 }, logger: apiErrorsToConsole }), { address: '127.0.0.1:0' });
     try {
       const open = () => fetch(`${idle.url}/v1/changes`, { method: 'POST', headers: headers('operator'), body: JSON.stringify(upgrade('CHG-210', 'web-dev-1')) }).then(read);
       // Started, and no worker polls its queue yet: its first workflow task waits.
@@ -231,7 +231,7 @@ describe('opening a change', () => {
 
   it('reports a change that closed before it ever ran from what its start recorded', async () => {
     // No worker polls this queue: the change is started and never runs a task.
-    const idle = await serveApi(createApi({ client: fleet.client, namespace: NAMESPACE, taskQueue: fleet.newTaskQueue(), access, authenticate: staticTokenAuth(access), uiBaseUrl: 'http://127.0.0.1:8233' }), { address: '127.0.0.1:0' });
+    const idle = await serveApi(createApi({ client: fleet.client, namespace: NAMESPACE, taskQueue: fleet.newTaskQueue(), access, authenticate: staticTokenAuth(access), uiBaseUrl: 'http://127.0.0.1:8233', logger: apiErrorsToConsole }), { address: '127.0.0.1:0' });
     try {
       const open = () => fetch(`${idle.url}/v1/changes`, { method: 'POST', headers: headers('operator'), body: JSON.stringify(upgrade('CHG-360', 'web-dev-1')) });
       expect((await open()).status).toBe(201);
@@ -245,7 +245,7 @@ describe('opening a change', () => {
   });
 
   it('answers a repeat from the change’s start record when no worker runs it (a retry never waits on workers)', async () => {
-    const idle = await serveApi(createApi({ client: fleet.client, namespace: NAMESPACE, taskQueue: fleet.newTaskQueue(), access, authenticate: staticTokenAuth(access), uiBaseUrl: 'http://x', limits: { repeatAnswerMs: 300 } }), { address: '127.0.0.1:0' });
+    const idle = await serveApi(createApi({ client: fleet.client, namespace: NAMESPACE, taskQueue: fleet.newTaskQueue(), access, authenticate: staticTokenAuth(access), uiBaseUrl: 'http://x', limits: { repeatAnswerMs: 300 }, logger: apiErrorsToConsole }), { address: '127.0.0.1:0' });
     try {
       const open = () => fetch(`${idle.url}/v1/changes`, { method: 'POST', headers: headers('operator'), body: JSON.stringify(upgrade('CHG-370', 'web-dev-1')) });
       expect((await open()).status).toBe(201);
@@ -375,7 +375,7 @@ describe('listing', () => {
     const byTicket = await eventually(() => get('viewer', '/v1/changes?ticket=servicenow/CHG-300').then(read), (r) => r.body.changes.length === 1);
     expect(byTicket.body.changes[0]).toMatchObject({ id: 'servicenow/CHG-300', type: 'upgradeCluster', requestedBy: 'token:admin', links: { self: '/v1/changes/servicenow/CHG-300' } });
     // Pages of a set that does not move: three changes no worker ever runs (they stay Accepted).
-    const idle = await serveApi(createApi({ client: fleet.client, namespace: NAMESPACE, taskQueue: fleet.newTaskQueue(), access, authenticate: staticTokenAuth(access), uiBaseUrl: 'http://x' }), { address: '127.0.0.1:0' });
+    const idle = await serveApi(createApi({ client: fleet.client, namespace: NAMESPACE, taskQueue: fleet.newTaskQueue(), access, authenticate: staticTokenAuth(access), uiBaseUrl: 'http://x', logger: apiErrorsToConsole }), { address: '127.0.0.1:0' });
     try {
       for (const id of ['CHG-801', 'CHG-802', 'CHG-803']) {
         expect((await fetch(`${idle.url}/v1/changes`, { method: 'POST', headers: headers('prod-operator'), body: JSON.stringify(upgrade(id, 'web-dev-1')) })).status).toBe(201);

@@ -16,6 +16,7 @@ import { registerCluster } from '../../src/temporal/messages/cluster.js';
 import { runCli } from '../helpers/fake-cli.js';
 import { eventually, FleetTestEnv, NAMESPACE } from '../helpers/fleet-env.js';
 import { staticTokenAuth } from '../helpers/static-token-auth.js';
+import { silentApiLogger } from '../helpers/api-logger.js';
 
 /**
  * `fleetflow change ...` against the real API (over HTTP, with static API tokens) and a real
@@ -66,7 +67,7 @@ beforeAll(async () => {
       }),
     });
   }
-  api = await serveApi(createApi({ client: fleet.client, namespace: NAMESPACE, taskQueue, access, authenticate: staticTokenAuth(access), uiBaseUrl: 'http://127.0.0.1:8233' }), { address: '127.0.0.1:0' });
+  api = await serveApi(createApi({ client: fleet.client, namespace: NAMESPACE, taskQueue, access, authenticate: staticTokenAuth(access), uiBaseUrl: 'http://127.0.0.1:8233', logger: silentApiLogger }), { address: '127.0.0.1:0' });
   process.env.FLEETFLOW_API_URL = api.url;
   dir = mkdtempSync(join(tmpdir(), 'fleetflow-cli-changes-'));
 });

@@ -90,7 +90,7 @@ describe('EKS clusters through the workflows', () => {
       // No token, secret key, CA or private key in any exported history.
       for (const id of ['provision/eks-web', 'upgrade/eks-web', 'decommission/eks-web', clusterEntityId('eks-web')]) {
         const history = await fleet.client.workflow.getHandle(id).fetchHistory();
-        const text = `${historyToJSON(history)}\n${decodedText(history)}`;
+        const text = `${historyToJSON(history)}\n${await decodedText(history)}`;
         expect(text).toContain('"team":"web"'); // payloads were decoded, so the search means something
         expect(text).not.toContain('k8s-aws-v1.');
         expect(text).not.toContain(stack.credentials.secretAccessKey);

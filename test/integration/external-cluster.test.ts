@@ -51,7 +51,7 @@ describe('an external cluster', () => {
       // The kubeconfig stays on the worker: no key or CA material in any history.
       const auth = creds.auth.kind === 'clientCertificate' ? creds.auth.keyPem : creds.auth.token;
       for (const id of ['provision/edge-1', clusterEntityId('edge-1')]) {
-        const text = historyText(await fleet.client.workflow.getHandle(id).fetchHistory());
+        const text = await historyText(await fleet.client.workflow.getHandle(id).fetchHistory());
         expect(text).toContain('"account":"edge"');
         expect(text).not.toContain('-----BEGIN');
         for (const secret of [creds.caPem, auth].map(pemBody)) expect(text).not.toContain(secret);

@@ -113,7 +113,7 @@ describe('GKE clusters through the workflows', () => {
 
       // No access token, CA or key material in any history the operation wrote.
       for (const id of ['provision/gke-web', 'upgrade/gke-web', 'decommission/gke-web', clusterEntityId('gke-web')]) {
-        const text = historyText(await fleet.client.workflow.getHandle(id).fetchHistory());
+        const text = await historyText(await fleet.client.workflow.getHandle(id).fetchHistory());
         expect(text).toContain('"team":"web"'); // payloads were decoded, so the search means something
         expect(text).not.toContain(backing.accessToken);
         expect(text).not.toContain('PRIVATE KEY');

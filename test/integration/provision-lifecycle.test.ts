@@ -93,7 +93,7 @@ describe('provisioning and decommissioning local clusters', () => {
       const creds = await fleet.local.credentials({ name: 'alpha', region: 'local' });
       const secrets = [creds.caPem, creds.auth.kind === 'clientCertificate' ? creds.auth.keyPem : creds.auth.token].map(pemBody);
       for (const id of ['provision/alpha', clusterEntityId('alpha')]) {
-        const text = historyText(await fleet.client.workflow.getHandle(id).fetchHistory());
+        const text = await historyText(await fleet.client.workflow.getHandle(id).fetchHistory());
         expect(text).toContain('"team":"web"'); // payloads were decoded, so the search means something
         expect(text).not.toContain('-----BEGIN');
         for (const secret of secrets) expect(text).not.toContain(secret);

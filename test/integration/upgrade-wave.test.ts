@@ -91,7 +91,7 @@ describe('upgrade waves on real local clusters', () => {
       const creds = await fleet.local.credentials({ name: 'wave-a', region: 'local' });
       const secrets = [creds.caPem, creds.auth.kind === 'clientCertificate' ? creds.auth.keyPem : creds.auth.token].map(pemBody);
       for (const id of ['upgrade-wave/it', 'upgrade/wave-a']) {
-        const text = historyText(await fleet.client.workflow.getHandle(id).fetchHistory());
+        const text = await historyText(await fleet.client.workflow.getHandle(id).fetchHistory());
         for (const s of secrets) expect(text).not.toContain(s.slice(0, 40));
       }
     });

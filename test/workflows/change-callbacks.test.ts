@@ -132,7 +132,7 @@ describe('changeCallbacks', () => {
     expect(deliveries.every((d) => d.webhookId === flaky.delivered[d.seq - 1]!.id && d.deliveredAt !== undefined)).toBe(true);
 
     // The secrets never reach the workflow's history, only their names.
-    const text = historyText(history);
+    const text = await historyText(history);
     for (const s of Object.values(SECRETS)) expect(text).not.toContain(s.slice(6, 30));
     expect(text).toContain('"secret":"sn"');
   });

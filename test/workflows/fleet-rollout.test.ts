@@ -94,7 +94,7 @@ describe('fleetRollout', () => {
   it('soaks the canary before the rest, applies per-region overrides, and succeeds', async () => {
     const f = fleet();
     const input = { selector: { environments: ['dev'] }, plan: twoStages(), bundle, overrides: [{ selector: { regions: ['eu-west-1'] }, imageRegistry: 'eu.registry.example.com', merge: { spec: { replicas: 5 } } }] };
-    const { result, history } = await withRollout(input, f.activities, async (h) => ({ result: await h.result(), history: historyText(await h.fetchHistory()) }));
+    const { result, history } = await withRollout(input, f.activities, async (h) => ({ result: await h.result(), history: await historyText(await h.fetchHistory()) }));
     expect(result).toMatchObject({ outcome: 'Succeeded', applied: ['c1', 'c2', 'c3', 'c4', 'c5'], rolledBack: [] });
     // The manifests are in the rollout's history once (its input); children read them from there.
     expect(history.split('docker.io/acme/web:2').length - 1).toBe(1);
