@@ -132,7 +132,15 @@ describe('fleetPolicy', () => {
     w.clusters.push(cluster('a3', { labels: { team: 'a' } }));
     // As the real activity: the visibility query narrows to the team, `include` reads by name.
     const listFleet = async (s: { include?: string[] }) => w.clusters.filter((c) => (s.include ? s.include.includes(c.name) : c.labels.team === 'a'));
-    await withWorker({ ...activities, listFleet }, async (taskQueue) => {
+    // The first removal finds the cluster busy: it is tried again the next round.
+    let busyOnce = true;
+    const stubChild = async (call: Parameters<typeof activities.stubChild>[0]) => {
+      const r = await activities.stubChild(call);
+      if (call.workflow !== 'rollbackBundle' || !busyOnce) return r;
+      busyOnce = false;
+      return { fail: 'a2 is busy' };
+    };
+    await withWorker({ ...activities, listFleet, stubChild }, async (taskQueue) => {
       const h: WorkflowHandle = await env.client.workflow.start('fleetPolicy', { workflowId: 'policy/fq', taskQueue, args: [{ policy: fq }] });
       await eventuallyUpdate(h, (x) => x.policies[0]?.rollout?.status === 'Succeeded' && x.counts.Compliant === 6);
 
@@ -143,8 +151,8 @@ describe('fleetPolicy', () => {
       // Its newest changes (newest first): it left the matrix.
       expect(left.changes.filter((c) => c.cluster === 'a2').slice(0, 2).map((c) => `${c.policy} ${c.from}->${c.to}`).sort()).toEqual(['guard Compliant->None', 'look Compliant->None']);
       const removals = () => w.children.filter((c) => c.workflow === 'rollbackBundle').map((c) => [c.args.cluster, c.args.bundle, c.args.to]);
-      // Only the enforced bundle, only where it was applied and the cluster is still there.
-      expect(removals()).toEqual([['a2', 'policy-fq-guard', null]]);
+      // Only the enforced bundle, only where it was applied and the cluster is still there (twice: busy once).
+      expect(removals()).toEqual([['a2', 'policy-fq-guard', null], ['a2', 'policy-fq-guard', null]]);
       expect(w.children.find((c) => c.workflow === 'rollbackBundle')!.args).toMatchObject({ requestedBy: 'fleet policy fq (cluster no longer selected)', reason: 'the selector of fleet policy fq no longer picks the cluster' });
 
       // Back in the team: a newcomer again, it gets guard by a rollout of its own.
@@ -154,7 +162,7 @@ describe('fleetPolicy', () => {
 
       await h.executeUpdate(deleteFleetPolicy, { args: [{ by: 'alice' }] });
       expect(await h.result()).toMatchObject({ removed: ['a1: policy-fq-guard', 'a2: policy-fq-guard'], failed: [] });
-      expect(removals()).toHaveLength(3);
+      expect(removals()).toHaveLength(4);
     });
   });
 
