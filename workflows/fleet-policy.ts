@@ -7,6 +7,7 @@ import {
   continueAsNew,
   getExternalWorkflowHandle,
   log,
+  patched,
   setCurrentDetails,
   setHandler,
   startChild,
@@ -15,7 +16,8 @@ import {
 import { clusterEntityId } from '../src/domain/cluster/inventory.js';
 import { compileFleetPolicy, policyBundleName, type CompiledPolicy } from '../src/domain/policy/compile.js';
 import { complianceChanges, countStates, matrixMarkdown, type ComplianceChange } from '../src/domain/policy/compliance.js';
-import { FleetPolicySchema } from '../src/domain/policy/fleet-policy.js';
+import { clustersThatLeft, enforcedClusters, withoutPolicyClusters } from '../src/domain/policy/deselected.js';
+import { FleetPolicySchema, type FleetPolicy } from '../src/domain/policy/fleet-policy.js';
 import {
   CarriedPolicyStateSchema,
   DeletePolicySchema,
@@ -36,7 +38,7 @@ import {
   type FleetPolicyState,
   type FleetPolicyWorkflowInput,
 } from '../src/domain/policy/policy-state.js';
-import { selectClusters } from '../src/domain/selection/fleet-selector.js';
+import { selectClusters, type ClusterSummary } from '../src/domain/selection/fleet-selector.js';
 import { checkClusterNow } from '../src/temporal/messages/cluster-check.js';
 import { applyFleetPolicy, deleteFleetPolicy, evaluateFleetPolicy, getPolicyStatus } from '../src/temporal/messages/policy.js';
 import type { fleetRollout } from './fleet-rollout.js';
@@ -45,6 +47,9 @@ import { long } from './activity-profiles.js';
 import { historyIsLong } from './history-limits.js';
 import { recordComplianceChange } from './telemetry.js';
 import { parseInput, requireWorkflowId, rootFailure } from './operation-steps.js';
+
+/** Marks the removal of enforced policies from clusters the selector no longer picks. */
+export const DESELECTED_CLUSTERS_PATCH = 'policy-deselected-clusters';
 
 /** Continue as new past this many events (and no rollout running). */
 const MAX_HISTORY_EVENTS = 2_000;
@@ -152,6 +157,9 @@ export async function fleetPolicy(input: FleetPolicyWorkflowInput, carried?: Fle
     const spec = parsedSpec(state);
     const fleet = await long.listFleet(spec.selector);
     const clusters = selectClusters(spec.selector, fleet).selected.map((c) => c.name).sort();
+    // Clusters holding an enforced policy that are not selected now: some may have left it.
+    const outside = enforcedClusters(state, compiled).filter((n) => !clusters.includes(n));
+    if (outside.length && !running && !state.deleting && patched(DESELECTED_CLUSTERS_PATCH)) await removeFromDeselected(spec, fleet, outside);
     if (!running && !state.deleting) startRollout(clusters);
     const evaluations = clusters.length ? await long.evaluatePolicyCompliance({ policy: state.spec, clusters }) : [];
     const matrix = matrixOf(state, compiled, clusters, evaluations);
@@ -174,17 +182,50 @@ export async function fleetPolicy(input: FleetPolicyWorkflowInput, carried?: Fle
   };
 
   /**
+   * Removes each enforced policy from the clusters its selector no longer picks, and forgets the
+   * clusters that are gone. The listed fleet was narrowed by the selector, so clusters it lacks
+   * are read by name: absent from that too, they are gone. The removal is the child the entity
+   * records (requestedBy and reason: its audit trail); a failed one stays in the record and is
+   * tried again next round (the cluster may have been busy).
+   */
+  async function removeFromDeselected(spec: FleetPolicy, fleet: readonly ClusterSummary[], outside: readonly string[]): Promise<void> {
+    const listed = new Set(fleet.map((c) => c.name));
+    const unlisted = outside.filter((n) => !listed.has(n));
+    const reread = unlisted.length ? await long.listFleet({ include: unlisted }) : [];
+    const left = clustersThatLeft(state, compiled, spec.selector, [...fleet, ...reread]);
+    for (const [p, gone] of Object.entries(left.gone)) {
+      log.info(`fleet policy ${state.spec.name}: ${p} forgets ${gone.join(', ')} (decommissioned or no longer registered; nothing to remove)`);
+      state = withoutPolicyClusters(state, p, gone);
+    }
+    const targets = new Map<string, string[]>();
+    for (const [p, names] of Object.entries(left.remove)) for (const n of names) targets.set(n, [...(targets.get(n) ?? []), p]);
+    if (!targets.size) return;
+    const why = 'cluster no longer selected';
+    const { removed, failed, done } = await removeFrom(targets, why, `the selector of fleet policy ${state.spec.name} no longer picks the cluster`);
+    log.info(`fleet policy ${state.spec.name}: ${why}: removed ${removed.join(', ') || 'nothing'}`, { removed, failed });
+    if (failed.length) log.warn(`fleet policy ${state.spec.name}: removal from deselected clusters failed, tried again next round: ${failed.join('; ')}`);
+    for (const p of Object.keys(left.remove)) state = withoutPolicyClusters(state, p, done.filter((d) => d.policy === p).map((d) => d.cluster));
+  }
+
+  /**
    * Removes enforced policies from every cluster their rollouts went to: a rollbackBundle to
    * nothing per cluster and policy (each claims the cluster, so one cluster's policies go one
    * after another; clusters at once). A policy's record must still be in state.rollouts.
    */
   async function removePolicies(policies: readonly string[], why: string, reason?: string): Promise<{ removed: string[]; failed: string[] }> {
-    const removed: string[] = [];
-    const failed: string[] = [];
     const targets = new Map<string, string[]>();
     for (const p of policies) {
       for (const cluster of state.rollouts[p]?.clusters ?? []) targets.set(cluster, [...(targets.get(cluster) ?? []), p]);
     }
+    const { removed, failed } = await removeFrom(targets, why, reason);
+    return { removed, failed };
+  }
+
+  /** Removes the policies of each cluster (cluster -> policies): one after another per cluster, clusters at once. */
+  async function removeFrom(targets: ReadonlyMap<string, readonly string[]>, why: string, reason?: string): Promise<{ removed: string[]; failed: string[]; done: { cluster: string; policy: string }[] }> {
+    const removed: string[] = [];
+    const failed: string[] = [];
+    const done: { cluster: string; policy: string }[] = [];
     await Promise.all(
       [...targets].map(async ([cluster, names]) => {
         for (const p of names) {
@@ -198,13 +239,14 @@ export async function fleetPolicy(input: FleetPolicyWorkflowInput, carried?: Fle
             });
             await child.result();
             removed.push(`${cluster}: ${bundle}`);
+            done.push({ cluster, policy: p });
           } catch (err) {
             failed.push(`${cluster}: ${bundle}: ${rootFailure(err).message}`);
           }
         }
       }),
     );
-    return { removed: removed.sort(), failed: failed.sort() };
+    return { removed: removed.sort(), failed: failed.sort(), done };
   }
 
   for (;;) {

@@ -5,7 +5,9 @@
 //   node --import tsx test/histories/record-fleet-policy.ts
 // writes policy__rec.json: two enforced rollouts and an inform policy over two clusters, a round
 // that finds drift and signals the entity, a re-apply (generation 2), a policy turned to inform
-// (generation 3: removed from the clusters), and a delete.
+// (generation 3: removed from the clusters), and a delete. And policy__left.json: an enforced and
+// an inform policy over three clusters; one is relabelled out of the selector (the enforced bundle
+// is removed there, patch policy-deselected-clusters), one vanishes (forgotten); then a delete.
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,6 +36,9 @@ const spec: FleetPolicyInput = {
 };
 const applied: Record<string, Record<string, string>> = {};
 let drift = false;
+const teamA = (name: string) => cluster(name, { labels: { team: 'a' } });
+/** The registered clusters; listFleet narrows them as the visibility query does (or reads by name). */
+let fleet = [teamA('rec-a'), teamA('rec-b')];
 
 Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } } });
 const env = await TestWorkflowEnvironment.createLocal({
@@ -41,7 +46,7 @@ const env = await TestWorkflowEnvironment.createLocal({
 });
 try {
   const activities = {
-    listFleet: async () => [cluster('rec-a', { labels: { team: 'a' } }), cluster('rec-b', { labels: { team: 'a' } })],
+    listFleet: async (s: { include?: string[] }) => fleet.filter((c) => (s.include ? s.include.includes(c.name) : c.labels.team === 'a')),
     evaluatePolicyCompliance: async ({ clusters }: { clusters: string[] }): Promise<ClusterEvaluation[]> =>
       clusters.map((c) => ({
         cluster: c,
@@ -57,7 +62,8 @@ try {
       })),
     stubChild: async (call: { workflow: string; args: { selector?: { include: string[] }; bundle?: { name: string; revision: string } } }) => {
       if (call.workflow === 'fleetRollout') {
-        const policy = call.args.bundle!.name.replace('policy-rec-', '');
+        // policy-<fleet policy>-<policy>; the policy names here have no dash.
+        const policy = call.args.bundle!.name.split('-').at(-1)!;
         for (const c of call.args.selector!.include) applied[c] = { ...applied[c], [policy]: call.args.bundle!.revision };
       }
       return {};
@@ -85,9 +91,26 @@ try {
     await until((v) => v.generation === 3 && !v.policies[1]!.rollout && v.policies.every((p) => p.rollout?.status !== 'Running'));
     await h.executeUpdate(deleteFleetPolicy, { args: [{ by: 'alice', reason: 'recorded' }] });
     console.log(`policy/rec: ${JSON.stringify(await h.result())}`);
+
+    // A cluster relabelled out of the selector and one that vanishes.
+    fleet = [teamA('rec-a'), teamA('rec-b'), teamA('rec-c')];
+    const left: FleetPolicyInput = { ...spec, name: 'left', policies: [spec.policies[0]!, spec.policies[2]!] };
+    const l = await env.client.workflow.start('fleetPolicy', { workflowId: 'policy/left', taskQueue: 'record', args: [{ policy: left }] });
+    const leftUntil = async (ok: (v: PolicyStatusView) => boolean) => {
+      for (let i = 0; i < 30; i++) {
+        const v = await l.executeUpdate(evaluateFleetPolicy);
+        if (ok(v)) return v;
+      }
+      throw new Error('the policy did not get there');
+    };
+    await leftUntil((v) => v.counts.Compliant === 6);
+    fleet = [teamA('rec-a'), cluster('rec-b', { labels: { team: 'b' } })];
+    await leftUntil((v) => v.policies[0]!.rollout?.clusters.join() === 'rec-a' && v.counts.Compliant === 2);
+    await l.executeUpdate(deleteFleetPolicy, { args: [{ by: 'alice', reason: 'recorded' }] });
+    console.log(`policy/left: ${JSON.stringify(await l.result())}`);
     await env.client.workflow.getHandle('cluster/rec-a').terminate();
   });
-  execFileSync(join(here, 'record'), ['policy/rec'], { stdio: 'inherit', env: { ...process.env, TEMPORAL_ADDRESS: env.address, TEMPORAL_NAMESPACE: 'fleetflow' } });
+  execFileSync(join(here, 'record'), ['policy/rec', 'policy/left'], { stdio: 'inherit', env: { ...process.env, TEMPORAL_ADDRESS: env.address, TEMPORAL_NAMESPACE: 'fleetflow' } });
 } finally {
   await env.teardown();
 }

@@ -35,7 +35,7 @@ const guardRevision = (s: FleetPolicyInput) => compileFleetPolicy(FleetPolicySch
 
 /** A scripted fleet: the stub activities read these, the test changes them between rounds. */
 function fakeFleet() {
-  const children: { workflow: string; args: { selector?: { include: string[] }; cluster?: string; bundle?: unknown; to?: unknown } }[] = [];
+  const children: { workflow: string; args: { selector?: { include: string[] }; cluster?: string; bundle?: unknown; to?: unknown; requestedBy?: string; reason?: string } }[] = [];
   const w = {
     clusters: [cluster('a1', { labels: { team: 'a' } }), cluster('a2', { labels: { team: 'a' } }), cluster('b1', { labels: { team: 'b' } })],
     /** cluster -> what evaluation finds; guard's applied revision is the last one rolled out there. */
@@ -123,6 +123,46 @@ describe('fleetPolicy', () => {
       await h.executeUpdate(deleteFleetPolicy, { args: [{ by: 'alice', reason: 'retired' }] });
       expect(await h.result()).toEqual({ deleted: true, removed: [], failed: [] });
       expect(removals()).toHaveLength(3);
+    });
+  });
+
+  it('removes an enforced policy from a cluster relabelled out of the selector, forgets a vanished one, and never removes an inform policy', async () => {
+    const { w, activities } = fakeFleet();
+    const fq: FleetPolicyInput = { ...spec, name: 'fq' };
+    w.clusters.push(cluster('a3', { labels: { team: 'a' } }));
+    // As the real activity: the visibility query narrows to the team, `include` reads by name.
+    const listFleet = async (s: { include?: string[] }) => w.clusters.filter((c) => (s.include ? s.include.includes(c.name) : c.labels.team === 'a'));
+    // The first removal finds the cluster busy: it is tried again the next round.
+    let busyOnce = true;
+    const stubChild = async (call: Parameters<typeof activities.stubChild>[0]) => {
+      const r = await activities.stubChild(call);
+      if (call.workflow !== 'rollbackBundle' || !busyOnce) return r;
+      busyOnce = false;
+      return { fail: 'a2 is busy' };
+    };
+    await withWorker({ ...activities, listFleet, stubChild }, async (taskQueue) => {
+      const h: WorkflowHandle = await env.client.workflow.start('fleetPolicy', { workflowId: 'policy/fq', taskQueue, args: [{ policy: fq }] });
+      await eventuallyUpdate(h, (x) => x.policies[0]?.rollout?.status === 'Succeeded' && x.counts.Compliant === 6);
+
+      // a2 moves to team b; a3 is no longer registered at all.
+      w.clusters = [cluster('a1', { labels: { team: 'a' } }), cluster('a2', { labels: { team: 'b' } }), cluster('b1', { labels: { team: 'b' } })];
+      const left = await eventuallyUpdate(h, (x) => x.policies[0]?.rollout?.clusters.join() === 'a1');
+      expect(states(left)).toEqual({ a1: { guard: 'Compliant', look: 'Compliant' } });
+      // Its newest changes (newest first): it left the matrix.
+      expect(left.changes.filter((c) => c.cluster === 'a2').slice(0, 2).map((c) => `${c.policy} ${c.from}->${c.to}`).sort()).toEqual(['guard Compliant->None', 'look Compliant->None']);
+      const removals = () => w.children.filter((c) => c.workflow === 'rollbackBundle').map((c) => [c.args.cluster, c.args.bundle, c.args.to]);
+      // Only the enforced bundle, only where it was applied and the cluster is still there (twice: busy once).
+      expect(removals()).toEqual([['a2', 'policy-fq-guard', null], ['a2', 'policy-fq-guard', null]]);
+      expect(w.children.find((c) => c.workflow === 'rollbackBundle')!.args).toMatchObject({ requestedBy: 'fleet policy fq (cluster no longer selected)', reason: 'the selector of fleet policy fq no longer picks the cluster' });
+
+      // Back in the team: a newcomer again, it gets guard by a rollout of its own.
+      w.clusters[1] = cluster('a2', { labels: { team: 'a' } });
+      await eventuallyUpdate(h, (x) => states(x).a2?.guard === 'Compliant');
+      expect(w.children.filter((c) => c.workflow === 'fleetRollout').map((c) => c.args.selector!.include.join(','))).toEqual(['a1,a2,a3', 'a2']);
+
+      await h.executeUpdate(deleteFleetPolicy, { args: [{ by: 'alice' }] });
+      expect(await h.result()).toMatchObject({ removed: ['a1: policy-fq-guard', 'a2: policy-fq-guard'], failed: [] });
+      expect(removals()).toHaveLength(4);
     });
   });
 
