@@ -1,15 +1,10 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure, type Payload, type PayloadCodec } from '@temporalio/common';
-import { ENCRYPTED_ENCODING } from '../../src/temporal/codec/aes-gcm-codec.js';
+import { isEncrypted } from '../../src/temporal/codec/aes-gcm-codec.js';
 import { testDataConverter } from './test-encryption.js';
 
-/** A payload as a fetched history holds it (protobuf objects: metadata values and data are bytes). */
-type RawPayload = { metadata?: Record<string, Uint8Array | null> | null; data?: Uint8Array | null };
-
-const isEncrypted = (v: unknown): v is RawPayload => {
-  const enc = (v as RawPayload | null)?.metadata?.encoding;
-  return enc instanceof Uint8Array && Buffer.from(enc).toString('utf8') === ENCRYPTED_ENCODING;
-};
+/** A payload object of a fetched history (protobuf: metadata values and data are bytes) that the codec encrypted. */
+const isEncryptedPayload = (v: unknown): v is Payload => !!v && typeof v === 'object' && 'metadata' in v && isEncrypted(v as Payload);
 
 /**
  * Every string and payload of a history, as one text to search, with encrypted payloads
@@ -20,8 +15,8 @@ const isEncrypted = (v: unknown): v is RawPayload => {
 export async function historyText(history: unknown, codecs: readonly PayloadCodec[] = testDataConverter.payloadCodecs ?? []): Promise<string> {
   const parts: string[] = [];
   const walk = async (v: unknown): Promise<void> => {
-    if (isEncrypted(v)) {
-      let decoded = [v as Payload];
+    if (isEncryptedPayload(v)) {
+      let decoded = [v];
       for (const codec of [...codecs].reverse()) decoded = await codec.decode(decoded);
       for (const p of decoded) await walk(p);
     } else if (v instanceof Uint8Array) parts.push(Buffer.from(v).toString('utf8'));
