@@ -7,6 +7,7 @@ import type { ScopeRecord } from '../domain/change/scope.js';
 import { scopeFromRecord } from './change-scope.js';
 import { workflowUiLink } from '../temporal/ui-link.js';
 import { ApiProblem } from './problem.js';
+import type { ChangeReads } from './change-reads.js';
 
 /** What the routes share: Temporal, the policy, and where things are. */
 export interface ApiDeps {
@@ -21,6 +22,8 @@ export interface ApiDeps {
   now: () => number;
   /** How long a repeated POST waits for the change's own answer (see ApiLimits). */
   repeatAnswerMs: number;
+  /** Change reads shared for a moment by the requests that poll them. */
+  reads: ChangeReads;
 }
 
 /** The Temporal UI page of a workflow run. */

@@ -5,7 +5,6 @@ import { CHANGE_ACTIONS, type ChangeAction } from '../../domain/auth/policy.js';
 import { planAction, type ActionUpdate } from '../../domain/change/actions.js';
 import { auditNameOf, changeIdOf, isStaged } from '../../domain/change/request.js';
 import { gateScopeOf } from '../../domain/change/scope.js';
-import { readChange } from '../../temporal/changes.js';
 import { abortChange, approveChange } from '../../temporal/messages/change-queries.js';
 import { abortOperation, abortRollout, approveGate, pauseOperation, resumeOperation, retryFailed, skipCluster } from '../../temporal/messages/staged.js';
 import type { ApiEnv } from '../app-env.js';
@@ -52,7 +51,7 @@ export function registerActionRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): v
       const { system, ticketId } = c.req.valid('param');
       const body = c.req.valid('json');
       const changeId = changeIdOf({ system, id: ticketId });
-      const record = await readChange(deps.client, changeId);
+      const record = await deps.reads.fresh(changeId);
       if (!record) throw new ApiProblem('ChangeUnknown', `no change ${system}/${ticketId}`);
       const { view, memo } = record;
       const progress = (record.progress ?? {}) as { gate?: string; clusters?: { name: string; stage?: string; environment?: string }[] };
@@ -79,7 +78,7 @@ export function registerActionRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): v
         if (err instanceof WorkflowNotFoundError) throw new ApiProblem('OperatorActionRefused', `${action} does not apply: the change's ${target === changeId ? 'workflow' : 'operation'} has ended`);
         throw err;
       }
-      const after = await readChange(deps.client, changeId);
+      const after = await deps.reads.fresh(changeId);
       return c.json(changeBody(deps, after ?? record), 200);
     });
   }

@@ -17,7 +17,7 @@ import {
 } from '../../domain/change/request.js';
 import { recordOfScope, scopeSourceOf } from '../../domain/change/scope.js';
 import { formatPath, problemsFrom } from '../../domain/validation.js';
-import { listChanges, readChange, startChange, type ChangeRecord, type ChangeSummary } from '../../temporal/changes.js';
+import { listChanges, startChange, type ChangeRecord, type ChangeSummary } from '../../temporal/changes.js';
 import { readStartArgs } from '../../temporal/workflow-input.js';
 import type { ApiEnv } from '../app-env.js';
 import { resolveScope } from '../change-scope.js';
@@ -94,7 +94,7 @@ export function registerChangeRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): v
     // A repeat (the usual retry of a change system) is answered from the change itself, authorized
     // on the scope it was opened on, without reading the inventory again. Whatever this finds, a
     // change is only ever created by the start below and its conflict policy.
-    const repeat = await readChange(deps.client, changeIdOf(ticket), { answerWithin: deps.repeatAnswerMs, mayNotExist: true });
+    const repeat = await deps.reads.read(changeIdOf(ticket), { answerWithin: deps.repeatAnswerMs, mayNotExist: true });
     if (repeat?.memo?.inputHash === inputHashOf(sent.type, sent.input)) {
       enforce(await decideOnRecord(deps, principal, repeat.memo.scope, (scope) => ({ kind: 'start', type: body.type, scope })));
       return c.json(changeBody(deps, repeat), 200);
@@ -106,7 +106,7 @@ export function registerChangeRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): v
       return c.json(newChangeBody(deps, request, started.id, started.firstRunId), 201);
     }
     if (started.memo.inputHash !== request.inputHash) throw await conflict(deps, started.id, request);
-    const existing = await readChange(deps.client, started.id, { answerWithin: deps.repeatAnswerMs });
+    const existing = await deps.reads.fresh(started.id, { answerWithin: deps.repeatAnswerMs });
     if (!existing) throw new ApiProblem('ChangeConflict', `change ${started.id} exists but cannot be read as a change`);
     return c.json(changeBody(deps, existing), 200);
   });
@@ -151,7 +151,7 @@ export function registerChangeRoutes(app: OpenAPIHono<ApiEnv>, deps: ApiDeps): v
 
 /** Reads a change the principal may view: 404 when there is none, 403 when the policy says no. */
 export async function readViewable(deps: ApiDeps, principal: Principal, ticket: Pick<Ticket, 'system' | 'id'>): Promise<ChangeRecord> {
-  const record = await readChange(deps.client, changeIdOf(ticket));
+  const record = await deps.reads.read(changeIdOf(ticket));
   if (!record) throw new ApiProblem('ChangeUnknown', `no change ${ticket.system}/${ticket.id}`);
   enforce(await decideOnRecord(deps, principal, record.memo?.scope, (scope) => ({ kind: 'view', scope })));
   return record;
