@@ -17,7 +17,8 @@ import {
 } from '../../domain/change/request.js';
 import { recordOfScope, scopeSourceOf } from '../../domain/change/scope.js';
 import { formatPath, problemsFrom } from '../../domain/validation.js';
-import { listChanges, startChange, type ChangeRecord, type ChangeSummary } from '../../temporal/changes.js';
+import { startChange, type ChangeRecord } from '../../temporal/changes.js';
+import { listChanges, type ChangeSummary } from '../../temporal/change-list.js';
 import { readStartArgs } from '../../temporal/workflow-input.js';
 import type { ApiEnv } from '../app-env.js';
 import { resolveScope } from '../change-scope.js';

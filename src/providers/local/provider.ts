@@ -3,7 +3,7 @@ import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { ClusterNameSchema } from '../../domain/cluster/spec.js';
 import type { NodePoolSpec } from '../../domain/cluster/spec.js';
-import { PermanentError, TransientError, messageOf } from '../../errors.js';
+import { PermanentError, TransientError } from '../../errors.js';
 import { Toolchain } from '../../host/toolchain.js';
 import { renderKubeconfig } from '../../kube/kubeconfig.js';
 import type {
@@ -19,8 +19,8 @@ import type {
 import { buildClusterFolder, removeLeftovers, trashName } from './cluster-folder.js';
 import { type ControlPlaneBinaries, type LiveProcesses, liveProcesses, startControlPlane, stopControlPlane } from './control-plane.js';
 import { readCredentials } from './credentials.js';
-import { advancePool, observePools, poolReports } from './node-pools.js';
-import { DEFAULT_LOCAL_MACHINE_TYPE } from '../../domain/cluster/machine-types.js';
+import { controlPlaneBinaries, resolveKubeRelease } from './binaries.js';
+import { controlPlaneChangeOf, describePoolUpgrade, withNodePools, withPoolUpgrade } from './upgrades.js';
 import { withLock } from './lock.js';
 import { type ClusterPaths, clusterPaths, clustersDir } from './paths.js';
 import { compareReleases, describeLocalCluster } from './status.js';
@@ -80,7 +80,7 @@ export class LocalProvider implements ClusterProvider {
    */
   async create(req: CreateClusterRequest): Promise<ProviderCluster> {
     const paths = this.paths(req.name);
-    const version = this.resolveVersion(req.name, req.kubernetesVersion);
+    const version = resolveKubeRelease(this.toolchain, req.name, req.kubernetesVersion);
     const bins = this.binaries(req.name, version);
     await mkdir(clustersDir(this.dataDir), { recursive: true });
     const state = await withLock(paths.lock, `create cluster ${req.name}`, async () => {
@@ -130,7 +130,7 @@ export class LocalProvider implements ClusterProvider {
     return readCredentials(paths, state);
   }
 
-  /** The admin kubeconfig, certificates inlined (what `kubeconfigPath` holds): local clusters are for the people on this machine. */
+  /** The admin kubeconfig, certificates inlined (as at `kubeconfigPath`): local clusters are for this machine's people. */
   async kubeconfig(ref: ClusterRef): Promise<string> {
     return renderKubeconfig(await this.credentials(ref), { cluster: ref.name, user: 'fleetflow-admin' });
   }
@@ -144,13 +144,8 @@ export class LocalProvider implements ClusterProvider {
     const state = await withLock(paths.lock, `create node pools of ${ref.name}`, async () => {
       const current = await this.stateFor(ref, paths);
       if (!current) throw new PermanentError(`cluster ${ref.name}: not found`, 'ClusterNotFound');
-      const have = new Set((current.nodePools ?? []).map((p) => p.name));
-      const added = pools
-        .filter((p) => !have.has(p.name))
-        .map((p) => ({ name: p.name, nodeCount: p.nodeCount, machineType: p.machineType ?? DEFAULT_LOCAL_MACHINE_TYPE, version: current.kubernetesVersion }));
-      if (added.length === 0) return current;
-      const next = { ...current, nodePools: [...(current.nodePools ?? []), ...added] };
-      await writeState(paths.state, next);
+      const next = withNodePools(current, pools);
+      if (next !== current) await writeState(paths.state, next);
       return next;
     });
     return (await describeLocalCluster(paths, state)).nodePools ?? [];
@@ -164,7 +159,7 @@ export class LocalProvider implements ClusterProvider {
    */
   async upgradeControlPlane(ref: ClusterRef, req: UpgradeRequest): Promise<ProviderChange> {
     const paths = this.paths(ref.name);
-    const target = this.resolveVersion(ref.name, req.version);
+    const target = resolveKubeRelease(this.toolchain, ref.name, req.version);
     const bins = this.binaries(ref.name, target);
     const id = `upgrade-to-${target}`;
     await withLock(paths.lock, `upgrade cluster ${ref.name}`, async () => {
@@ -191,24 +186,12 @@ export class LocalProvider implements ClusterProvider {
    */
   async upgradeNodePool(ref: ClusterRef, pool: string, req: UpgradeRequest): Promise<ProviderChange> {
     const paths = this.paths(ref.name);
-    const target = this.resolveVersion(ref.name, req.version);
+    const target = resolveKubeRelease(this.toolchain, ref.name, req.version);
     await withLock(paths.lock, `upgrade node pool ${pool} of ${ref.name}`, async () => {
       const state = await this.stateFor(ref, paths);
       if (!state) throw new PermanentError(`cluster ${ref.name}: not found`, 'ClusterNotFound');
-      const current = state.nodePools?.find((p) => p.name === pool);
-      if (!current) {
-        const names = (state.nodePools ?? []).map((p) => p.name).join(', ') || 'none';
-        throw new PermanentError(`cluster ${ref.name}: no node pool ${pool} (pools: ${names})`, 'NodePoolNotFound');
-      }
-      if (compareReleases(target, state.kubernetesVersion) > 0) {
-        throw new PermanentError(`cluster ${ref.name}: node pool ${pool}: ${target} is newer than the control plane's ${state.kubernetesVersion}`, 'UnsupportedVersion');
-      }
-      if (compareReleases(target, current.version) < 0) {
-        throw new PermanentError(`cluster ${ref.name}: node pool ${pool}: cannot downgrade from ${current.version} to ${target}`, 'UnsupportedVersion');
-      }
-      if (current.version === target) return;
-      const nodePools = state.nodePools!.map((p) => (p.name === pool ? { ...p, version: target } : p));
-      await writeState(paths.state, { ...state, nodePools });
+      const next = withPoolUpgrade(ref.name, state, pool, target);
+      if (next) await writeState(paths.state, next);
     });
     return this.describeChange(ref, poolChangeId(pool, target));
   }
@@ -223,15 +206,7 @@ export class LocalProvider implements ClusterProvider {
     if (pool) return this.describePoolChange(ref, changeId, pool[1]!, pool[2]!);
     const target = /^upgrade-to-(.+)$/.exec(changeId)?.[1];
     if (!target) throw new PermanentError(`cluster ${ref.name}: unknown change ${changeId}`, 'NotFound');
-    const c = await this.describe(ref);
-    if (c.status === 'Running' && c.version === target) return { id: changeId, status: 'Succeeded' };
-    if (c.status === 'Running' && c.version && compareReleases(c.version, target) !== 0) {
-      return { id: changeId, status: 'Failed', message: `the API server runs ${c.version}, not ${target}` };
-    }
-    if (c.status === 'NotFound' || c.status === 'Stopped') {
-      return { id: changeId, status: 'Failed', message: `control plane ${c.status}${c.message ? `: ${c.message}` : ''}` };
-    }
-    return { id: changeId, status: 'InProgress', ...(c.message ? { message: c.message } : {}) };
+    return controlPlaneChangeOf(changeId, target, await this.describe(ref));
   }
 
   /** One look at a pool's surge upgrade, moving it on for a few seconds (node-pools.ts advancePool). */
@@ -239,18 +214,7 @@ export class LocalProvider implements ClusterProvider {
     const paths = this.paths(ref.name);
     const state = await this.stateFor(ref, paths);
     if (!state) return { id, status: 'Failed', message: `cluster ${ref.name} not found` };
-    const pool = state.nodePools?.find((p) => p.name === poolName);
-    if (!pool) return { id, status: 'Failed', message: `no node pool ${poolName}` };
-    if (pool.version !== target) return { id, status: 'Failed', message: `node pool ${poolName} is now headed for ${pool.version}, not ${target}` };
-    const c = await describeLocalCluster(paths, state);
-    if (c.status === 'Stopped') return { id, status: 'Failed', message: `cluster Stopped${c.message ? `: ${c.message}` : ''}` };
-    if (!c.nodePools) return { id, status: 'InProgress', message: c.message ?? 'the API server is starting' };
-    const creds = await readCredentials(paths, state);
-    const moved = await advancePool(creds, state, pool);
-    if (!moved.done) return { id, status: 'InProgress', ...(moved.message ? { message: `node pool ${poolName}: ${moved.message}` } : {}) };
-    const report = poolReports(state, await observePools(creds, state)).find((p) => p.name === poolName);
-    if (report?.status === 'Running') return { id, status: 'Succeeded' };
-    return { id, status: 'InProgress', message: `node pool ${poolName}: ${report?.message ?? report?.status ?? 'not reported'}` };
+    return describePoolUpgrade(paths, state, id, poolName, target);
   }
 
   /** Restarts a Stopped cluster's processes (same ports when free). */
@@ -285,7 +249,6 @@ export class LocalProvider implements ClusterProvider {
   async stopAll(): Promise<void> {
     for (const c of await this.list()) await this.stop({ name: c.name, region: 'local' });
   }
-
   /** The pids of the cluster's running processes, from state.json checked against /proc. */
   async processes(ref: ClusterRef): Promise<LiveProcesses> {
     const paths = this.paths(ref.name);
@@ -328,30 +291,7 @@ export class LocalProvider implements ClusterProvider {
     return state;
   }
 
-  private resolveVersion(name: string, requested: string | undefined): string {
-    if (!requested) return this.toolchain.defaultKubeVersion;
-    const version = this.toolchain.matchKubeVersion(requested);
-    if (!version) {
-      throw new PermanentError(
-        `cluster ${name}: Kubernetes ${requested} is not installed for the local provider (installed: ${this.toolchain.versions.kube.join(', ')})`,
-        'UnsupportedVersion',
-      );
-    }
-    return version;
-  }
-
   private binaries(name: string, version: string): ControlPlaneBinaries {
-    try {
-      return {
-        etcd: this.toolchain.etcd,
-        apiserver: this.toolchain.kubeApiserver(version),
-        controllerManager: this.toolchain.kubeControllerManager(version),
-        scheduler: this.toolchain.kubeScheduler(version),
-        kwok: this.toolchain.kwok,
-        apiserverExtraArgs: this.extraApiserverArgs(name),
-      };
-    } catch (e) {
-      throw new PermanentError(`cluster ${name}: ${messageOf(e)}`, 'ToolchainMissing', { cause: e });
-    }
+    return controlPlaneBinaries(this.toolchain, name, version, this.extraApiserverArgs(name));
   }
 }
