@@ -29,14 +29,17 @@ afterAll(async () => {
 });
 
 /** Starts a built entry with plain node (no --import tsx), output collected for assertions. */
-function startBuilt(entry: string, env: NodeJS.ProcessEnv): { child: ChildProcess; output: () => string } {
+function startBuilt(entry: string, env: NodeJS.ProcessEnv): { child: ChildProcess; output: () => string; whileRunning: <T>(p: Promise<T>) => Promise<T> } {
   let text = '';
   const child = spawn(process.execPath, [join(out, entry)], { cwd: repoDir, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout!.on('data', (d) => (text += d));
   child.stderr!.on('data', (d) => (text += d));
   children.add(child);
+  const exited = new Promise<never>((_, reject) => child.on('exit', (code) => reject(new Error(`${entry} exited (${code}):\n${text.slice(-3000)}`))));
+  exited.catch(() => undefined);
   child.on('exit', () => children.delete(child));
-  return { child, output: () => text };
+  // Fails as soon as the process dies instead of waiting out the test's timeout.
+  return { child, output: () => text, whileRunning: (p) => Promise.race([p, exited]) };
 }
 
 describe('the built worker, CLI and API (dist/, plain node)', () => {
@@ -47,17 +50,17 @@ describe('the built worker, CLI and API (dist/, plain node)', () => {
       ...fleet.cliEnv(taskQueue),
       FLEETFLOW_METRICS_ADDRESS: `127.0.0.1:${port}`,
     });
-    const result = await fleet.client.workflow.execute('fleetRollout', {
+    const result = await worker.whileRunning(fleet.client.workflow.execute('fleetRollout', {
       workflowId: `rollout/built-${taskQueue}`,
       taskQueue,
       args: [{ selector: { matchLabels: { app: 'nothing-matches' } }, plan: { stages: [{ name: 'all', maxFailures: 0 }] }, bundle: { name: 'cfg', revision: 'v1', manifests: [] } }],
-    });
+    }));
     expect(result).toMatchObject({ outcome: 'Succeeded', applied: [] });
     expect(worker.output()).toContain('prebuilt bundle');
     expect(worker.output()).not.toContain('bundled from sources');
     // The counter runs inside the workflow sandbox: it counts only if the build bundled it.
     const scrape = async () => parsePrometheusText(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text());
-    await eventually(scrape, (s) => value(s, 'fleetflow_operations_finished_total', { type: 'fleetRollout', outcome: 'succeeded' }) === 1, 15_000);
+    await worker.whileRunning(eventually(scrape, (s) => value(s, 'fleetflow_operations_finished_total', { type: 'fleetRollout', outcome: 'succeeded' }) === 1, 15_000));
     worker.child.kill('SIGTERM');
     const [code] = await once(worker.child, 'exit');
     expect(code).toBe(0);
@@ -71,7 +74,7 @@ describe('the built worker, CLI and API (dist/, plain node)', () => {
   it('the API server runs from dist/ and serves its OpenAPI document', async () => {
     const [port] = await freePorts(1);
     const api = startBuilt('src/api/main.js', { ...fleet.cliEnv('unused'), FLEETFLOW_API_ADDRESS: `127.0.0.1:${port}` });
-    const res = await eventually(() => fetch(`http://127.0.0.1:${port}/openapi.json`).catch(() => undefined), (r) => r?.ok === true, 30_000);
+    const res = await api.whileRunning(eventually(() => fetch(`http://127.0.0.1:${port}/openapi.json`).catch(() => undefined), (r) => r?.ok === true, 30_000));
     expect((await res!.json()) as { openapi: string }).toMatchObject({ openapi: expect.stringMatching(/^3\.1/) });
     api.child.kill('SIGTERM');
     await once(api.child, 'exit');
