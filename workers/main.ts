@@ -4,7 +4,7 @@ import { createActivities } from '../activities/index.js';
 import { loadConfig } from '../src/config.js';
 import { fleetflowDataConverter } from '../src/temporal/codec/data-converter.js';
 import { temporalConnectConfig } from '../src/temporal/connection.js';
-import { workflowsPath } from './bundle.js';
+import { workflowCode } from './bundle.js';
 import { buildProviders } from '../src/providers/from-config.js';
 import { WORKER_TUNING } from './tuning.js';
 import { startFleetGauge } from '../src/telemetry/fleet-gauge.js';
@@ -23,20 +23,22 @@ async function main(): Promise<void> {
   const connection = await NativeConnection.connect(connectionOptions);
   const client = new Client({ connection, namespace, dataConverter, ...clientTracingInterceptors() });
   const providers = buildProviders(config);
+  const { workflowModules, ...code } = workflowCode(tracing !== undefined);
   const worker = await Worker.create({
     connection,
     namespace,
     dataConverter,
     taskQueue: config.taskQueue,
-    workflowsPath,
+    ...code,
     activities: createActivities({ client, providers, webhooks: config.webhooks }),
     ...WORKER_TUNING,
-    ...workerTelemetryOptions(tracing),
+    ...workerTelemetryOptions(tracing, workflowModules),
   });
   const stopGauge = config.metricsAddress ? startFleetGauge(client, Runtime.instance().metricMeter, (err) => logger.warn(`counting the fleet for fleetflow_clusters failed: ${err instanceof Error ? err.message : String(err)}`)) : undefined;
   logger.info(`fleetflow worker: namespace ${namespace}, task queue ${config.taskQueue}, data ${config.dataDir}`, {
     ...(config.metricsAddress ? { metrics: `http://${config.metricsAddress}/metrics` } : {}),
     tracing: tracing ? 'otlp' : 'off',
+    workflows: code.workflowBundle ? 'prebuilt bundle' : 'bundled from sources',
   });
   await worker.run();
   stopGauge?.();

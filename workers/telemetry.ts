@@ -1,16 +1,9 @@
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import { Runtime, type WorkerOptions } from '@temporalio/worker';
 import { makeWorkflowExporter, OpenTelemetryActivityInboundInterceptor, OpenTelemetryActivityOutboundInterceptor } from '@temporalio/interceptors-opentelemetry';
 import { METRICS, type MetricDef } from '../src/domain/telemetry/metrics.js';
 import { LineLogger } from '../src/telemetry/log-format.js';
 import type { Tracing } from '../src/telemetry/tracing.js';
 import { activityTelemetry } from './activity-telemetry.js';
-
-/** Counts operations as they start and end (bundled into the workflow code). */
-const OPERATION_COUNTER = fileURLToPath(new URL('../workflows/telemetry-interceptors.ts', import.meta.url));
-/** The SDK's workflow interceptors that continue the caller's trace in workflow code. */
-const OTEL_WORKFLOW_INTERCEPTORS = createRequire(import.meta.url).resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors');
 
 /**
  * The SDK runtime of a worker process: log lines through LineLogger (JSON, or human on a
@@ -38,13 +31,14 @@ export function installWorkerRuntime(metricsAddress: string | undefined): LineLo
  * Interceptors and sinks of a Fleetflow worker: operation counts in workflow code, activity
  * telemetry (failures by type, cluster and operation on spans and logs), and, when tracing
  * runs, the SDK's OpenTelemetry interceptors (outermost, so Fleetflow's sees their span) with
- * the sink that exports workflow spans.
+ * the sink that exports workflow spans. `workflowModules` is what workflowCode() (bundle.ts)
+ * says: none when the prebuilt bundle already holds them.
  */
-export function workerTelemetryOptions(tracing: Tracing | undefined): Pick<WorkerOptions, 'interceptors' | 'sinks'> {
-  if (!tracing) return { interceptors: { workflowModules: [OPERATION_COUNTER], activity: [activityTelemetry] } };
+export function workerTelemetryOptions(tracing: Tracing | undefined, workflowModules: string[]): Pick<WorkerOptions, 'interceptors' | 'sinks'> {
+  if (!tracing) return { interceptors: { workflowModules, activity: [activityTelemetry] } };
   return {
     interceptors: {
-      workflowModules: [OTEL_WORKFLOW_INTERCEPTORS, OPERATION_COUNTER],
+      workflowModules,
       activity: [
         (ctx) => ({ inbound: new OpenTelemetryActivityInboundInterceptor(ctx), outbound: new OpenTelemetryActivityOutboundInterceptor(ctx) }),
         activityTelemetry,

@@ -15,6 +15,8 @@ export interface ToolVersions {
   kube: string[];
   /** KWOK, the node and pod simulator of local clusters. */
   kwok: string;
+  /** Helm, which renders and lints the chart in deploy/helm (its test only). */
+  helm: string;
 }
 
 export function readToolVersions(file = join(repoDir, 'temporal-dev', 'versions.env')): ToolVersions {
@@ -34,6 +36,7 @@ export function readToolVersions(file = join(repoDir, 'temporal-dev', 'versions.
     etcd: get('ETCD_VERSION'),
     kube: get('KUBE_VERSIONS').split(/\s+/).filter(Boolean),
     kwok: get('KWOK_VERSION'),
+    helm: get('HELM_VERSION'),
   };
 }
 
@@ -88,6 +91,9 @@ export class Toolchain {
   }
   get kwok(): string {
     return this.need(join(this.dir, 'kwok', this.versions.kwok, 'kwok'));
+  }
+  get helm(): string {
+    return this.need(join(this.dir, 'helm', this.versions.helm, 'helm'));
   }
 
   private need(path: string): string {

@@ -1,0 +1,71 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoDir } from '../../src/host/toolchain.js';
+import { FleetTestEnv } from '../helpers/fleet-env.js';
+
+/**
+ * `node --import tsx test/bench/worker-start.ts [ROUNDS]` after `npm run build`: starts the worker
+ * ROUNDS times (default 5) each way, from the sources through tsx (webpack bundles the workflows
+ * at start) and from dist/ with plain node (prebuilt bundle), against one dev server, and prints
+ * per way the time from spawn to polling (the SDK's "Worker state changed: RUNNING" line) and
+ * the resident memory 3 s later (VmRSS) and at its peak (VmHWM). Rounds alternate the two ways
+ * so machine load hits both alike.
+ */
+const rounds = Number(process.argv[2] ?? 5);
+const built = join(repoDir, 'dist', 'workers', 'main.js');
+if (!existsSync(built)) throw new Error(`${built} is missing: run npm run build first`);
+const WAYS = {
+  tsx: ['--import', 'tsx', join(repoDir, 'workers', 'main.ts')],
+  dist: [built],
+} as const;
+
+const kib = (status: string, field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+
+async function once_(fleet: FleetTestEnv, args: readonly string[]): Promise<{ startMs: number; rssMiB: number; peakMiB: number }> {
+  const started = performance.now();
+  const child = spawn(process.execPath, args, { cwd: repoDir, env: { ...fleet.cliEnv(fleet.newTaskQueue()), FLEETFLOW_METRICS_ADDRESS: 'off' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const running = new Promise<number>((resolve, reject) => {
+    const look = (d: Buffer) => {
+      out += d;
+      if (/state changed.*RUNNING/.test(out)) resolve(performance.now() - started);
+    };
+    child.stdout!.on('data', look);
+    child.stderr!.on('data', look);
+    child.once('exit', (code) => reject(new Error(`worker exited (${code}) before polling:\n${out.slice(-2000)}`)));
+  });
+  const startMs = await running;
+  await new Promise((r) => setTimeout(r, 3000));
+  const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+  child.kill('SIGTERM');
+  await once(child, 'exit');
+  return { startMs, rssMiB: kib(status, 'VmRSS') / 1024, peakMiB: kib(status, 'VmHWM') / 1024 };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const fleet = await FleetTestEnv.create();
+try {
+  const results: Record<string, { startMs: number; rssMiB: number; peakMiB: number }[]> = { tsx: [], dist: [] };
+  for (let i = 0; i < rounds; i++) {
+    for (const [way, args] of Object.entries(WAYS)) {
+      const r = await once_(fleet, args);
+      results[way]!.push(r);
+      process.stderr.write(`${way} round ${i + 1}: ${(r.startMs / 1000).toFixed(2)} s to polling, RSS ${r.rssMiB.toFixed(0)} MiB, peak ${r.peakMiB.toFixed(0)} MiB\n`);
+    }
+  }
+  const summary = Object.fromEntries(
+    Object.entries(results).map(([way, rs]) => [
+      way,
+      {
+        startSeconds: { median: +(median(rs.map((r) => r.startMs)) / 1000).toFixed(2), min: +(Math.min(...rs.map((r) => r.startMs)) / 1000).toFixed(2), max: +(Math.max(...rs.map((r) => r.startMs)) / 1000).toFixed(2) },
+        rssMiB: Math.round(median(rs.map((r) => r.rssMiB))),
+        peakMiB: Math.round(median(rs.map((r) => r.peakMiB))),
+      },
+    ]),
+  );
+  console.log(JSON.stringify({ rounds, ...summary }, null, 2));
+} finally {
+  await fleet.teardown();
+}
