@@ -29,12 +29,25 @@ export class CliContext {
       this.client = await connectClient(this.config);
       await this.client.connection.workflowService.getSystemInfo({});
       return this.client;
-    } catch {
-      throw new CommandError(`cannot reach Temporal at ${address}: start it with \`npx fleetflow dev up\` or set TEMPORAL_ADDRESS`);
+    } catch (e) {
+      throw new CommandError(`cannot reach Temporal at ${address}: ${connectFailure(e)}`);
     }
   }
 
   async close(): Promise<void> {
     await this.client?.connection.close();
   }
+}
+
+/**
+ * Why connecting failed, in words a user can act on. gRPC's message names the TLS handshake or
+ * the refused connection; it never holds the certificate, key or API key themselves.
+ */
+function connectFailure(e: unknown): string {
+  const message = (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
+  if (/certificate|handshake|tls|ssl|alert/i.test(message)) {
+    return `the TLS handshake failed (${message}); check TEMPORAL_TLS_CLIENT_CERT_PATH, TEMPORAL_TLS_CLIENT_KEY_PATH, TEMPORAL_TLS_SERVER_CA_CERT_PATH and TEMPORAL_TLS_SERVER_NAME`;
+  }
+  if (/unauthenticated|permission|api key|authorization/i.test(message)) return `the server refused the credentials (${message}); check TEMPORAL_API_KEY or the client certificate`;
+  return `${message}; start it with \`npx fleetflow dev up\` or set TEMPORAL_ADDRESS`;
 }
