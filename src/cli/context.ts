@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { loadConfig, type FleetflowConfig } from '../config.js';
-import { connectClient, temporalConnectConfig } from '../temporal/connection.js';
+import { connectClient, connectFailure, temporalConnectConfig } from '../temporal/connection.js';
 import { CommandError } from './errors.js';
 
 /** What every command needs: configuration, and a Temporal client made on first use. */
@@ -30,7 +30,10 @@ export class CliContext {
       await this.client.connection.workflowService.getSystemInfo({});
       return this.client;
     } catch (e) {
-      throw new CommandError(`cannot reach Temporal at ${address}: ${connectFailure(e)}`);
+      const why = connectFailure(e);
+      // A server that answered but refused the credentials is running: do not tell the user to start one.
+      const hint = /TLS handshake|refused the credentials/.test(why) ? '' : '; start it with `npx fleetflow dev up` or set TEMPORAL_ADDRESS';
+      throw new CommandError(`cannot reach Temporal at ${address}: ${why}${hint}`);
     }
   }
 
@@ -39,15 +42,3 @@ export class CliContext {
   }
 }
 
-/**
- * Why connecting failed, in words a user can act on. gRPC's message names the TLS handshake or
- * the refused connection; it never holds the certificate, key or API key themselves.
- */
-function connectFailure(e: unknown): string {
-  const message = (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
-  if (/certificate|handshake|tls|ssl|alert/i.test(message)) {
-    return `the TLS handshake failed (${message}); check TEMPORAL_TLS_CLIENT_CERT_PATH, TEMPORAL_TLS_CLIENT_KEY_PATH, TEMPORAL_TLS_SERVER_CA_CERT_PATH and TEMPORAL_TLS_SERVER_NAME`;
-  }
-  if (/unauthenticated|permission|api key|authorization/i.test(message)) return `the server refused the credentials (${message}); check TEMPORAL_API_KEY or the client certificate`;
-  return `${message}; start it with \`npx fleetflow dev up\` or set TEMPORAL_ADDRESS`;
-}

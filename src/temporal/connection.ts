@@ -30,3 +30,17 @@ export async function connectClient(config: FleetflowConfig, env: NodeJS.Process
   const connection = await Connection.connect(connectionOptions);
   return new Client({ connection, namespace, dataConverter, ...clientTracingInterceptors(env) });
 }
+
+/**
+ * Why connecting failed, in words a user can act on: a failed TLS handshake names the
+ * TEMPORAL_TLS_* variables, a refused API key TEMPORAL_API_KEY. gRPC's message names the
+ * handshake step; it never holds the certificate, the key or the API key themselves.
+ */
+export function connectFailure(e: unknown): string {
+  const message = (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
+  if (/certificate|handshake|tls|ssl|alert/i.test(message)) {
+    return `the TLS handshake failed (${message}); check TEMPORAL_TLS_CLIENT_CERT_PATH, TEMPORAL_TLS_CLIENT_KEY_PATH, TEMPORAL_TLS_SERVER_CA_CERT_PATH and TEMPORAL_TLS_SERVER_NAME`;
+  }
+  if (/unauthenticated|permission denied|api key|authorization/i.test(message)) return `the server refused the credentials (${message}); check TEMPORAL_API_KEY or the client certificate`;
+  return message;
+}

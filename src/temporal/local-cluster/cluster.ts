@@ -134,20 +134,21 @@ export class LocalTemporalCluster {
     const tool = this.toolchain.temporalSqlTool;
     const schema = this.toolchain.temporalPostgresSchema;
     const common = ['--plugin', 'postgres12', '--endpoint', '127.0.0.1', '--port', String(ports.postgres), '--user', DB_USER];
-    const sqlTool = async (db: string, args: string[]) => {
+    /** Runs the tool on `db`; returns false when create-database finds the database already there. */
+    const sqlTool = async (db: string, args: string[]): Promise<boolean> => {
       try {
         await run(tool, [...common, '--database', db, ...args], { timeout: 120_000 });
+        return true;
       } catch (e) {
         const out = `${(e as { stdout?: string }).stdout ?? ''}${(e as { stderr?: string }).stderr ?? ''}`;
-        // create-database on a second `up` finds the database there: that is the state we want.
-        if (args[0] === 'create-database' && /already exists/.test(out)) return;
+        if (args[0] === 'create-database' && /already exists/.test(out)) return false;
         throw new Error(`temporal-sql-tool ${args[0]} on ${db} failed:\n${out.trim().split('\n').slice(-5).join('\n')}`);
       }
     };
     for (const [db, folder] of [[DATABASES.persistence, 'temporal'], [DATABASES.visibility, 'visibility']] as const) {
-      await sqlTool(db, ['create-database']);
-      // setup-schema -v 0.0 only creates the version table when absent; update-schema then applies every step up to the release's.
-      await sqlTool(db, ['setup-schema', '-v', '0.0']);
+      // A new database gets the version table (setup-schema -v 0.0); update-schema then applies every
+      // step up to this release's, and on a later `up` only the steps a newer server brought.
+      if (await sqlTool(db, ['create-database'])) await sqlTool(db, ['setup-schema', '-v', '0.0']);
       await sqlTool(db, ['update-schema', '-d', join(schema, folder, 'versioned')]);
     }
   }
