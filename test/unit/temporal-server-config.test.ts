@@ -26,11 +26,11 @@ describe('the local cluster server config', () => {
     expect(c.services.frontend.rpc.grpcPort).toBe(20002);
   });
 
-  it('with TLS requires client certificates on the frontend and lets the server call itself by the certificate name', () => {
+  it('with TLS requires client certificates on the frontend and gives the server's system worker a certificate to call it with', () => {
     const tls = { certFile: '/c/fe.pem', keyFile: '/c/fe-key.pem', clientCaFile: '/c/ca.pem', serverCaFile: '/c/ca.pem', serverName: 'localhost' };
     const c = parse(temporalServerConfig({ ...base, tls }));
     expect(c.global.tls.frontend.server).toEqual({ certFile: '/c/fe.pem', keyFile: '/c/fe-key.pem', requireClientAuth: true, clientCaFiles: ['/c/ca.pem'] });
-    expect(c.global.tls.frontend.client).toEqual({ serverName: 'localhost', rootCaFiles: ['/c/ca.pem'] });
+    expect(c.global.tls.systemWorker).toEqual({ certFile: '/c/fe.pem', keyFile: '/c/fe-key.pem', client: { serverName: 'localhost', rootCaFiles: ['/c/ca.pem'] } });
     expect(parse(temporalServerConfig(base)).global.tls).toBeUndefined();
   });
 

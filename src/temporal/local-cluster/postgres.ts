@@ -69,7 +69,9 @@ export class LocalPostgres {
   /** Creates the cluster on first use; returns whether it did. */
   async init(): Promise<boolean> {
     if (existsSync(join(this.dataDir, 'PG_VERSION'))) return false;
-    mkdirSync(this.dataDir, { recursive: true, mode: 0o700 });
+    // Folders above the data folder stay enterable (0755): a setpriv'd PostgreSQL walks through them.
+    mkdirSync(this.opts.dir, { recursive: true, mode: 0o755 });
+    mkdirSync(this.dataDir, { mode: 0o700 });
     if (this.as) {
       chownSync(this.dataDir, this.as.uid, this.as.gid);
       this.checkReachable();

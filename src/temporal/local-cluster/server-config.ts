@@ -21,9 +21,9 @@ export interface FrontendTls {
   keyFile: string;
   /** CA that signed clients' certificates. */
   clientCaFile: string;
-  /** CA that signed the frontend's certificate, for the server's own services calling the frontend. */
+  /** CA that signed the frontend's certificate, for the server's system worker calling the frontend. */
   serverCaFile: string;
-  /** Name in the frontend certificate, checked by the server's own services. */
+  /** Name in the frontend certificate, checked by the server's system worker. */
   serverName: string;
 }
 
@@ -71,7 +71,12 @@ export function temporalServerConfig(input: ServerConfigInput): string {
         tls: {
           frontend: {
             server: { certFile: input.tls.certFile, keyFile: input.tls.keyFile, requireClientAuth: true, clientCaFiles: [input.tls.clientCaFile] },
-            // The server's own services (the system worker) call the frontend presenting the frontend's certificate.
+          },
+          // The server's system worker (namespace deletion, schedules, deployments) calls the
+          // frontend too, so it needs a client certificate: the frontend's own, which is issued for both uses.
+          systemWorker: {
+            certFile: input.tls.certFile,
+            keyFile: input.tls.keyFile,
             client: { serverName: input.tls.serverName, rootCaFiles: [input.tls.serverCaFile] },
           },
         },
