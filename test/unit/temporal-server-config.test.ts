@@ -26,7 +26,7 @@ describe('the local cluster server config', () => {
     expect(c.services.frontend.rpc.grpcPort).toBe(20002);
   });
 
-  it('with TLS requires client certificates on the frontend and gives the server's system worker a certificate to call it with', () => {
+  it('with TLS requires client certificates on the frontend and gives the system worker of the server a certificate to call it with', () => {
     const tls = { certFile: '/c/fe.pem', keyFile: '/c/fe-key.pem', clientCaFile: '/c/ca.pem', serverCaFile: '/c/ca.pem', serverName: 'localhost' };
     const c = parse(temporalServerConfig({ ...base, tls }));
     expect(c.global.tls.frontend.server).toEqual({ certFile: '/c/fe.pem', keyFile: '/c/fe-key.pem', requireClientAuth: true, clientCaFiles: ['/c/ca.pem'] });
