@@ -46,13 +46,15 @@ export class LocalTemporalCluster {
   readonly logFile: string;
   private readonly daemon: Daemon;
   private readonly configDir: string;
+  private readonly configFile: string;
   private readonly toolchain: Toolchain;
 
   constructor(private readonly opts: LocalClusterOptions) {
     this.logFile = join(opts.dir, 'temporal.log');
     this.configDir = join(opts.dir, 'config');
-    // The config folder is on the server's command line: it tells our server from any other.
-    this.daemon = new Daemon(join(opts.dir, 'temporal.pid'), this.configDir);
+    this.configFile = join(this.configDir, 'cluster.yaml');
+    // The config file is on the server's command line: it tells our server from any other.
+    this.daemon = new Daemon(join(opts.dir, 'temporal.pid'), this.configFile);
     this.toolchain = opts.toolchain ?? new Toolchain();
   }
 
@@ -95,7 +97,7 @@ export class LocalTemporalCluster {
       await this.daemon.start({
         name: 'temporal-server',
         command: server,
-        args: ['--root', this.opts.dir, '--config', 'config', '--env', 'cluster', '--allow-no-auth', 'start'],
+        args: ['--config-file', this.configFile, '--allow-no-auth', 'start'],
         logFile: this.logFile,
       });
     }
@@ -160,7 +162,7 @@ export class LocalTemporalCluster {
     const { tls } = this.opts;
     const frontendTls = tls ? { certFile: tls.certFile, keyFile: tls.keyFile, clientCaFile: tls.clientCaFile, serverCaFile: tls.serverCaFile, serverName: tls.serverName } : undefined;
     await writeFile(
-      join(this.configDir, 'cluster.yaml'),
+      this.configFile,
       temporalServerConfig({ ports, user: DB_USER, databases: DATABASES, dynamicConfigFile, ...(frontendTls ? { tls: frontendTls } : {}) }),
     );
   }

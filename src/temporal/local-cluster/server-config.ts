@@ -127,7 +127,6 @@ export function temporalDynamicConfig(): string {
     'system.forceSearchAttributesCacheRefreshOnRead': on,
     'frontend.enableUpdateWorkflowExecution': on,
     'frontend.enableUpdateWorkflowExecutionAsyncAccepted': on,
-    'frontend.enableExecuteMultiOperation': on,
     'frontend.workerVersioningWorkflowAPIs': on,
     'system.enableDeploymentVersions': on,
     'system.namespaceCacheRefreshInterval': [{ value: '1s' }],
