@@ -110,12 +110,14 @@ export class LocalTemporalCluster {
   }
 
   async down(): Promise<{ temporal: boolean; postgres: boolean }> {
+    if (!clusterExists(this.opts.dir)) return { temporal: false, postgres: false };
     const temporal = await this.daemon.stop(20_000);
     const postgres = await this.postgres(await this.ports()).stop();
     return { temporal, postgres };
   }
 
-  async status(): Promise<{ address: string; temporal?: number; postgres?: number; answering: boolean }> {
+  async status(): Promise<{ address?: string; temporal?: number; postgres?: number; answering: boolean }> {
+    if (!clusterExists(this.opts.dir)) return { answering: false };
     const ports = await this.ports();
     const temporal = await this.daemon.pid();
     const postgres = await this.postgres(ports).pid();
