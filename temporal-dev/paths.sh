@@ -14,6 +14,6 @@ case ":$PATH:" in *":$NODE_HOME/bin:"*) ;; *) export PATH="$NODE_HOME/bin:$PATH"
 export GOMODCACHE="${FLEETFLOW_GOMODCACHE:-$FLEETFLOW_TOOLS/go/mod}"
 export GOCACHE="${FLEETFLOW_GOCACHE:-$FLEETFLOW_TOOLS/go/build}"
 export GOFLAGS="-buildvcs=false -mod=mod"
-export GOTOOLCHAIN="${GOTOOLCHAIN:-local}"
+export GOTOOLCHAIN="${GOTOOLCHAIN:-$GO_TOOLCHAIN}"
 DATA_DIR="${FLEETFLOW_DATA:-$REPO_DIR/.fleetflow}"
 log() { printf '[temporal-dev] %s\n' "$*" >&2; }

@@ -3,7 +3,7 @@ import { Client } from '@temporalio/client';
 import { createActivities } from '../activities/index.js';
 import { loadConfig } from '../src/config.js';
 import { fleetflowDataConverter } from '../src/temporal/codec/data-converter.js';
-import { temporalConnectConfig } from '../src/temporal/connection.js';
+import { explainConnectFailure, temporalConnectConfig } from '../src/temporal/connection.js';
 import { workflowCode } from './bundle.js';
 import { buildProviders } from '../src/providers/from-config.js';
 import { WORKER_TUNING } from './tuning.js';
@@ -20,7 +20,9 @@ async function main(): Promise<void> {
   const { connectionOptions, namespace } = temporalConnectConfig(config);
   // One data converter for the worker and the activities' client: both encrypt with the config's keys.
   const dataConverter = fleetflowDataConverter(config);
-  const connection = await NativeConnection.connect(connectionOptions);
+  const connection = await NativeConnection.connect(connectionOptions).catch(async (e: unknown) => {
+    throw new Error(`fleetflow worker: cannot connect to Temporal at ${connectionOptions.address}: ${await explainConnectFailure(e, connectionOptions)}`);
+  });
   const client = new Client({ connection, namespace, dataConverter, ...clientTracingInterceptors() });
   const providers = buildProviders(config);
   const { workflowModules, ...code } = workflowCode(tracing !== undefined);

@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { loadConfig, type FleetflowConfig } from '../config.js';
-import { connectClient, temporalConnectConfig } from '../temporal/connection.js';
+import { connectClient, explainConnectFailure, temporalConnectConfig } from '../temporal/connection.js';
 import { CommandError } from './errors.js';
 
 /** What every command needs: configuration, and a Temporal client made on first use. */
@@ -24,13 +24,17 @@ export class CliContext {
 
   async temporal(): Promise<Client> {
     if (this.client) return this.client;
-    const address = temporalConnectConfig(this.config).connectionOptions.address;
+    const { connectionOptions } = temporalConnectConfig(this.config);
+    const address = connectionOptions.address;
     try {
       this.client = await connectClient(this.config);
       await this.client.connection.workflowService.getSystemInfo({});
       return this.client;
-    } catch {
-      throw new CommandError(`cannot reach Temporal at ${address}: start it with \`npx fleetflow dev up\` or set TEMPORAL_ADDRESS`);
+    } catch (e) {
+      const why = await explainConnectFailure(e, connectionOptions);
+      // A server that answered but refused the credentials is running: do not tell the user to start one.
+      const hint = /TLS handshake|refused the credentials/.test(why) ? '' : '; start it with `npx fleetflow dev up` or set TEMPORAL_ADDRESS';
+      throw new CommandError(`cannot reach Temporal at ${address}: ${why}${hint}`);
     }
   }
 
@@ -38,3 +42,4 @@ export class CliContext {
     await this.client?.connection.close();
   }
 }
+

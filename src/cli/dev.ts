@@ -11,6 +11,7 @@ import type { CliContext } from './context.js';
 import { CommandError, UsageError } from './errors.js';
 import { devApiUrl, ensureDevApiConfig } from './dev-api.js';
 import { describeEncryption } from '../temporal/codec/describe.js';
+import { devClusterCommand } from './dev-cluster.js';
 
 const WORKER_ENTRY = join(repoDir, 'workers', 'main.ts');
 const API_ENTRY = join(repoDir, 'src', 'api', 'main.ts');
@@ -23,6 +24,7 @@ export const devCommand: CommandSpec = {
     { name: 'up', summary: 'start the dev server, a worker and the API, and restart stopped local clusters', run: async (ctx) => up(ctx, devParts(ctx)) },
     { name: 'down', summary: 'stop the API, the worker, local clusters (data kept) and the dev server', run: async (ctx) => down(ctx, devParts(ctx)) },
     { name: 'status', summary: 'what runs: dev server, worker, API, each local cluster', run: async (ctx) => status(ctx, devParts(ctx)) },
+    devClusterCommand,
     // The dev server alone, for temporal-dev/start and stop.
     {
       name: 'server-start',
@@ -72,6 +74,7 @@ async function up(ctx: CliContext, p: DevParts) {
   }
   const server = await p.server.start();
   ctx.out(`temporal   ${server.reused ? 'already running' : 'started'} on ${p.server.address} (log ${p.server.logFile})`);
+  ctx.out(`setup      ${server.setup.added.length > 0 ? `added search attributes ${server.setup.added.join(', ')}` : `namespace ${server.setup.namespace}, all ${server.setup.present.length} search attributes present`}`);
   ctx.out(`encryption ${encryption}`);
   const worker = await p.worker.start({
     name: 'worker',

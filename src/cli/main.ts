@@ -11,6 +11,7 @@ import { decommissionCommand } from './fleet-decommission.js';
 import { renderHelp } from './help.js';
 import { policyCommand } from './policy.js';
 import { schedulesCommand } from './schedules.js';
+import { setupCommand } from './setup.js';
 import { placementCommand } from './placement.js';
 import { rolloutCommand } from './rollout.js';
 import { upgradeCommand } from './upgrade.js';
@@ -26,6 +27,7 @@ provider accounts, access policy and API settings: FLEETFLOW_CONFIG. A user mist
 failed or refused operation 1.`,
   subcommands: [
     devCommand,
+    setupCommand,
     clustersCommand,
     upgradeCommand,
     rolloutCommand,

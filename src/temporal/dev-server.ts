@@ -4,7 +4,7 @@ import { Connection } from '@temporalio/client';
 import { tailLog } from '../host/processes.js';
 import { Toolchain } from '../host/toolchain.js';
 import { Daemon } from './daemon.js';
-import { searchAttributeFlags } from './search-attributes.js';
+import { setupTemporal, type SetupReport } from './setup.js';
 
 export interface DevServerOptions {
   /** Holds temporal/temporal.db (persistent), logs/ and run/. */
@@ -52,12 +52,15 @@ export class DevServer {
     return `http://${this.ip}:${this.uiPort}/namespaces/${this.opts.namespace}/workflows`;
   }
 
-  /** Starts the server, or reuses the one already answering on the address. */
-  async start(): Promise<{ pid?: number; reused: boolean }> {
+  /**
+   * Starts the server, or reuses the one already answering on the address; either way the
+   * namespace's search attributes are then registered by `fleetflow setup`'s code.
+   */
+  async start(): Promise<{ pid?: number; reused: boolean; setup: SetupReport }> {
     const ours = await this.daemon.pid();
     if (ours || (await this.answers())) {
       await this.waitReady();
-      return { ...(ours ? { pid: ours } : {}), reused: true };
+      return { ...(ours ? { pid: ours } : {}), reused: true, setup: await this.setup() };
     }
     mkdirSync(join(this.opts.dataDir, 'temporal'), { recursive: true });
     const temporal = (this.opts.toolchain ?? new Toolchain()).temporal;
@@ -69,12 +72,20 @@ export class DevServer {
       '--log-level', 'warn',
       // The UI's news feed is fetched from the internet by the browser: nothing to fetch here.
       '--ui-disable-news-fetch',
-      ...searchAttributeFlags().flatMap((f) => ['--search-attribute', f]),
       ...(this.opts.codecEndpoint ? ['--ui-codec-endpoint', this.opts.codecEndpoint] : []),
     ];
     const { pid } = await this.daemon.start({ name: 'temporal', command: temporal, args, logFile: this.logFile });
     await this.waitReady(60_000, true);
-    return { pid, reused: false };
+    return { pid, reused: false, setup: await this.setup() };
+  }
+
+  private async setup(): Promise<SetupReport> {
+    const connection = await Connection.connect({ address: this.address });
+    try {
+      return await setupTemporal(connection, { namespace: this.opts.namespace, address: this.address });
+    } finally {
+      await connection.close();
+    }
   }
 
   async stop(): Promise<boolean> {

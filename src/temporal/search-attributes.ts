@@ -24,8 +24,3 @@ export const SA = {
 /** Every custom search attribute the workflows need registered on the namespace. */
 export const ALL_SEARCH_ATTRIBUTES = Object.values(SA);
 
-/** `Name=Type` pairs as the Temporal CLI's --search-attribute flag takes them. */
-export function searchAttributeFlags(): string[] {
-  const cliType: Record<string, string> = { KEYWORD: 'Keyword', KEYWORD_LIST: 'KeywordList', INT: 'Int' };
-  return ALL_SEARCH_ATTRIBUTES.map((k) => `${k.name}=${cliType[k.type]}`);
-}

@@ -34,3 +34,33 @@ describe('the Temporal connection', () => {
     expect(connectsTo(vars)).toEqual({ address, namespace });
   });
 });
+
+describe('the Temporal connection with credentials', () => {
+  const optionsFor = (vars: Record<string, string>) => {
+    const env = { TEMPORAL_CONFIG_FILE: file, ...vars };
+    return temporalConnectConfig(loadConfig(env), env).connectionOptions;
+  };
+
+  it('sends TEMPORAL_API_KEY as the API key, over TLS', () => {
+    const options = optionsFor({ TEMPORAL_ADDRESS: 'fleet.acct.tmprl.cloud:7233', TEMPORAL_API_KEY: 'test-api-key' });
+    expect(options.apiKey).toBe('test-api-key');
+    expect(options.tls).toBeTruthy();
+  });
+
+  it('reads the client certificate, its key and the server CA from the TEMPORAL_TLS_* paths', () => {
+    writeFileSync(join(dir, 'client.pem'), 'CLIENT CERT');
+    writeFileSync(join(dir, 'client-key.pem'), 'CLIENT KEY');
+    writeFileSync(join(dir, 'ca.pem'), 'SERVER CA');
+    const options = optionsFor({
+      TEMPORAL_TLS_CLIENT_CERT_PATH: join(dir, 'client.pem'),
+      TEMPORAL_TLS_CLIENT_KEY_PATH: join(dir, 'client-key.pem'),
+      TEMPORAL_TLS_SERVER_CA_CERT_PATH: join(dir, 'ca.pem'),
+      TEMPORAL_TLS_SERVER_NAME: 'temporal.internal',
+    });
+    const tls = options.tls as { serverNameOverride?: string; serverRootCACertificate?: Uint8Array; clientCertPair?: { crt: Uint8Array; key: Uint8Array } };
+    expect(tls.serverNameOverride).toBe('temporal.internal');
+    expect(Buffer.from(tls.serverRootCACertificate!).toString()).toBe('SERVER CA');
+    expect(Buffer.from(tls.clientCertPair!.crt).toString()).toBe('CLIENT CERT');
+    expect(Buffer.from(tls.clientCertPair!.key).toString()).toBe('CLIENT KEY');
+  });
+});

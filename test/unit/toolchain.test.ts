@@ -14,7 +14,7 @@ describe('the toolchain as the code finds it', () => {
   it('finds every binary of a local cluster in the tools cache, and says how to get a missing one', () => {
     const dir = mkdtempSync(join(tmpdir(), 'fleetflow-tools-'));
     try {
-      const versions = { temporalCli: '1', temporalTestServer: '1', etcd: '3.6.16', kube: ['1.35.4'], kwok: '0.8.0', helm: '3.22.0' };
+      const versions = { temporalCli: '1', temporalTestServer: '1', temporalServer: '1.32.2', etcd: '3.6.16', kube: ['1.35.4'], kwok: '0.8.0', helm: '3.22.0' };
       const put = (...path: string[]) => {
         mkdirSync(join(dir, ...path.slice(0, -1)), { recursive: true });
         writeFileSync(join(dir, ...path), '');

@@ -1,0 +1,66 @@
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LocalTemporalCluster } from '../../src/temporal/local-cluster/cluster.js';
+import { tlsEnv, writeTemporalTls, type TemporalTlsFiles } from './temporal-certs.js';
+
+export interface TemporalClusterHandle {
+  /** The frontend's gRPC address, e.g. 127.0.0.1:23456. */
+  address: string;
+  namespace: string;
+  /** With `tls`: the certificate files and the TEMPORAL_TLS_* variables a client connects with. */
+  tls?: { files: TemporalTlsFiles; env: Record<string, string> };
+  /** How long PostgreSQL, the schemas, the server and setup took, in ms. */
+  startupMs: number;
+  /** Stops the server and PostgreSQL and removes the cluster's folder. */
+  stop(): Promise<void>;
+}
+
+/**
+ * A fresh PostgreSQL-backed Temporal cluster (temporal-dev/cluster's code) in a folder of its own,
+ * with the namespace set up (search attributes registered). With `tls`, the frontend requires
+ * client certificates from a CA generated here.
+ */
+export async function startTemporalCluster(opts: { tls?: boolean; namespace?: string } = {}): Promise<TemporalClusterHandle> {
+  const dir = mkdtempSync(join(tmpdir(), 'fleetflow-tcluster-'));
+  // PostgreSQL drops root (see postgres.ts) and must be able to enter this folder.
+  chmodSync(dir, 0o755);
+  const namespace = opts.namespace ?? 'fleetflow';
+  const files = opts.tls ? await writeTemporalTls(dir) : undefined;
+  const cluster = new LocalTemporalCluster({
+    dir: join(dir, 'cluster'),
+    namespace,
+    ephemeral: true,
+    ...(files
+      ? {
+          tls: {
+            certFile: files.serverCert,
+            keyFile: files.serverKey,
+            clientCaFile: files.caCert,
+            serverCaFile: files.caCert,
+            serverName: files.serverName,
+            client: {
+              serverNameOverride: files.serverName,
+              serverRootCACertificate: readFileSync(files.caCert),
+              clientCertPair: { crt: readFileSync(files.clientCert), key: readFileSync(files.clientKey) },
+            },
+          },
+        }
+      : {}),
+  });
+  const stop = async () => {
+    try {
+      await cluster.down();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+  const t0 = Date.now();
+  try {
+    const { address } = await cluster.up();
+    return { address, namespace, startupMs: Date.now() - t0, ...(files ? { tls: { files, env: tlsEnv(files) } } : {}), stop };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
