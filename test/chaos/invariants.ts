@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -59,29 +60,34 @@ export async function checkInvariants(i: InvariantInputs): Promise<Invariant[]> 
 }
 
 /**
- * Each cluster was created once: in the provider's journal, exactly one create that found no
- * cluster ran to its end, and every other create that found none was cut short by a kill (a
- * create interrupted before its folder was complete leaves no cluster; the next one builds it);
- * after that, creates only adopted it. On the machine: one set of control-plane processes per
- * live cluster, none for the decommissioned one, and exactly the live clusters' folders.
+ * Each cluster was created once. The provider's journal records, for every create call, the
+ * identity (a digest of the CA certificate a cluster gets when it is built) of the cluster the
+ * call found or left: all of a cluster's calls must name one identity, the one its API server
+ * presents at the end, and a call that never ended must be one a kill cut short (a create cut
+ * before its folder was complete leaves nothing; the next one builds it). On the machine: one
+ * set of control-plane processes per live cluster, none for the decommissioned one, and exactly
+ * the live clusters' folders.
  */
 async function createdOnce(i: InvariantInputs): Promise<Invariant> {
   const problems: string[] = [];
   const lines = existsSync(i.journal) ? readFileSync(i.journal, 'utf8').trim().split('\n').filter(Boolean) : [];
-  const entries = lines.map((l) => JSON.parse(l) as { event: string; name?: string; fresh?: boolean; pid: number });
+  const entries = lines.map((l) => JSON.parse(l) as { event: string; name?: string; fresh?: boolean; identity?: string; pid: number });
   let calls = 0;
   for (const name of CHAOS_CLUSTERS) {
     const mine = entries.filter((e) => e.name === name);
     calls += mine.filter((e) => e.event === 'create-begin').length;
-    let built = 0;
     for (const [k, e] of mine.entries()) {
-      if (e.event !== 'create-begin' || !e.fresh) continue;
+      if (e.event !== 'create-begin') continue;
       const ended = mine.slice(k + 1).some((later) => later.event === 'create-end' && later.pid === e.pid);
-      if (ended) built++;
-      else if (!i.killedPids.has(e.pid)) problems.push(`${name}: a create by worker ${e.pid} never ended, and that worker was not killed`);
-      if (built > 1) problems.push(`${name}: created again by worker ${e.pid}`);
+      if (!ended && !i.killedPids.has(e.pid)) problems.push(`${name}: a create by worker ${e.pid} never ended, and that worker was not killed`);
     }
-    if (built !== 1) problems.push(`${name}: ${built} completed creations`);
+    const identities = new Set(mine.flatMap((e) => (e.identity ? [e.identity] : [])));
+    const trail = mine.map((e) => `${e.event}${e.fresh ? ' fresh' : ''}${e.identity ? ` ${e.identity}` : ''} by ${e.pid}`).join(', ') || 'nothing';
+    if (identities.size !== 1) problems.push(`${name}: ${identities.size} cluster identities in ${mine.length} journal lines (${trail})`);
+    else if (name !== DECOMMISSIONED) {
+      const serving = createHash('sha256').update((await i.local.credentials({ name, region: 'local' })).caPem).digest('hex').slice(0, 16);
+      if (!identities.has(serving)) problems.push(`${name}: the cluster now has identity ${serving}, not the one its creates saw (${trail})`);
+    }
   }
   for (const name of CHAOS_CLUSTERS) {
     const procs = (await processesOf(clusterPaths(i.local.dataDir, name).dir)).join(',');
@@ -90,7 +96,7 @@ async function createdOnce(i: InvariantInputs): Promise<Invariant> {
   }
   const folders = (await readdir(clustersDir(i.local.dataDir))).filter((f) => !f.endsWith('.lock')).sort();
   if (folders.join(',') !== LIVE.join(',')) problems.push(`cluster folders [${folders.join(',')}], expected [${LIVE.join(',')}]`);
-  return verdict('each cluster created once (provider calls, processes, data folders)', problems, `${CHAOS_CLUSTERS.length} clusters, ${calls} create calls, one creation each; ${LIVE.length} folders with one control plane each`);
+  return verdict('each cluster created once (provider calls, processes, data folders)', problems, `${CHAOS_CLUSTERS.length} clusters, ${calls} create calls, one cluster identity each; ${LIVE.length} folders with one control plane each`);
 }
 
 /**

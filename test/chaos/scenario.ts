@@ -24,7 +24,10 @@ export const DEFAULT_SCHEDULE: Omit<KillSchedule, 'kills'> = { gapMs: [3_000, 15
  * WorkerKiller SIGKILLs the worker `kills` times; once both are done (the operations, and every
  * kill followed by its restart), the invariants are checked against the last worker.
  */
-export async function runWorkerKillChaos(fleet: FleetTestEnv, opts: { kills: number; seed: number; log: (line: string) => void }): Promise<ChaosRun> {
+export async function runWorkerKillChaos(
+  fleet: FleetTestEnv,
+  opts: { kills: number; seed: number; log: (line: string) => void; gapMs?: KillSchedule['gapMs'] },
+): Promise<ChaosRun> {
   const started = Date.now();
   const dir = mkdtempSync(join(fleet.dataDir, 'chaos-'));
   const bundlePath = join(dir, 'workflow-bundle.js');
@@ -40,7 +43,7 @@ export async function runWorkerKillChaos(fleet: FleetTestEnv, opts: { kills: num
         env: { FLEETFLOW_CHAOS_BUNDLE: bundlePath, FLEETFLOW_CHAOS_JOURNAL: journal },
       }),
     seededRng(opts.seed),
-    { kills: opts.kills, ...DEFAULT_SCHEDULE },
+    { kills: opts.kills, ...DEFAULT_SCHEDULE, ...(opts.gapMs ? { gapMs: opts.gapMs } : {}) },
     opts.log,
   );
   const ctx = { client: fleet.client, taskQueue, local: fleet.local, log: opts.log };
