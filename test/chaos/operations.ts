@@ -51,16 +51,25 @@ export async function queryWhenUp(client: Client, name: string, deadline: number
   }
 }
 
+/** Longer than any operation takes with its kills (a killed create costs its 60 s start-to-close timeout); a hang is reported, not waited out. */
+const OPERATION_DEADLINE_MS = 10 * 60_000;
+
 async function check(ctx: ScenarioContext, operation: string, body: () => Promise<string | undefined>): Promise<Outcome> {
   const started = Date.now();
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`not finished after ${OPERATION_DEADLINE_MS / 60_000} minutes`)), OPERATION_DEADLINE_MS);
+  });
   try {
-    const wrong = await body();
+    const wrong = await Promise.race([body(), deadline]);
     ctx.log(`${operation}: ${wrong ? `WRONG: ${wrong}` : 'as expected'} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
     return { operation, ok: !wrong, detail: wrong ?? 'as expected' };
   } catch (e) {
     const detail = `failed: ${e instanceof Error ? `${e.message}${e.cause instanceof Error ? `: ${e.cause.message}` : ''}` : String(e)}`;
     ctx.log(`${operation}: ${detail}`);
     return { operation, ok: false, detail };
+  } finally {
+    clearTimeout(timer);
   }
 }
 
