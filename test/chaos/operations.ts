@@ -29,11 +29,17 @@ const settings = (tier: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metad
 const shop = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } };
 const plan = { stages: [{ name: 'canary', selector: { include: ['ch1'] }, maxFailures: 0 }, { name: 'rest', maxConcurrency: '100%', maxFailures: 0 }] };
 
+/** The scenario's operations in order; the chaos driver draws each kill into one of them. */
+export const PHASES = ['provision', 'rollout v1', 'rollout v2', 'upgrade wave', 'drift reconcile', 'decommission'] as const;
+export type Phase = (typeof PHASES)[number];
+
 export interface ScenarioContext {
   client: Client;
   taskQueue: string;
   local: LocalProvider;
   log: (line: string) => void;
+  /** Runs one operation as its phase (the chaos driver kills the worker meanwhile). */
+  during: <T>(phase: Phase, operation: () => Promise<T>) => Promise<T>;
 }
 
 /**
@@ -81,9 +87,10 @@ async function check(ctx: ScenarioContext, operation: string, body: () => Promis
  */
 export async function runOperations(ctx: ScenarioContext): Promise<Outcome[]> {
   const { client, taskQueue } = ctx;
+  const { during } = ctx;
   const outcomes: Outcome[] = [];
   outcomes.push(
-    ...(await Promise.all(
+    ...(await during('provision', () => Promise.all(
       CHAOS_CLUSTERS.map((name) =>
         check(ctx, `provision ${name}`, async () => {
           const r = await client.workflow.execute('provisionCluster', {
@@ -94,11 +101,11 @@ export async function runOperations(ctx: ScenarioContext): Promise<Outcome[]> {
           return r.name === name && r.version === '1.35.4' ? undefined : `returned ${JSON.stringify(r)}`;
         }),
       ),
-    )),
+    ))),
   );
   for (const [revision, tier] of [['v1', 'gold'], ['v2', 'platinum']] as const) {
     outcomes.push(
-      await check(ctx, `rollout ${BUNDLE}@${revision}`, async () => {
+      await during(`rollout ${revision}`, () => check(ctx, `rollout ${BUNDLE}@${revision}`, async () => {
         const r = await client.workflow.execute('fleetRollout', {
           workflowId: `rollout/chaos-${revision}`,
           taskQueue,
@@ -106,11 +113,11 @@ export async function runOperations(ctx: ScenarioContext): Promise<Outcome[]> {
         });
         const applied = [...(r.applied ?? [])].sort().join(',');
         return r.outcome === 'Succeeded' && applied === CHAOS_CLUSTERS.join(',') ? undefined : `outcome ${r.outcome}, applied ${applied}`;
-      }),
+      })),
     );
   }
   outcomes.push(
-    await check(ctx, 'upgrade wave', async () => {
+    await during('upgrade wave', () => check(ctx, 'upgrade wave', async () => {
       const r = await client.workflow.execute('upgradeWave', {
         workflowId: 'upgrade-wave/chaos',
         taskQueue,
@@ -118,15 +125,15 @@ export async function runOperations(ctx: ScenarioContext): Promise<Outcome[]> {
       });
       const upgraded = [...(r.upgraded ?? [])].sort().join(',');
       return r.outcome === 'Succeeded' && upgraded === WAVE_CLUSTERS.join(',') ? undefined : `outcome ${r.outcome}, upgraded ${upgraded}`;
-    }),
+    })),
   );
-  outcomes.push(await check(ctx, `drift reconcile on ${DRIFTED}`, () => driftAndRepair(ctx)));
+  outcomes.push(await during('drift reconcile', () => check(ctx, `drift reconcile on ${DRIFTED}`, () => driftAndRepair(ctx))));
   outcomes.push(
-    await check(ctx, `decommission ${DECOMMISSIONED}`, async () => {
+    await during('decommission', () => check(ctx, `decommission ${DECOMMISSIONED}`, async () => {
       await client.workflow.execute('decommissionCluster', { workflowId: `decommission/${DECOMMISSIONED}`, taskQueue, args: [{ name: DECOMMISSIONED, reason: 'chaos scenario' }] });
       const final = await client.workflow.getHandle(clusterEntityId(DECOMMISSIONED)).result();
       return final.phase === 'Deleted' ? undefined : `the entity ended in phase ${final.phase}`;
-    }),
+    })),
   );
   return outcomes;
 }

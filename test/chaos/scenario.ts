@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { repoDir } from '../../src/host/toolchain.js';
 import type { FleetTestEnv } from '../helpers/fleet-env.js';
 import { checkInvariants, type Invariant } from './invariants.js';
-import { runOperations } from './operations.js';
+import { PHASES, runOperations } from './operations.js';
 import { seededRng } from './prng.js';
 import { WorkerKiller, type Kill, type KillSchedule } from './worker-killer.js';
 
@@ -16,8 +16,11 @@ export interface ChaosRun {
   workerLog: string;
 }
 
-/** Gaps and pauses of the kill schedule: short enough that most kills land inside operations. */
-export const DEFAULT_SCHEDULE: Omit<KillSchedule, 'kills'> = { gapMs: [3_000, 15_000], pauseMs: [200, 3_000] };
+/**
+ * Delays and pauses of the kill schedule: a kill comes 0.5 to 8 s into its operation (or after
+ * the previous restart), so even the few-second operations (a rollout, a decommission) are hit.
+ */
+export const DEFAULT_SCHEDULE: Omit<KillSchedule, 'kills'> = { phases: PHASES, delayMs: [500, 8_000], pauseMs: [200, 3_000] };
 
 /**
  * The worker-kill scenario on one FleetTestEnv: the operations of runOperations run while a
@@ -26,7 +29,7 @@ export const DEFAULT_SCHEDULE: Omit<KillSchedule, 'kills'> = { gapMs: [3_000, 15
  */
 export async function runWorkerKillChaos(
   fleet: FleetTestEnv,
-  opts: { kills: number; seed: number; log: (line: string) => void; gapMs?: KillSchedule['gapMs'] },
+  opts: { kills: number; seed: number; log: (line: string) => void },
 ): Promise<ChaosRun> {
   const started = Date.now();
   const dir = mkdtempSync(join(fleet.dataDir, 'chaos-'));
@@ -43,11 +46,13 @@ export async function runWorkerKillChaos(
         env: { FLEETFLOW_CHAOS_BUNDLE: bundlePath, FLEETFLOW_CHAOS_JOURNAL: journal },
       }),
     seededRng(opts.seed),
-    { kills: opts.kills, ...DEFAULT_SCHEDULE, ...(opts.gapMs ? { gapMs: opts.gapMs } : {}) },
+    { kills: opts.kills, ...DEFAULT_SCHEDULE },
     opts.log,
   );
-  const ctx = { client: fleet.client, taskQueue, local: fleet.local, log: opts.log };
-  const [outcomes] = await Promise.all([runOperations(ctx), killer.done]);
+  opts.log(`kills drawn per operation: ${killer.plan}`);
+  const ctx = { client: fleet.client, taskQueue, local: fleet.local, log: opts.log, during: killer.during.bind(killer) };
+  const outcomes = await runOperations(ctx);
+  await killer.finish();
   opts.log(`operations and ${killer.kills.length} kills done in ${((Date.now() - started) / 1000).toFixed(0)} s; checking the invariants`);
   const invariants = await checkInvariants({
     ...ctx,
@@ -63,7 +68,13 @@ export async function runWorkerKillChaos(
 /** The run as lines: the seed, "K/N" kills, each invariant with its verdict. */
 export function formatChaosRun(run: ChaosRun, planned: number): string[] {
   return [
-    `chaos seed ${run.seed}: ${run.kills.length}/${planned} worker kills survived in ${run.seconds.toFixed(0)} s`,
+    `chaos seed ${run.seed}: ${run.kills.length}/${planned} worker kills survived in ${run.seconds.toFixed(0)} s (during ${killsByPhase(run.kills)})`,
     ...run.invariants.map((inv) => `  ${inv.ok ? 'ok  ' : 'FAIL'} ${inv.name}: ${inv.detail}`),
   ];
+}
+
+function killsByPhase(kills: readonly Kill[]): string {
+  const counts = new Map<string, number>();
+  for (const k of kills) counts.set(k.phase, (counts.get(k.phase) ?? 0) + 1);
+  return [...counts].map(([phase, n]) => `${phase} ${n}`).join(', ');
 }

@@ -36,20 +36,41 @@ describe('the chaos seed', () => {
 });
 
 describe('the worker killer', () => {
-  it('kills exactly N times, restarting after each, and reports a worker that exited by itself', async () => {
+  const spawner = () => {
     let next = 100;
     const spawned: ChildProcess[] = [];
-    const killer = new WorkerKiller(() => {
-      const w = fakeWorker(next++);
-      spawned.push(w);
-      return w;
-    }, seededRng(7), { kills: 3, gapMs: [1, 5], pauseMs: [0, 2] });
-    await killer.done;
-    expect(killer.kills.map((k) => k.pid)).toEqual([100, 101, 102]);
-    expect(spawned).toHaveLength(4);
-    expect(killer.current.pid).toBe(103);
-    expect(killer.selfExits).toEqual([]);
+    return { spawned, spawn: () => { const w = fakeWorker(next++); spawned.push(w); return w; } };
+  };
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  it('draws the same plan from the same seed, spreading the kills over the operations', () => {
+    const schedule = { kills: 20, phases: ['a', 'b', 'c'], delayMs: [1, 5] as const, pauseMs: [0, 2] as const };
+    const plan = (seed: number) => new WorkerKiller(spawner().spawn, seededRng(seed), schedule).plan;
+    expect(plan(9)).toBe(plan(9));
+    expect(plan(9)).toMatch(/^a \d+, b \d+, c \d+$/);
+    expect(plan(9).match(/\d+/g)!.map(Number).reduce((x, y) => x + y)).toBe(20);
+  });
+
+  it('kills exactly N times: during the operations, the ones an operation outlived moved on, the rest after the last', async () => {
+    const { spawn, spawned } = spawner();
+    const log: string[] = [];
+    const killer = new WorkerKiller(spawn, seededRng(7), { kills: 4, phases: ['long', 'instant'], delayMs: [1, 5], pauseMs: [0, 2] }, (l) => log.push(l));
+    // 'long' runs long enough for its kills; 'instant' is over before any of its kills is due.
+    expect(await killer.during('long', () => sleep(200).then(() => 'long done'))).toBe('long done');
+    expect(await killer.during('instant', async () => 'instant done')).toBe('instant done');
+    await killer.finish();
+    expect(killer.kills).toHaveLength(4);
+    expect(killer.kills.map((k) => k.pid)).toEqual([100, 101, 102, 103]);
+    expect(spawned).toHaveLength(5);
+    expect(killer.current.pid).toBe(104);
+    const longKills = Number(/long (\d+)/.exec(killer.plan)![1]);
+    expect(killer.kills.map((k) => k.phase)).toEqual([...Array(longKills).fill('long'), ...Array(4 - longKills).fill('after the operations')]);
+    expect(log[0]).toMatch(/^kill 1\/4 during /);
+  });
+
+  it('reports a worker that exited by itself', async () => {
+    const killer = new WorkerKiller(spawner().spawn, seededRng(1), { kills: 0, phases: ['x'], delayMs: [1, 1], pauseMs: [0, 0] });
     (killer.current as unknown as EventEmitter).emit('exit', 1, null);
-    expect(killer.selfExits).toEqual(['worker 103 exited by itself (code 1)']);
+    expect(killer.selfExits).toEqual(['worker 100 exited by itself (code 1)']);
   });
 });
