@@ -30,6 +30,8 @@ export interface AgentOptions {
   identity?: string;
   heartbeatEveryMs?: number;
   log?: (line: string) => void;
+  /** Tests only: wraps the registered activities (to hold one at a gate the test controls). */
+  wrapActivities?: <A extends object>(activities: A) => A;
 }
 
 /** The build the agent reports (package.json's version). */
@@ -80,7 +82,7 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
       dataConverter,
       taskQueue,
       identity: `${identity}/agent/${opts.cluster}`,
-      activities: agentActivities(createActivities({ client, providers })),
+      activities: (opts.wrapActivities ?? ((a) => a))(agentActivities(createActivities({ client, providers }))),
       ...WORKER_TUNING,
     });
     const beat = () =>
