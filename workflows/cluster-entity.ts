@@ -202,9 +202,11 @@ export async function clusterEntity(input: ClusterEntityInput): Promise<ClusterS
     const untilCheck = offlineRecorded(state) ? undefined : nextCheckDelay(state, nowMs);
     const delay = untilOffline === undefined ? untilCheck : untilCheck === undefined ? untilOffline : Math.min(untilCheck, untilOffline);
     const woken = () => !!state.current || done() || checkRequested;
-    const woke = delay === undefined ? (await condition(woken), true) : await condition(woken, delay);
-    if (state.current || done()) return;
-    if (woke ? !checkRequested : untilCheck === undefined || delay! < untilCheck) return; // the liveness deadline: looked at above
+    if (delay === undefined || delay > 0) {
+      const woke = delay === undefined ? (await condition(woken), true) : await condition(woken, delay);
+      if (state.current || done()) return;
+      if (woke ? !checkRequested : untilCheck === undefined || delay! < untilCheck) return; // the liveness deadline: looked at above
+    }
     checkRequested = false;
     await checks.checkHealth();
   };
