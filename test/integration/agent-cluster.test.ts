@@ -200,4 +200,11 @@ describe('a cluster behind a firewall, reached through its agent', () => {
     const back = await eventually(() => stateOf(EDGE), (s) => s.health.status === 'Healthy', 60_000);
     expect(back.phase).toBe('Active');
   }, 180_000);
+
+  it('deregisters an agent cluster without a provider call (the main worker serves none for it)', async () => {
+    await fleet.client.workflow.execute('decommissionCluster', { workflowId: 'decommission/edge-2', taskQueue, args: [{ name: 'edge-2' }] });
+    const gone = await entity('edge-2').result();
+    expect(gone.phase).toBe('Deleted');
+    expect(gone.history[0]?.message).toBe('deregistered (the cluster itself was not touched)');
+  }, 60_000);
 });
