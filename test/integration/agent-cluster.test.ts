@@ -90,6 +90,7 @@ function startAgent(extra: string[] = []): ChildProcess {
   return child;
 }
 async function stop(child: ChildProcess, signal: NodeJS.Signals = 'SIGKILL') {
+  if (child.exitCode !== null || child.signalCode !== null) return; // stopped before
   const exited = new Promise((r) => child.once('exit', r));
   child.kill(signal);
   await exited;
