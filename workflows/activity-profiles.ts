@@ -1,4 +1,6 @@
-import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, TimeoutFailure, proxyActivities, type ActivityInterfaceFor, type ActivityOptions } from '@temporalio/workflow';
+import { isAgentActivity } from '../src/domain/cluster/agent-activities.js';
+import { AgentRouteSchema, type AgentRoute } from '../src/domain/cluster/target.js';
 import type { FleetActivities } from '../activities/index.js';
 import { NON_RETRYABLE_TYPES } from '../src/domain/failure-types.js';
 import { DeliveryPolicySchema, type DeliveryPolicy } from '../src/domain/change/callbacks-input.js';
@@ -84,8 +86,62 @@ export function callbackDeliveryOptions(p: DeliveryPolicy): ActivityOptions {
 /** Every profile by name (the failure table's test checks their retry policies). */
 export const ACTIVITY_PROFILES: Readonly<Record<string, ActivityOptions>> = { quickCall, cloudCall, longWork, drainWork, healthProbe, callbackDelivery };
 
-export const quick = proxyActivities<FleetActivities>(quickCall);
-export const cloud = proxyActivities<FleetActivities>(cloudCall);
-export const probe = proxyActivities<FleetActivities>(healthProbe);
-export const long = proxyActivities<FleetActivities>(longWork);
-export const drain = proxyActivities<FleetActivities>(drainWork);
+/**
+ * The activities of a profile, routed by their input's target: a cluster-touching activity
+ * (src/domain/cluster/agent-activities.ts) whose target names an agent goes to the agent's task
+ * queue, and must be picked up within the cluster's offlineAfter; everything else, and every
+ * direct cluster, goes where it always went (the workflow's own queue, the same commands as
+ * before agents existed). This is the one place routing happens: workflows just pass targets.
+ */
+function routed(options: ActivityOptions): ActivityInterfaceFor<FleetActivities> {
+  const direct = proxyActivities<FleetActivities>(options);
+  return new Proxy(direct, {
+    get(target, name, receiver) {
+      const call = Reflect.get(target, name, receiver) as (input: unknown) => Promise<unknown>;
+      if (typeof name !== 'string' || !isAgentActivity(name)) return call;
+      return (input: unknown) => {
+        const route = routeOf(input);
+        if (!route) return call(input);
+        const viaAgent = proxyActivities<Record<string, (input: unknown) => Promise<unknown>>>({
+          ...options,
+          taskQueue: route.taskQueue,
+          scheduleToStartTimeout: route.offlineAfterMs,
+        });
+        return viaAgent[name]!(input).catch((err: unknown) => {
+          throw agentOffline(err, clusterOf(input), route) ?? err;
+        });
+      };
+    },
+  });
+}
+
+/** The agent route of an activity input (`{target}`, or a target itself), when it has a valid one. */
+function routeOf(input: unknown): AgentRoute | undefined {
+  const t = (input as { target?: unknown } | undefined)?.target ?? input;
+  const parsed = AgentRouteSchema.safeParse((t as { agent?: unknown } | undefined)?.agent);
+  return parsed.success ? parsed.data : undefined;
+}
+
+function clusterOf(input: unknown): string {
+  const t = ((input as { target?: unknown } | undefined)?.target ?? input) as { name?: unknown } | undefined;
+  return typeof t?.name === 'string' ? t.name : '?';
+}
+
+/**
+ * An activity no agent picked up in time becomes AgentOffline: non-retryable at this step (the
+ * server does not retry a schedule-to-start timeout anyway); the operation's own policy (a
+ * rollout's budget, the entity's next check) decides what follows.
+ */
+function agentOffline(err: unknown, cluster: string, route: AgentRoute): ApplicationFailure | undefined {
+  if (!(err instanceof ActivityFailure) || !(err.cause instanceof TimeoutFailure) || err.cause.timeoutType !== 'SCHEDULE_TO_START') return undefined;
+  return ApplicationFailure.nonRetryable(
+    `cluster ${cluster}: AgentOffline: no agent picked up ${err.activityType} on task queue ${route.taskQueue} within ${Math.round(route.offlineAfterMs / 1000)} s`,
+    'AgentOffline',
+  );
+}
+
+export const quick = routed(quickCall);
+export const cloud = routed(cloudCall);
+export const probe = routed(healthProbe);
+export const long = routed(longWork);
+export const drain = routed(drainWork);

@@ -51,7 +51,10 @@ export class ClusterChecks {
       });
     } catch (err) {
       if (!isCancellation(err) && !e.state.current) {
-        e.update(recordHealth(e.state, { status: 'Unknown', reasons: [`health check failed: ${rootFailure(err).message}`], checkedAt: now() }, now()));
+        // An agent that picks up nothing is an unreachable cluster, not an unknown one.
+        const root = rootFailure(err);
+        const verdict = root.type === 'AgentOffline' ? { status: 'Unreachable' as const, reasons: [root.message] } : { status: 'Unknown' as const, reasons: [`health check failed: ${root.message}`] };
+        e.update(recordHealth(e.state, { ...verdict, checkedAt: now() }, now()));
       }
     } finally {
       this.checking = undefined;

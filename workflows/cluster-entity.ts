@@ -42,6 +42,22 @@ import {
   type ClusterEntityInput,
 } from '../src/temporal/messages/cluster.js';
 import { checkClusterNow } from '../src/temporal/messages/cluster-check.js';
+import { acceptAgent, agentHeartbeat, agentJoin, issueJoinToken } from '../src/temporal/messages/agent.js';
+import {
+  AcceptAgentSchema,
+  AgentHeartbeatSchema,
+  AgentJoinSchema,
+  IssueJoinTokenSchema,
+  accept,
+  issueJoinToken as withJoinToken,
+  join,
+  refuseAccept,
+  refuseJoin,
+  refuseJoinToken,
+  type AgentRefusal,
+} from '../src/domain/agent/join.js';
+import { markAgentOffline, msUntilOffline, offlineRecorded, recordHeartbeat } from '../src/domain/agent/liveness.js';
+import { isAgentCluster } from '../src/domain/cluster/connection.js';
 
 /** Continue-as-new well before Temporal's suggestion so replays stay quick. */
 const MAX_HISTORY_EVENTS = 2_000;
@@ -136,6 +152,66 @@ export async function clusterEntity(input: ClusterEntityInput): Promise<ClusterS
     checkRequested = true;
   }, { description: 'Run the health and drift check (and auto-reconcile) now rather than at the next interval' });
 
+  // Agent clusters (src/domain/agent): join with a token, accept, heartbeats. New handlers only:
+  // a direct cluster's entity issues the commands it always did.
+  const refuse = (refusal: AgentRefusal | undefined) => {
+    if (refusal) throw ApplicationFailure.nonRetryable(refusal.message, refusal.type);
+  };
+  setHandler(issueJoinToken, (req) => {
+    update(withJoinToken(state, IssueJoinTokenSchema.parse(req), now()));
+    return state;
+  }, {
+    description: 'Keep the digest of a new join token for the agent of this cluster (made by `fleetflow clusters join-token`)',
+    validator: (req) => refuse(refuseJoinToken(state, parseInput(IssueJoinTokenSchema, req, 'join token', 'InvalidInput', 'request'), Date.now())),
+  });
+  setHandler(agentJoin, (req) => {
+    update(join(state, AgentJoinSchema.parse(req), now()));
+    return state;
+  }, {
+    description: "The agent's first start: proof of its join token, identity, version (the cluster becomes AgentPending)",
+    validator: (req) => refuse(refuseJoin(state, parseInput(AgentJoinSchema, req, 'agent join', 'InvalidInput', 'request'), Date.now())),
+  });
+  setHandler(acceptAgent, (req) => {
+    update(accept(state, AcceptAgentSchema.parse(req), now()));
+    checkRequested = true; // Active now: the first check runs through the agent at once
+    return state;
+  }, {
+    description: 'Accept the agent that joined (audited: who and when are kept in state.agent); the cluster becomes Active',
+    validator: (req) => refuse(refuseAccept(state, parseInput(AcceptAgentSchema, req, 'accept', 'InvalidInput', 'request'))),
+  });
+  setHandler(agentHeartbeat, (hb) => {
+    if (!wellFormed(AgentHeartbeatSchema, hb, 'agentHeartbeat')) return;
+    const seen = recordHeartbeat(state, hb, now());
+    if (seen.ignored) return log.warn(`heartbeat from ${hb.identity}, which is not the joined agent of ${state.spec.name}: ignored`);
+    update(seen.state);
+    if (seen.recovered) checkRequested = true;
+  }, { description: 'From the agent, every few seconds: it is alive (sent by `fleetflow agent`, not by hand)' });
+
+  /**
+   * The idle wait of an accepted agent cluster: the periodic check, and the liveness deadline
+   * (no heartbeat for offlineAfter: Unreachable, AgentOffline, without asking the agent). While
+   * offline no check is scheduled; a heartbeat asks for one.
+   */
+  const agentIdle = async () => {
+    const nowMs = Date.now();
+    const untilOffline = msUntilOffline(state, nowMs);
+    if (untilOffline === 0) {
+      update(markAgentOffline(state, now()));
+      return;
+    }
+    const untilCheck = offlineRecorded(state) ? undefined : nextCheckDelay(state, nowMs);
+    const delay = untilOffline === undefined ? untilCheck : untilCheck === undefined ? untilOffline : Math.min(untilCheck, untilOffline);
+    const woken = () => !!state.current || done() || checkRequested;
+    if (delay === undefined || delay > 0) {
+      const woke = delay === undefined ? (await condition(woken), true) : await condition(woken, delay);
+      if (state.current || done()) return;
+      if (woke ? !checkRequested : untilCheck === undefined || delay! < untilCheck) return; // the liveness deadline: looked at above
+    }
+    checkRequested = false;
+    await checks.checkHealth();
+  };
+  const agentLiveness = () => isAgentCluster(state.spec) && patched('agent-liveness');
+
   // Entities started before periodic checks existed keep their recorded behaviour on replay.
   const periodicChecks = patched('periodic-health-checks');
   update(state);
@@ -147,6 +223,10 @@ export async function clusterEntity(input: ClusterEntityInput): Promise<ClusterS
   await CancellationScope.nonCancellable(async () => {
     while (!done()) {
       const op = state.current?.id;
+      if (!op && agentLiveness()) {
+        await agentIdle();
+        continue;
+      }
       if (!op) {
         const delay = periodicChecks ? nextCheckDelay(state, Date.now()) : undefined;
         if (delay === undefined) {

@@ -1,4 +1,5 @@
-import { setCurrentDetails } from '@temporalio/workflow';
+import { patched, setCurrentDetails } from '@temporalio/workflow';
+import { isAgentCluster } from '../src/domain/cluster/connection.js';
 import { DecommissionInputSchema, pollPlan, type DecommissionInput } from '../src/domain/cluster/operation-inputs.js';
 import { targetOf } from '../src/domain/cluster/target.js';
 import { long, quick } from './activity-profiles.js';
@@ -35,11 +36,17 @@ export async function decommissionCluster(input: DecommissionInput): Promise<Dec
     });
   const target = targetOf(state);
   const plan = pollPlan(state.spec.provider);
+  // An agent cluster is only deregistered, with no provider call: the main worker serves no
+  // provider for it (its agent stays up on the site until its owner removes it).
+  const viaAgent = isAgentCluster(state.spec) && patched('agent-deregister');
   try {
-    await report.step(`deleting through the ${target.provider} provider`);
-    await long.deleteCluster(target);
+    if (viaAgent) await report.step('deregistering the agent cluster');
+    else {
+      await report.step(`deleting through the ${target.provider} provider`);
+      await long.deleteCluster(target);
+    }
     // An external cluster is only deregistered: it stays up, so there is nothing to wait for.
-    if (target.provider !== 'external') {
+    if (target.provider !== 'external' && !viaAgent) {
       await report.step('waiting until the cluster is gone');
       await waitForStatus(target, 'NotFound', {
         plan,
@@ -47,7 +54,7 @@ export async function decommissionCluster(input: DecommissionInput): Promise<Dec
         step: 'waiting until deleted',
       });
     }
-    const done = target.provider === 'external' ? 'deregistered (the cluster itself was not touched)' : 'decommissioned';
+    const done = target.provider === 'external' || viaAgent ? 'deregistered (the cluster itself was not touched)' : 'decommissioned';
     await report.finish(true, force ? `${done} (forced: ${reason})` : done, {
       phase: 'Deleted',
       health: { status: 'Unknown', reasons: ['decommissioned'] },

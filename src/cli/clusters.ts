@@ -19,6 +19,7 @@ import { table } from './table.js';
 import { runOperation } from './operation.js';
 import { uiLinkLine } from './ui-link.js';
 import { entityMetadata } from '../domain/operation-metadata.js';
+import { acceptCommand, joinTokenCommand } from './cluster-agent.js';
 
 /** The inventory readers moved to src/temporal (the API reads them too); tests import them from here. */
 export { listClusters, type ClusterRow } from '../temporal/fleet-inventory.js';
@@ -61,6 +62,8 @@ export const clustersCommand: CommandSpec = {
       flags: decommissionFlags,
       run: decommission,
     },
+    joinTokenCommand,
+    acceptCommand,
   ],
 };
 

@@ -1,3 +1,4 @@
+import { agentCommand } from './agent.js';
 import { apiCommand } from './api.js';
 import { changesCommand } from './changes.js';
 import { CliContext } from './context.js';
@@ -36,6 +37,7 @@ failed or refused operation 1.`,
     policyCommand,
     schedulesCommand,
     apiCommand,
+    agentCommand,
     changesCommand,
     completionCommand(() => COMMANDS),
     {

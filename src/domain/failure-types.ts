@@ -54,6 +54,9 @@ export const FAILURE_TYPES = {
   // Refused because of the cluster's state: busy, or in conflict with another owner.
   ClusterBusy: permanent(1, 409, 'another operation holds the cluster; try again when it has finished'),
   ClusterNotActive: permanent(1, 409, 'the operation needs an Active or Degraded cluster'),
+  JoinRefused: permanent(2, 403, 'an agent presented a join token that is unknown, used, expired or for another cluster'),
+  AgentNotJoined: permanent(2, 409, 'accept (or a join token) needs an agent cluster whose agent has joined and waits to be accepted'),
+  AgentOffline: permanent(1, 503, "an agent cluster's agent sent no heartbeat, or picked up no task, within the cluster's offlineAfter"),
   ClusterNameTaken: permanent(2, 409, 'a cluster of that name exists at the provider and was not made by this operation'),
   ClusterAlreadyExists: permanent(2, 409, 'the provider already has a cluster of that name'),
   FieldManagerConflict: permanent(1, 409, 'server-side apply: another field manager owns fields the bundle sets'),

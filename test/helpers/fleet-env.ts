@@ -107,8 +107,8 @@ export class FleetTestEnv {
    * Starts workers/main.ts (or another entry, e.g. test/helpers/gated-worker.ts) as its own
    * process, so a test can SIGKILL it, logging to a file.
    */
-  spawnWorker(taskQueue: string, logFile: string, opts: { entry?: string; env?: NodeJS.ProcessEnv } = {}): ChildProcess {
-    const child = spawn(process.execPath, ['--import', 'tsx', opts.entry ?? join(repoDir, 'workers', 'main.ts')], {
+  spawnWorker(taskQueue: string, logFile: string, opts: { entry?: string; env?: NodeJS.ProcessEnv; args?: string[] } = {}): ChildProcess {
+    const child = spawn(process.execPath, ['--import', 'tsx', opts.entry ?? join(repoDir, 'workers', 'main.ts'), ...(opts.args ?? [])], {
       cwd: repoDir,
       env: {
         ...process.env,

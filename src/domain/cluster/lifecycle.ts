@@ -1,5 +1,6 @@
 import type { FailureType } from '../failure-types.js';
 import type { ClusterSpec } from './spec.js';
+import { isAgentCluster } from './connection.js';
 import {
   HISTORY_LIMIT,
   type ClusterPatch,
@@ -29,7 +30,8 @@ export interface Refusal {
 export function newClusterState(spec: ClusterSpec, now: string): ClusterState {
   return {
     spec,
-    phase: 'Registered',
+    // An agent cluster is not provisioned: its agent joins, and an operator accepts it.
+    phase: isAgentCluster(spec) ? 'AgentPending' : 'Registered',
     health: { status: 'Unknown', reasons: [] },
     history: [],
     registeredAt: now,
@@ -64,6 +66,9 @@ export function refuseOperation(state: ClusterState, req: OperationRequest): Ref
     };
   }
   if (state.phase === 'Deleted') return { type: 'ClusterDeleted', message: `cluster ${name} has been decommissioned` };
+  if (req.type === 'provision' && isAgentCluster(req.spec ?? state.spec)) {
+    return { type: 'InvalidClusterSpec', message: `cluster ${name} is reached through an agent: it joins with \`fleetflow clusters join-token\` and \`accept\` instead of being provisioned` };
+  }
   if (req.type === 'provision' && state.phase === 'Decommissioning') {
     return { type: 'ClusterBusy', message: `cluster ${name} is being decommissioned and cannot be provisioned` };
   }

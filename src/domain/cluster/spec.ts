@@ -4,6 +4,7 @@ import { LabelsSchema, LabelValueSchema } from './labels.js';
 import { MaintenancePolicySchema } from '../time/maintenance-window.js';
 import { GKE_ONLY_FIELDS, GkeSpecFields } from './gke-options.js';
 import { LOCAL_MACHINE_TYPES, localMachineType } from './machine-types.js';
+import { AGENT_PROVIDERS, ConnectionSchema } from './connection.js';
 
 /**
  * Providers a cluster can name. `external` is a cluster Fleetflow did not create and never
@@ -74,6 +75,8 @@ export const ClusterSpecSchema = z
     healthCheckInterval: CheckIntervalSchema.default(DEFAULT_CHECK_INTERVAL),
     /** When upgrades and rollouts may touch this cluster; any time when absent. */
     maintenance: MaintenancePolicySchema.optional(),
+    /** Direct (the worker's credentials) when absent; `agent` for a cluster behind a firewall. */
+    connection: ConnectionSchema.optional(),
     ...GkeSpecFields,
   })
   .strict()
@@ -88,6 +91,9 @@ export const ClusterSpecSchema = z
     }
     if (spec.provider === 'external' && spec.nodePools.length > 0) {
       ctx.addIssue({ code: 'custom', path: ['nodePools'], message: `provider ${spec.provider} does not manage node pools` });
+    }
+    if (spec.connection?.mode === 'agent' && !(AGENT_PROVIDERS as readonly string[]).includes(spec.provider)) {
+      ctx.addIssue({ code: 'custom', path: ['connection', 'mode'], message: `provider ${spec.provider} is reached directly; an agent serves providers ${AGENT_PROVIDERS.join(', ')}` });
     }
     if (spec.provider === 'local') {
       spec.nodePools.forEach((pool, i) => {

@@ -5,6 +5,8 @@ import type { ClusterSpec } from './spec.js';
 /** Lifecycle phases of a cluster entity. */
 export const CLUSTER_PHASES = [
   'Registered',
+  /** An agent cluster waiting for its agent to join with a token, then for an operator to accept it. */
+  'AgentPending',
   'Provisioning',
   'Active',
   'Upgrading',
@@ -86,8 +88,22 @@ export interface ClusterState {
   lastError?: string;
   /** A side check of the entity that keeps failing (absent while every check works). */
   checkProblem?: CheckProblem;
+  /** The agent of an agent cluster, once one joined: who, which build, when last heard from, who accepted it. */
+  agent?: AgentRecord;
+  /** The outstanding join token of an agent cluster: its digest only (src/domain/agent/join.ts), until used or replaced. */
+  joinToken?: { digest: string; expiresAt: string; issuedAt: string; issuedBy?: string };
   registeredAt: string;
   updatedAt: string;
+}
+
+/** The agent that joined an agent cluster. */
+export interface AgentRecord {
+  identity: string;
+  version: string;
+  joinedAt: string;
+  lastSeen?: string;
+  acceptedAt?: string;
+  acceptedBy?: string;
 }
 
 /** Fields an operation may report about the cluster as it goes. */

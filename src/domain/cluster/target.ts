@@ -1,6 +1,19 @@
 import { z } from 'zod';
 import { AccountNameSchema, ClusterNameSchema, PROVIDERS, type ClusterSpec } from './spec.js';
 import type { ClusterState } from './state.js';
+import { isAgentCluster, offlineAfterMs } from './connection.js';
+
+/** The prefix of an agent's task queue; the whole name is `fleetflow-agent/<cluster>`. */
+export const AGENT_QUEUE_PREFIX = 'fleetflow-agent/';
+
+/** The task queue the agent of `cluster` polls: the one place its name is decided. */
+export function agentTaskQueue(cluster: string): string {
+  return `${AGENT_QUEUE_PREFIX}${cluster}`;
+}
+
+/** Where the activities of an agent cluster run, and how long they wait for the agent to pick them up. */
+export const AgentRouteSchema = z.object({ taskQueue: z.string().min(1), offlineAfterMs: z.number().int().positive() }).strict();
+export type AgentRoute = z.infer<typeof AgentRouteSchema>;
 
 /** Which cluster, on which provider; holds no secret (credentials are resolved on the worker). */
 export const ClusterTargetSchema = z
@@ -10,6 +23,8 @@ export const ClusterTargetSchema = z
     region: z.string().min(1, 'must not be empty'),
     providerId: z.string().min(1).optional(),
     account: AccountNameSchema.optional(),
+    /** Present for a cluster reached through its agent: its activities go to the agent's queue. */
+    agent: AgentRouteSchema.optional(),
   })
   .strict();
 
@@ -29,6 +44,8 @@ export function targetOf(of: ClusterSpec | ClusterState, providerId?: string): C
     region: spec.region,
     ...(spec.account ? { account: spec.account } : {}),
     ...(id ? { providerId: id } : {}),
+    // Direct clusters get exactly the target they had before agents existed.
+    ...(isAgentCluster(spec) ? { agent: { taskQueue: agentTaskQueue(spec.name), offlineAfterMs: offlineAfterMs(spec.connection) } } : {}),
   };
 }
 

@@ -1,0 +1,211 @@
+import { type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createActivities } from '../../activities/index.js';
+import { CliContext } from '../../src/cli/context.js';
+import { run } from '../../src/cli/main.js';
+import { loadConfig } from '../../src/config.js';
+import { joinProof } from '../../src/domain/agent/join.js';
+import { clusterEntityId } from '../../src/domain/cluster/inventory.js';
+import type { ClusterState } from '../../src/domain/cluster/state.js';
+import { repoDir, Toolchain } from '../../src/host/toolchain.js';
+import { readObject } from '../../src/kube/read.js';
+import { LocalProvider } from '../../src/providers/local/index.js';
+import { ProviderRegistry } from '../../src/providers/registry.js';
+import { agentJoin } from '../../src/temporal/messages/agent.js';
+import { getClusterState } from '../../src/temporal/messages/cluster.js';
+import { eventually, FleetTestEnv, NAMESPACE } from '../helpers/fleet-env.js';
+import { fileGate } from '../helpers/gates.js';
+import { historyText } from '../helpers/history-text.js';
+
+// A site behind a firewall: its control plane is made by a provider of its own (another data
+// folder), and its kubeconfig is handed only to the agent process. The main worker serves the
+// local provider of this file's folder and no external account: it has no way to reach the site.
+const EDGE = 'edge-1';
+const DIRECT = 'core-1';
+const IDENTITY = 'site-a';
+let fleet: FleetTestEnv;
+let site: LocalProvider;
+let siteDir: string;
+let kubeconfig: string;
+let worker: Worker;
+let running: Promise<void>;
+const taskQueue = `test-agent-${Date.now()}`;
+const tokens: string[] = [];
+const agents: ChildProcess[] = [];
+
+beforeAll(async () => {
+  fleet = await FleetTestEnv.create();
+  siteDir = mkdtempSync(join(tmpdir(), 'fleetflow-site-'));
+  site = new LocalProvider({ dataDir: siteDir, toolchain: new Toolchain() });
+  await site.create({ name: 'site-a', region: 'local', labels: {}, idempotencyKey: 'site' });
+  await site.waitUntilRunning({ name: 'site-a', region: 'local' });
+  kubeconfig = join(siteDir, 'agent.kubeconfig');
+  copyFileSync(site.kubeconfigPath('site-a'), kubeconfig);
+  worker = await Worker.create({
+    connection: fleet.env.nativeConnection,
+    namespace: NAMESPACE,
+    taskQueue,
+    workflowBundle: fleet.bundle,
+    activities: createActivities({ client: fleet.client, providers: new ProviderRegistry([fleet.local]) }),
+  });
+  running = worker.run();
+}, 240_000);
+
+afterAll(async () => {
+  for (const a of agents) a.kill('SIGKILL');
+  worker?.shutdown();
+  await running;
+  await site?.delete({ name: 'site-a', region: 'local' }).catch(() => undefined);
+  if (siteDir) rmSync(siteDir, { recursive: true, force: true });
+  await fleet?.teardown();
+});
+
+/** The CLI in this process, on the test's Temporal client. */
+class TestCli extends CliContext {
+  override async temporal() {
+    return fleet.client;
+  }
+}
+async function cli(...argv: string[]): Promise<{ code: number; out: string[] }> {
+  const out: string[] = [];
+  const ctx = new TestCli((l) => out.push(l));
+  ctx.config = loadConfig(fleet.cliEnv(taskQueue));
+  return { code: await run(argv, ctx), out };
+}
+
+const logFile = () => join(fleet.dataDir, 'agent.log');
+/** `fleetflow agent` as its own process, with the site's kubeconfig (which nothing else is given). */
+function startAgent(extra: string[] = []): ChildProcess {
+  const child = fleet.spawnWorker(taskQueue, logFile(), {
+    entry: join(repoDir, 'src', 'cli', 'bin.mjs'),
+    args: ['agent', '--cluster', EDGE, '--kubeconfig', kubeconfig, '--identity', IDENTITY, '--heartbeat-every', '1s', ...extra],
+  });
+  agents.push(child);
+  return child;
+}
+async function stop(child: ChildProcess, signal: NodeJS.Signals = 'SIGKILL') {
+  if (child.exitCode !== null || child.signalCode !== null) return; // stopped before
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill(signal);
+  await exited;
+}
+
+const entity = (name: string) => fleet.client.workflow.getHandle(clusterEntityId(name));
+const stateOf = (name: string): Promise<ClusterState> => entity(name).query(getClusterState);
+const sha256 = (t: string) => createHash('sha256').update(t).digest('hex');
+async function newToken(name: string, ttl = '5m'): Promise<string> {
+  const r = await cli('clusters', 'join-token', name, '--ttl', ttl);
+  expect(r.code).toBe(0);
+  tokens.push(r.out[0]!);
+  return r.out[0]!;
+}
+/** What an agent holding `token` sends to `name`'s entity; the refusal's message, or 'joined'. */
+async function present(name: string, token: string, identity = 'intruder'): Promise<string> {
+  return entity(name)
+    .executeUpdate(agentJoin, { args: [{ proof: joinProof(name, token, sha256), identity, version: '0.1.0' }] })
+    .then(() => 'joined', (e: unknown) => (e instanceof WorkflowUpdateFailedError ? `${(e.cause as { type?: string }).type}: ${e.cause?.message}` : String(e)));
+}
+const settings = (tier: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings', namespace: 'shop' }, data: { tier } });
+const shop = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } };
+const rollout = (id: string, revision: string, maxFailures = 0) =>
+  fleet.client.workflow.execute('fleetRollout', {
+    workflowId: id,
+    taskQueue,
+    args: [{ selector: { matchLabels: { app: 'shop' } }, plan: { stages: [{ name: 'all', maxConcurrency: '100%', maxFailures }] }, bundle: { name: 'shop', revision, manifests: [shop, settings(revision)] }, rolloutDeadline: '20s' }],
+  });
+const tierOn = async (creds: Awaited<ReturnType<LocalProvider['credentials']>>) =>
+  ((await readObject(creds, { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'shop', name: 'settings' })) as { data?: { tier?: string } } | undefined)?.data?.tier;
+
+describe('a cluster behind a firewall, reached through its agent', () => {
+  it('joins with a token and is accepted; a rollout over a direct and an agent cluster succeeds and health comes from the agent', async () => {
+    await fleet.client.workflow.execute('provisionCluster', { workflowId: `provision/${DIRECT}`, taskQueue, args: [{ spec: { name: DIRECT, provider: 'local', labels: { app: 'shop' } } }] });
+    for (const name of [EDGE, 'edge-2']) {
+      const file = join(fleet.dataDir, `${name}.json`);
+      writeFileSync(file, JSON.stringify({ name, provider: 'external', labels: { app: name === EDGE ? 'shop' : 'other' }, healthCheckInterval: '5s', connection: { mode: 'agent', offlineAfter: '5s' } }));
+      expect((await cli('clusters', 'register', '-f', file)).out[0]).toBe(`cluster ${name} registered (phase AgentPending)`);
+    }
+
+    // Refused: an expired token, another cluster's token. Neither changes the entity.
+    const expired = await newToken(EDGE, '1s');
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await present(EDGE, expired)).toMatch(/^JoinRefused: cluster edge-1: join refused: the join token expired at /);
+    const others = await newToken('edge-2');
+    // The agent joins with a fresh token; another cluster's token is refused while it is outstanding.
+    const token = await newToken(EDGE);
+    expect(await present(EDGE, others)).toBe("JoinRefused: cluster edge-1: join refused: the token is not this cluster's outstanding join token");
+    const tokenFile = join(fleet.dataDir, 'join-token');
+    writeFileSync(tokenFile, token);
+    startAgent(['--join-token-file', tokenFile]);
+    const pendingState = await eventually(() => stateOf(EDGE), (s) => !!s.agent, 60_000);
+    expect(pendingState.phase).toBe('AgentPending');
+    expect(pendingState.agent).toMatchObject({ identity: IDENTITY, version: '0.1.0' });
+    // The token worked once.
+    expect(await present(EDGE, token)).toBe('JoinRefused: cluster edge-1: join refused: no join token is outstanding (it was used, or none was made): make one with `fleetflow clusters join-token`');
+
+    // The operator's half: accepted (recorded), Active, and the first health check runs on the agent.
+    const accepted = await cli('clusters', 'accept', EDGE);
+    expect(accepted.code).toBe(0);
+    expect(accepted.out[0]).toMatch(new RegExp(`^cluster edge-1: agent ${IDENTITY} \\(version 0.1.0\\) accepted by cli:.+; phase Active$`));
+    const healthy = await eventually(() => stateOf(EDGE), (s) => s.health.status !== 'Unknown', 60_000);
+    expect(healthy.health.status).toBe('Healthy');
+    expect(healthy.version).toBe('1.35.4');
+
+    expect(await rollout('rollout/shop-v1', 'v1')).toMatchObject({ outcome: 'Succeeded', applied: [DIRECT, EDGE] });
+    expect(await tierOn(await site.credentials({ name: 'site-a', region: 'local' }))).toBe('v1');
+    expect(await tierOn(await fleet.local.credentials({ name: DIRECT, region: 'local' }))).toBe('v1');
+
+    // Nothing of any token is in any history: only digests and the spent proof.
+    for (const id of [clusterEntityId(EDGE), clusterEntityId('edge-2'), 'rollout/shop-v1']) {
+      const text = await historyText(await fleet.client.workflow.getHandle(id).fetchHistory());
+      for (const t of tokens) expect(text).not.toContain(t);
+    }
+  }, 240_000);
+
+  it('finishes an apply after its agent is SIGKILLed in the middle of it', async () => {
+    for (const a of agents.splice(0)) await stop(a);
+    const gateDir = mkdtempSync(join(fleet.dataDir, 'gate-'));
+    const gate = fileGate(gateDir);
+    const gated = fleet.spawnWorker(taskQueue, logFile(), { entry: join(repoDir, 'test', 'helpers', 'gated-agent.ts'), env: { FLEETFLOW_TEST_GATE: gateDir }, args: [EDGE, kubeconfig, IDENTITY] });
+    agents.push(gated);
+    const done = rollout('rollout/shop-v2', 'v2');
+    await gate.reached(); // the agent applied v2 and has not answered
+    expect(await tierOn(await site.credentials({ name: 'site-a', region: 'local' }))).toBe('v2');
+    await stop(gated);
+    await gate.open();
+    startAgent(); // joined before: no token needed
+    expect(await done).toMatchObject({ outcome: 'Succeeded', applied: [DIRECT, EDGE] });
+    expect((await stateOf(EDGE)).bundles?.find((b) => b.name === 'shop')?.revision).toBe('v2');
+  }, 180_000);
+
+  it('turns Unreachable (AgentOffline) when the agent is gone, counts it against a rollout budget, and recovers when it returns', async () => {
+    for (const a of agents.splice(0)) await stop(a);
+    const offline = await eventually(() => stateOf(EDGE), (s) => s.health.status === 'Unreachable', 30_000);
+    expect(offline.health.reasons[0]).toMatch(/^AgentOffline: no heartbeat from agent site-a since /);
+    expect(offline.phase).toBe('Degraded');
+
+    // The agent cluster's apply waits offlineAfter (5 s) for an agent, then fails AgentOffline: within a budget of 1.
+    const result = await rollout('rollout/shop-v3', 'v3', 1);
+    expect(result).toMatchObject({ outcome: 'Succeeded', applied: [DIRECT] });
+    expect(result.counts.Failed).toBe(1);
+    const edge = await stateOf(EDGE);
+    expect(edge.history[0]).toMatchObject({ type: 'apply', status: 'Failed' });
+    expect(edge.history[0]?.message).toContain('AgentOffline');
+
+    startAgent();
+    const back = await eventually(() => stateOf(EDGE), (s) => s.health.status === 'Healthy', 60_000);
+    expect(back.phase).toBe('Active');
+  }, 180_000);
+
+  it('deregisters an agent cluster without a provider call (the main worker serves none for it)', async () => {
+    await fleet.client.workflow.execute('decommissionCluster', { workflowId: 'decommission/edge-2', taskQueue, args: [{ name: 'edge-2' }] });
+    const gone = await entity('edge-2').result();
+    expect(gone.phase).toBe('Deleted');
+    expect(gone.history[0]?.message).toBe('deregistered (the cluster itself was not touched)');
+  }, 60_000);
+});
