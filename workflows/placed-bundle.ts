@@ -141,7 +141,10 @@ export async function placedBundle(input: PlacedBundleInput, carried?: PlacedBun
     }
     // Only a run after an update has clusters at another revision (none in older histories).
     const outdated = outdatedClusters(state, decision.chosen, opts.bundle.revision, avoid);
-    const updateHeld = outdated.length && patched(BUNDLE_UPDATE_PATCH) ? await updateRevision(outdated) : undefined;
+    const updateStopped = outdated.length && patched(BUNDLE_UPDATE_PATCH) ? await updateRevision(outdated) : undefined;
+    // Clusters still at an older revision whose apply failed lately say so until they are tried again.
+    const behind = outdatedClusters(state, decision.chosen, opts.bundle.revision, {});
+    const updateHeld = updateStopped ?? (behind.length ? `update to ${opts.bundle.revision}: ${behind.join(', ')} still at an older revision (its apply failed lately; tried again after retryFailedAfter)` : undefined);
     const paced = state.lastMoveAt ? Date.parse(state.lastMoveAt) + opts.moveInterval - Date.now() : 0;
     if ((plan.add.length || plan.remove.length) && paced > 0) {
       holding = updateHeld ?? `moves paced: next moves in ${Math.ceil(paced / 1000)} s (moveInterval)`;

@@ -98,7 +98,7 @@ describe('placedBundle: update and delete', () => {
       const updated = await reevaluateUntil(h, (s) => s.bundle.revision === 'v2' && s.placed.some((p) => p.revision === 'v2'));
       expect(updated.placed.map((p) => `${p.cluster}@${p.revision}`)).toEqual(['a1@v2', 'a2@v1']);
       expect(updated.moves.slice(0, 2).map((m) => `${m.action} ${m.cluster} ${m.outcome}`)).toEqual(['update a2 Failed', 'update a1 Succeeded']);
-      expect(updated.holding).toMatch(/^update to v2 stopped: a2 failed/);
+      expect(updated.holding).toMatch(/^update to v2.*a2/);
       expect(updated.audit).toEqual([expect.objectContaining({ action: 'update', by: 'alice', reason: 'cache namespace', detail: 'bundle shop v1 -> v2 on 2 placed clusters' })]);
       // The children read the bundle from the run's input: the new run carries v2.
       expect(await readStartArgs(env.client, 'placement/rec-update')).toMatchObject({ workflowType: 'placedBundle', args: [{ bundle: { revision: 'v2' } }] });
