@@ -28,7 +28,7 @@ import type { rollbackBundle } from './rollback-bundle.js';
 import { long } from './activity-profiles.js';
 import { historyIsLong } from './history-limits.js';
 import { parseInput, requireWorkflowId } from './operation-steps.js';
-import { childFailureMessage } from './stage-runner.js';
+import { childFailureMessage, failedChild } from './stage-runner.js';
 import { clusterChild } from './staged-operation.js';
 
 /** Rounds per run before continuing as new (besides the history-size rule). */
@@ -37,6 +37,13 @@ const MAX_HISTORY_EVENTS = 5_000;
 /** A delete tries a failed removal again this many times, this far apart, before it ends reporting it. */
 const DELETE_ATTEMPTS = 5;
 const DELETE_RETRY_MS = 60_000;
+/**
+ * Busy is not failure: a cluster whose claim was refused because another operation holds it is
+ * not avoided for `retryFailedAfter`, but tried again at the next round, which comes after
+ * BUSY_RETRY_MS at most. Runs before it counted a busy refusal as a failed apply.
+ */
+const PLACEMENT_BUSY_PATCH = 'placement-busy-is-not-failure';
+const BUSY_RETRY_MS = 30_000;
 /** Patch of the bundle update (a run that rolls a new revision to the clusters with an older one). */
 export const BUNDLE_UPDATE_PATCH = 'placed-bundle-update';
 const iso = () => new Date().toISOString();
@@ -67,6 +74,8 @@ export async function placedBundle(input: PlacedBundleInput, carried?: PlacedBun
   let moving = false;
   /** A new revision accepted by the update, taken in by continuing as new after the round. */
   let nextBundle: Bundle | undefined;
+  /** A cluster was busy at a move this round: the next round comes sooner. */
+  let busySeen = false;
   const status = () => placementStatus(opts, state, holding);
 
   setHandler(getPlacementStatus, status, { description: 'Clusters with the bundle, the current decision with every cluster\'s reason, and the moves made' });
@@ -116,7 +125,7 @@ export async function placedBundle(input: PlacedBundleInput, carried?: PlacedBun
     await evaluateAndMove();
     moving = false;
     setCurrentDetails(details());
-    await condition(() => asked !== served || !!state.deleting || !!nextBundle, opts.reevaluateEvery);
+    await condition(() => asked !== served || !!state.deleting || !!nextBundle, busySeen ? Math.min(BUSY_RETRY_MS, opts.reevaluateEvery) : opts.reevaluateEvery);
   }
   if (state.deleting) return deleteEverywhere();
   await condition(allHandlersFinished);
@@ -128,6 +137,7 @@ export async function placedBundle(input: PlacedBundleInput, carried?: PlacedBun
   return continueAsNew<typeof placedBundle>(input, { ...state, generation: state.generation + 1 });
 
   async function evaluateAndMove(): Promise<void> {
+    busySeen = false;
     const fleet = await long.listPlacementFleet(opts.placement.selector);
     const now = Date.now();
     const avoid = avoidNow(state, opts.retryFailedAfter, now);
@@ -170,7 +180,7 @@ export async function placedBundle(input: PlacedBundleInput, carried?: PlacedBun
       const batch = clusters.slice(i, i + opts.maxConcurrentMoves);
       const ok = await Promise.all(batch.map((name) => add(name, 'update')));
       if (ok.includes(false)) {
-        return `update to ${opts.bundle.revision} stopped: ${batch.filter((_, j) => !ok[j]).join(', ')} failed; tried again at a later round, or give a fixed revision with \`placement update\``;
+        return `update to ${opts.bundle.revision} stopped: ${batch.filter((_, j) => !ok[j]).join(', ')} failed (or busy); tried again at a later round, or give a fixed revision with \`placement update\``;
       }
     }
     return undefined;
@@ -201,7 +211,14 @@ export async function placedBundle(input: PlacedBundleInput, carried?: PlacedBun
       state = logMove({ ...state, failed, placed: { ...state.placed, [name]: { since } } }, move(name, action, 'Succeeded', `${why}: applied, ${r.counts.created} created, ${r.counts.configured} configured`));
       return true;
     } catch (err) {
-      const message = childFailureMessage(workflowId, err, 'another move of this placement');
+      const outcome = failedChild(workflowId, err, 'another move of this placement');
+      if (outcome.busy && patched(PLACEMENT_BUSY_PATCH)) {
+        // Nothing is wrong with the cluster: it is only taken now. Not avoided; tried again soon.
+        busySeen = true;
+        state = logMove(state, move(name, action, 'Busy', `${why}: ${outcome.message}; tried again at the next round (in ${BUSY_RETRY_MS / 1000} s at most)`));
+        return false;
+      }
+      const message = outcome.message;
       state = logMove({ ...state, failed: { ...state.failed, [name]: { at: iso(), message } } }, move(name, action, 'Failed', `${why}: ${message}`));
       return false;
     }
@@ -220,6 +237,12 @@ export async function placedBundle(input: PlacedBundleInput, carried?: PlacedBun
       state = logMove({ ...state, placed }, move(name, 'remove', 'Succeeded', `${why}: removed`));
       return true;
     } catch (err) {
+      const outcome = failedChild(workflowId, err, 'another move of this placement');
+      if (outcome.busy && patched(PLACEMENT_BUSY_PATCH)) {
+        busySeen = true;
+        state = logMove(state, move(name, 'remove', 'Busy', `${why}: ${outcome.message}; tried again at the next round`));
+        return false;
+      }
       state = logMove(state, move(name, 'remove', 'Failed', `${why}: ${childFailureMessage(workflowId, err, 'another move of this placement')}`));
       return false;
     }

@@ -8,12 +8,13 @@ export { placedBundle } from '../../workflows/placed-bundle.js';
 
 export interface PlacementStubActivities {
   /** Records a child's start; answers whether it fails (and why). */
-  stubChild(call: { workflow: string; args: unknown }): Promise<{ fail?: string }>;
+  stubChild(call: { workflow: string; args: unknown }): Promise<{ fail?: string; busy?: string }>;
 }
 const { stubChild } = proxyActivities<PlacementStubActivities>({ startToCloseTimeout: '10 seconds', retry: { maximumAttempts: 1 } });
 
 export async function applyBundleToCluster(input: { cluster: string }): Promise<unknown> {
   const plan = await stubChild({ workflow: 'applyBundleToCluster', args: input });
+  if (plan.busy) throw ApplicationFailure.nonRetryable(plan.busy, 'ClusterBusy');
   if (plan.fail) throw ApplicationFailure.nonRetryable(plan.fail, 'RolloutStuck');
   return { cluster: input.cluster, counts: { created: 1, configured: 0, unchanged: 0, pruned: 0 } };
 }

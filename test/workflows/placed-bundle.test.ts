@@ -38,6 +38,8 @@ function fakeFleet() {
     clusters: ['a1', 'a2', 'a3'].map((n): PlacementCluster => ({ ...cluster(n, { labels: { team: 'a' } }), health: 'Healthy' })),
     /** "applyBundleToCluster a1": how many more times that child fails. */
     failures: {} as Record<string, number>,
+    /** "applyBundleToCluster a1": how many more times that child is refused because the cluster is busy. */
+    busy: {} as Record<string, number>,
     children: [] as { workflow: string; args: { cluster: string; bundleFrom?: { revision: string }; revision?: string; to?: unknown; reason?: string } }[],
   };
   const activities = {
@@ -45,6 +47,10 @@ function fakeFleet() {
     stubChild: async (call: { workflow: string; args: { cluster: string } }) => {
       w.children.push(call as never);
       const key = `${call.workflow} ${call.args.cluster}`;
+      if (w.busy[key]) {
+        w.busy[key]--;
+        return { busy: `cluster ${call.args.cluster} is busy: upgrade upgrade/${call.args.cluster} is running` };
+      }
       if (w.failures[key]) {
         w.failures[key]--;
         return { fail: `${call.args.cluster} refused` };
@@ -101,7 +107,9 @@ describe('placedBundle: update and delete', () => {
       expect(updated.holding).toMatch(/^update to v2.*a2/);
       expect(updated.audit).toEqual([expect.objectContaining({ action: 'update', by: 'alice', reason: 'cache namespace', detail: 'bundle shop v1 -> v2 on 2 placed clusters' })]);
       // The children read the bundle from the run's input: the new run carries v2.
-      expect(await readStartArgs(env.client, 'placement/rec-update')).toMatchObject({ workflowType: 'placedBundle', args: [{ bundle: { revision: 'v2' } }] });
+      const start = await readStartArgs(env.client, 'placement/rec-update');
+      expect(start?.workflowType).toBe('placedBundle');
+      expect((start?.args[0] as PlacedBundleInput).bundle).toMatchObject({ name: 'shop', revision: 'v2', manifests: v2.manifests });
       // Nothing new was added or removed for it: the same two clusters, a3 untouched.
       expect(w.children.map(line)).toEqual([
         'applyBundleToCluster a1 v1',
@@ -144,6 +152,22 @@ describe('placedBundle: update and delete', () => {
       expect(s.audit[0]).toMatchObject({ action: 'delete', by: 'bob', reason: 'retired' });
       expect(s.moves.map((m) => `${m.action} ${m.cluster} ${m.outcome}`).slice(0, 4)).toEqual(['remove a1 Succeeded', 'remove a2 Succeeded', 'remove a1 Failed', 'forget a3 Succeeded']);
       await record('placement/rec-delete', (await h.describe()).runId);
+    });
+  });
+
+  it('tries a cluster that was busy at its move again at the next round instead of avoiding it', async () => {
+    const { w, activities } = fakeFleet();
+    await withWorker(activities, async (taskQueue) => {
+      w.busy['applyBundleToCluster a1'] = 1;
+      const h = await env.client.workflow.start('placedBundle', { workflowId: 'placement/busy', taskQueue, args: [{ ...input('busy'), placement: { selector: { matchLabels: { team: 'a' } }, numberOfClusters: 1 } }] });
+      const s = await reevaluateUntil(h, (x) => x.placed.length === 1);
+      // Not avoided for retryFailedAfter (then a2 would have been chosen): a1 again, and it took the bundle.
+      expect(s.placed.map((p) => p.cluster)).toEqual(['a1']);
+      expect(s.decision!.clusters.find((c) => c.name === 'a1')).toMatchObject({ verdict: 'Chosen' });
+      expect(s.moves.map((m) => `${m.action} ${m.cluster} ${m.outcome}`)).toEqual(['add a1 Succeeded', 'add a1 Busy']);
+      expect(s.moves[1]!.message).toMatch(/is busy.*tried again at the next round \(in 30 s at most\)/);
+      expect(w.children.map(line)).toEqual(['applyBundleToCluster a1 v1', 'applyBundleToCluster a1 v1']);
+      await h.terminate('test over');
     });
   });
 });

@@ -82,7 +82,8 @@ export interface PlacementMove {
   at: string;
   cluster: string;
   action: 'add' | 'update' | 'remove' | 'forget';
-  outcome: 'Succeeded' | 'Failed';
+  /** Busy: the cluster's claim was refused because another operation holds it (tried again, not avoided). */
+  outcome: 'Succeeded' | 'Failed' | 'Busy';
   /** Why the move was made (the decision's reason) and how it went. */
   message: string;
 }
