@@ -20,8 +20,8 @@ import { FIELD_MANAGER } from './bootstrap.js';
 import { credentialsFor, parseInput } from './cluster-access.js';
 
 /**
- * The field manager of inform comparisons. Its own, so a dry run never counts as a field
- * Fleetflow's applies own: the comparison covers every field the policy writes.
+ * The field manager named for inform comparisons. They read and compare without writing
+ * (diffBundle's `inform`), so it never owns a field; it names the comparison's requests apart.
  */
 export const INFORM_FIELD_MANAGER = 'fleetflow-policy-inform';
 
@@ -79,7 +79,7 @@ export function policyActivities(client: Client, providers: ProviderRegistry) {
   return {
     /**
      * Compliance of every policy of a FleetPolicy on each named cluster. Changes nothing:
-     * namespaces are listed, objects read and dry-run applied. A cluster that cannot be
+     * namespaces are listed and objects read (an inform policy needs read access only; an enforced one is dry-run applied). A cluster that cannot be
      * reached is reported so, not thrown; a policy that cannot be compared carries the reason.
      * Profile: long (heartbeats per cluster).
      */

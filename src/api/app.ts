@@ -13,6 +13,8 @@ import { ApiProblem, invalidInput, PROBLEM_BASE, problemResponse, requestProblem
 import { registerActionRoutes } from './routes/actions.js';
 import { registerChangeRoutes } from './routes/changes.js';
 import { registerClusterRoutes } from './routes/clusters.js';
+import { registerPlacementRoutes } from './routes/placements.js';
+import { registerPolicyRoutes } from './routes/policies.js';
 import { CODEC_BODY_BYTES, registerCodecRoutes } from './routes/codec.js';
 import type { PayloadCodec } from '@temporalio/common';
 import { registerDocsRoutes } from './routes/docs.js';
@@ -207,6 +209,8 @@ export function createApi(opts: ApiOptions): OpenAPIHono<ApiEnv> {
   registerChangeRoutes(app, deps);
   registerActionRoutes(app, deps);
   registerClusterRoutes(app, deps);
+  registerPlacementRoutes(app, deps);
+  registerPolicyRoutes(app, deps);
   registerDocsRoutes(app);
   if (opts.codec) registerCodecRoutes(app, { ...opts.codec, namespace: opts.namespace, access: opts.access, authenticate: opts.authenticate });
 
@@ -219,6 +223,8 @@ export function createApi(opts: ApiOptions): OpenAPIHono<ApiEnv> {
         { name: 'changes', description: 'Changes: one fleet operation per ticket.' },
         { name: 'actions', description: 'Operator actions on a running change.' },
         { name: 'clusters', description: 'The inventory.' },
+        { name: 'placements', description: 'Placements: previews, and placements in force with every decision and reason.' },
+        { name: 'policies', description: 'Fleet policies and the fleet x policy compliance matrix.' },
       ],
     });
     return c.json(document as object);

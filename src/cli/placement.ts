@@ -2,9 +2,10 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@
 import { formatDecision } from '../domain/placement/format.js';
 import { PlacedBundleInputSchema, PLACED_BUNDLE_TYPE, placementId, type PlacementStatus } from '../domain/placement/placed-bundle.js';
 import { decidePlacement } from '../domain/placement/decide.js';
+import { BundleSchema } from '../domain/bundle/bundle.js';
 import { PlacementSchema } from '../domain/placement/spec.js';
 import { describeProblems, parseWith } from '../domain/validation.js';
-import { getPlacementStatus, reevaluatePlacement } from '../temporal/messages/placement.js';
+import { deletePlacement, getPlacementStatus, reevaluatePlacement, updatePlacedBundle } from '../temporal/messages/placement.js';
 import { readPlacementFleet } from '../temporal/placement-fleet.js';
 import { onePositional, outputFormat, printData, requester } from './args.js';
 import { OUTPUT_FLAG, type Args, type CommandSpec } from './command-table.js';
@@ -13,6 +14,8 @@ import { CommandError, UsageError } from './errors.js';
 import { readDataFile, readInputFile } from './input-file.js';
 
 const FILE = { name: 'file', short: 'f', type: 'string', value: 'FILE', help: 'a placement, or a placed bundle (its placement is used), YAML or JSON' } as const;
+
+const REASON = { name: 'reason', type: 'string', value: 'TEXT', help: 'why (audited)' } as const;
 
 /** `fleetflow placement ...`: preview a placement, keep a bundle placed, and see why each cluster was chosen. */
 export const placementCommand: CommandSpec = {
@@ -30,6 +33,14 @@ export const placementCommand: CommandSpec = {
     },
     { name: 'status', args: 'ID', summary: 'where the bundle is, the current decision with reasons, the moves made', flags: [OUTPUT_FLAG], run: status },
     { name: 'reevaluate', args: 'ID', summary: 'read the fleet and decide again now; prints the status after the moves', flags: [OUTPUT_FLAG], run: reevaluate },
+    {
+      name: 'update',
+      args: 'ID -f FILE',
+      summary: "change the placed bundle's revision in place; rolled to the clusters that have it, maxConcurrentMoves at a time",
+      flags: [{ ...FILE, help: 'the placed bundle (its bundle is used) or a bundle: same name, another revision' }, REASON],
+      run: update,
+    },
+    { name: 'delete', args: 'ID', summary: 'remove the bundle from the clusters it was placed on, then end the placement', flags: [REASON], run: remove },
   ],
 };
 
@@ -81,7 +92,28 @@ async function reevaluate(ctx: CliContext, args: Args) {
   if (!printData(ctx, format, s)) ctx.out(renderStatus(id, s).join('\n'));
 }
 
-async function ask(client: Client, id: string, fn: (h: ReturnType<Client['workflow']['getHandle']>) => Promise<PlacementStatus>): Promise<PlacementStatus> {
+async function update(ctx: CliContext, args: Args) {
+  const id = idOf(onePositional(args, 'ID'));
+  const file = args.string('file');
+  const raw = await readDataFile(args.command, file);
+  // A placed-bundle file holds its bundle under "bundle"; a bare bundle is the file.
+  const placed = typeof raw === 'object' && raw !== null && 'bundle' in raw ? (raw as { name?: unknown; bundle: unknown }) : undefined;
+  if (placed?.name !== undefined && placementId(String(placed.name)) !== id) throw new UsageError(`${file}: name: ${String(placed.name)} is not the placement ${id}`);
+  const parsed = parseWith(BundleSchema, placed ? placed.bundle : raw, placed ? 'bundle' : '');
+  if (!parsed.ok) throw new UsageError(`${file}: invalid bundle: ${describeProblems(parsed.problems)}`);
+  const reason = args.string('reason');
+  const r = await ask(await ctx.temporal(), id, (h) => h.executeUpdate(updatePlacedBundle, { args: [{ bundle: parsed.value, by: requester(), ...(reason ? { reason } : {}) }] }));
+  ctx.out(`${id}: updating ${parsed.value.name} ${r.from} -> ${r.to} on the clusters that have it; follow it with: fleetflow placement status ${id}`);
+}
+
+async function remove(ctx: CliContext, args: Args) {
+  const id = idOf(onePositional(args, 'ID'));
+  const reason = args.string('reason');
+  const r = await ask(await ctx.temporal(), id, (h) => h.executeUpdate(deletePlacement, { args: [{ by: requester(), ...(reason ? { reason } : {}) }] }));
+  ctx.out(`${id}: deleting: the bundle is removed from ${r.clusters.join(', ') || 'no cluster'}, then the placement ends`);
+}
+
+async function ask<T>(client: Client, id: string, fn: (h: ReturnType<Client['workflow']['getHandle']>) => Promise<T>): Promise<T> {
   try {
     return await fn(client.workflow.getHandle(id));
   } catch (e) {

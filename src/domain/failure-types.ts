@@ -113,6 +113,8 @@ export const FAILURE_TYPES = {
   Unauthenticated: permanent(2, 401, 'the API request carries no valid bearer token (missing, unknown, expired or malformed)'),
   NotPermitted: permanent(2, 403, "the access policy does not let the caller do that (or four eyes: a second person must)"),
   ChangeUnknown: permanent(2, 404, 'no change of that id: the ticket or idempotency key has none'),
+  PlacementUnknown: permanent(2, 404, 'no placement in force of that name (no running placement/<name> workflow)'),
+  PolicyUnknown: permanent(2, 404, 'no fleet policy of that name (no running policy/<name> workflow)'),
   RouteNotFound: permanent(2, 404, 'the API has no resource at that path'),
   HttpMethodNotAllowed: permanent(2, 405, 'the API resource does not take that HTTP method'),
   ChangeConflict: permanent(2, 409, 'the ticket already has a change with another input'),

@@ -1,6 +1,7 @@
 import { APPLYSET_NAMESPACE, parentRefFor, scopeOf, unionScope } from '../domain/bundle/applyset.js';
 import { describeObject, objectKey, type BundleInput, type ObjectIdentity } from '../domain/bundle/bundle.js';
 import { appliedFieldsOf, driftedFields, type ManagedFieldsEntry } from '../domain/bundle/managed-fields.js';
+import { readDrift } from '../domain/bundle/read-compare.js';
 import type { FleetflowError } from '../errors.js';
 import type { ClusterCredentials } from './credentials.js';
 import { parseBundle, planObjects } from './apply-plan.js';
@@ -35,8 +36,9 @@ type Live = { metadata?: { managedFields?: ManagedFieldsEntry[] } };
  * applied as a dry run (dryRun=All, forced, so fields another manager took are shown as they
  * would be); drift is the difference between the two on the fields the bundle's field manager
  * would own, not the whole object (defaults and other writers' fields are not drift).
- * `inform` compares the manifests as written (no Fleetflow or ApplySet labels, no inventory):
- * for objects Fleetflow only reports on and never applies.
+ * `inform` compares the manifests as written (no Fleetflow or ApplySet labels, no inventory)
+ * by reading alone, the fields each manifest sets against the live object (readDrift): for
+ * objects Fleetflow only reports on and never applies, with an identity that may only read.
  *
  * @example const d = await diffBundle(creds, bundle, { fieldManager: 'fleetflow' }); d.drifted[0]?.fields
  */
@@ -62,6 +64,12 @@ export async function diffBundle(creds: ClusterCredentials, input: BundleInput, 
         } catch (e) {
           if (isNotFound(e)) return void missing.push(p.id);
           throw kubeError(e, `read ${describeObject(p.id)}`);
+        }
+        if (opts.inform) {
+          // Read only: an inform-only identity needs get, never patch (a dry-run apply is a write to RBAC).
+          const differ = readDrift(p.manifest as Record<string, unknown>, live as Record<string, unknown>);
+          if (differ.length > 0) drifted.push({ ref: p.id, fields: differ });
+          return;
         }
         let wanted: Live;
         try {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PlacementDecision } from '../../src/domain/placement/decide.js';
-import { avoidNow, logMove, newPlacedBundleState, PlacedBundleInputSchema, placementStatus, planMoves, MOVE_LOG_LIMIT } from '../../src/domain/placement/placed-bundle.js';
+import { avoidNow, logMove, newPlacedBundleState, outdatedClusters, PlacedBundleInputSchema, placementStatus, planMoves, MOVE_LOG_LIMIT, refuseBundleUpdate, stampRevisions } from '../../src/domain/placement/placed-bundle.js';
 import { describeProblems, parseWith } from '../../src/domain/validation.js';
 
 const decision = (chosen: string[], wanted: number | 'all' = chosen.length): PlacementDecision => ({ wanted, chosen, clusters: [], failingSince: {}, summary: '' });
@@ -54,5 +54,35 @@ describe('placed bundle state', () => {
       'input.placement.numberOfClusters: must be at least 1',
       'input.reevaluateEvery: must be at least 5s',
     ]);
+  });
+});
+
+describe('bundle updates', () => {
+  const current = { name: 'shop', revision: 'v1' };
+  it.each([
+    ['another revision of the same bundle', { name: 'shop', revision: 'v2' }, {}, undefined],
+    ['another bundle', { name: 'cart', revision: 'v2' }, {}, 'bundle.name: cart is not shop, the bundle this placement holds (a placement keeps one bundle: delete it and start another)'],
+    ['the same revision', { name: 'shop', revision: 'v1' }, {}, 'bundle.revision: v1 is the revision placed already'],
+    ['while another update is taken in', { name: 'shop', revision: 'v3' }, { updating: 'v2' }, 'an update to v2 is being taken in; try again once it is'],
+    ['while deleting', { name: 'shop', revision: 'v2' }, { deleting: true }, 'the placement is being deleted'],
+  ])('refuseBundleUpdate: %s', (_name, next, busy, want) => {
+    expect(refuseBundleUpdate(current, next, { deleting: false, ...busy })).toBe(want);
+  });
+
+  const s = (p: Record<string, { since: string; revision?: string }>, failed: Record<string, { at: string; message: string }> = {}) => ({ placed: p, failed });
+  it.each([
+    ['nothing older', s({ a: { since: 'T' }, b: { since: 'T', revision: 'v2' } }), ['a', 'b'], {}, []],
+    ['chosen clusters at an older revision, by name', s({ b: { since: 'T', revision: 'v1' }, a: { since: 'T', revision: 'v1' } }), ['b', 'a'], {}, ['a', 'b']],
+    // c is leaving the placement: it is removed, not updated.
+    ['not a cluster that is no longer chosen', s({ a: { since: 'T', revision: 'v1' }, c: { since: 'T', revision: 'v1' } }), ['a'], {}, ['a']],
+    ['not one whose apply failed lately', s({ a: { since: 'T', revision: 'v1' }, b: { since: 'T', revision: 'v1' } }), ['a', 'b'], { b: 'failed' }, ['a']],
+    ['not one chosen but without the bundle yet (that is an add)', s({}), ['a'], {}, []],
+  ])('outdatedClusters: %s', (_name, state, chosen, avoid, want) => {
+    expect(outdatedClusters(state, chosen, 'v2', avoid)).toEqual(want);
+  });
+
+  it('stampRevisions: each placed cluster keeps the revision it has into the next run', () => {
+    const state = { ...newPlacedBundleState(), placed: { a: { since: 'T' }, b: { since: 'U', revision: 'v0' } } };
+    expect(stampRevisions(state, 'v1').placed).toEqual({ a: { since: 'T', revision: 'v1' }, b: { since: 'U', revision: 'v0' } });
   });
 });

@@ -4,9 +4,10 @@ import { authorize } from '../../domain/auth/authorize.js';
 import { clusterEntityId } from '../../domain/cluster/inventory.js';
 import type { ClusterState } from '../../domain/cluster/state.js';
 import { scopeOfClusters } from '../../domain/change/scope.js';
-import { clusterSummaryFrom, type ClusterSummary } from '../../domain/selection/fleet-selector.js';
+import { clusterSummaryFrom } from '../../domain/selection/fleet-selector.js';
 import { inventoryQuery, parseSelector } from '../../domain/selection/selector-syntax.js';
-import { listClusters, type ClusterRow } from '../../temporal/fleet-inventory.js';
+import { listClusters } from '../../temporal/fleet-inventory.js';
+import { summaryOfRow } from '../fleet-view.js';
 import { getClusterState } from '../../temporal/messages/cluster.js';
 import { sharedQuery } from '../../temporal/shared-query.js';
 import type { ApiEnv } from '../app-env.js';
@@ -36,18 +37,6 @@ const getRoute = createRoute({
   security: BEARER,
   request: { params: ClusterNameParams },
   responses: { 200: json('The cluster.', ClusterStateSchema), ...problems(404) },
-});
-
-/** A listed cluster as the policy sees it (protection and maintenance do not matter to it). */
-const summaryOfRow = (r: ClusterRow): ClusterSummary => ({
-  name: r.name,
-  provider: r.provider,
-  region: r.region,
-  environment: r.environment,
-  ...(r.version ? { version: r.version } : {}),
-  labels: r.labels,
-  phase: r.phase as ClusterSummary['phase'],
-  protected: false,
 });
 
 /** Registers GET /v1/clusters and GET /v1/clusters/{name}. */

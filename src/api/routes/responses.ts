@@ -7,7 +7,7 @@ const MEANING: Record<number, string> = {
   400: 'Invalid request: `errors` lists every bad field by path (e.g. `input.spec.name`), or the body is not JSON.',
   401: 'No valid bearer token; the WWW-Authenticate header says which scheme.',
   403: 'The access policy denies it; `detail` says which permission is missing (or that four eyes needs a second person).',
-  404: 'No such change or cluster.',
+  404: 'No such change, cluster, placement or fleet policy.',
   409: 'Conflict: the ticket has a change with another input (`detail` names the fields), or the workflow refused the action now.',
   413: 'The body is larger than the limit.',
   415: 'The body is not application/json.',

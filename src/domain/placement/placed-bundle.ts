@@ -40,20 +40,61 @@ export type PlacedBundleOptions = z.output<typeof PlacedBundleInputSchema>;
 export const PLACED_BUNDLE_TYPE = 'placedBundle';
 export const placementId = (name: string) => `placement/${name}`;
 
-/** One move, audited: a cluster given the bundle, one it was removed from, or one forgotten (gone from the fleet). */
+/** `fleetflow placement update`: a new revision of the same bundle, rolled to the clusters that have it. */
+export const UpdatePlacementSchema = z
+  .object({
+    bundle: BundleSchema,
+    by: z.string().trim().min(1, 'must say who is acting').max(200, 'must be at most 200 characters'),
+    reason: z.string().max(500, 'must be at most 500 characters').optional(),
+  })
+  .strict();
+export type UpdatePlacementInput = z.input<typeof UpdatePlacementSchema>;
+
+/** `fleetflow placement delete`: remove the bundle from the clusters it was placed on, then end. */
+export const DeletePlacementSchema = z
+  .object({
+    by: z.string().trim().min(1, 'must say who is acting').max(200, 'must be at most 200 characters'),
+    reason: z.string().max(500, 'must be at most 500 characters').optional(),
+  })
+  .strict();
+export type DeletePlacementInput = z.input<typeof DeletePlacementSchema>;
+
+/** Why an update of the bundle is refused now, or undefined: same name, another revision, nothing else under way. */
+export function refuseBundleUpdate(current: { name: string; revision: string }, next: { name: string; revision: string }, busy: { updating?: string; deleting: boolean }): string | undefined {
+  if (busy.deleting) return 'the placement is being deleted';
+  if (next.name !== current.name) return `bundle.name: ${next.name} is not ${current.name}, the bundle this placement holds (a placement keeps one bundle: delete it and start another)`;
+  if (next.revision === current.revision) return `bundle.revision: ${next.revision} is the revision placed already`;
+  if (busy.updating) return `an update to ${busy.updating} is being taken in; try again once it is`;
+  return undefined;
+}
+
+/** One request on a placement, audited: who, when, why, and what it did. */
+export interface PlacementAuditEntry {
+  at: string;
+  action: 'update' | 'delete';
+  by: string;
+  reason?: string;
+  detail: string;
+}
+
+/** One move, audited: a cluster given the bundle, one whose revision was updated, one it was removed from, or one forgotten (gone from the fleet). */
 export interface PlacementMove {
   at: string;
   cluster: string;
-  action: 'add' | 'remove' | 'forget';
-  outcome: 'Succeeded' | 'Failed';
+  action: 'add' | 'update' | 'remove' | 'forget';
+  /** Busy: the cluster's claim was refused because another operation holds it (tried again, not avoided). */
+  outcome: 'Succeeded' | 'Failed' | 'Busy';
   /** Why the move was made (the decision's reason) and how it went. */
   message: string;
 }
 
 /** What placedBundle carries across continue-as-new. */
 export interface PlacedBundleState {
-  /** Clusters that have the bundle (its apply succeeded), since when. */
-  placed: Record<string, { since: string }>;
+  /**
+   * Clusters that have the bundle (its apply succeeded), since when, and at which revision when
+   * an update made that differ from the input's (absent: the input's revision).
+   */
+  placed: Record<string, { since: string; revision?: string }>;
   decision?: PlacementDecision;
   failingSince: Record<string, string>;
   /** Clusters whose apply failed, when and why: avoided until retryFailedAfter has passed. */
@@ -66,6 +107,39 @@ export interface PlacedBundleState {
   /** Moves started so far: makes each child's id unique. */
   moveCount: number;
   generation: number;
+  /** Update and delete requests, newest first, bounded (absent in runs from before updates). */
+  audit?: PlacementAuditEntry[];
+  /** Set by the delete update: the bundle is being removed and the workflow then ends. */
+  deleting?: { by: string; reason?: string; at: string };
+}
+
+/** Adds a request to the audit (newest first, bounded). */
+export function logAudit(s: PlacedBundleState, entry: PlacementAuditEntry): PlacedBundleState {
+  return { ...s, audit: [entry, ...(s.audit ?? [])].slice(0, MOVE_LOG_LIMIT) };
+}
+
+/** The revision a placed cluster has. */
+export const revisionOn = (s: Pick<PlacedBundleState, 'placed'>, cluster: string, current: string): string => s.placed[cluster]?.revision ?? current;
+
+/**
+ * Chosen clusters that have an older revision than `current` (after an update), by name, without
+ * those whose last apply failed less than `retryFailedAfter` ago: these get the new revision next.
+ */
+export function outdatedClusters(s: Pick<PlacedBundleState, 'placed' | 'failed'>, chosen: readonly string[], current: string, avoid: Readonly<Record<string, string>>): string[] {
+  return chosen.filter((n) => Object.hasOwn(s.placed, n) && revisionOn(s, n, current) !== current && !Object.hasOwn(avoid, n)).sort();
+}
+
+/** The state carried into the run of a new revision: each placed cluster keeps the revision it has. */
+export function stampRevisions(s: PlacedBundleState, current: string): PlacedBundleState {
+  return { ...s, placed: Object.fromEntries(Object.entries(s.placed).map(([n, p]) => [n, { ...p, revision: p.revision ?? current }])) };
+}
+
+/** What placedBundle returns once deleted. */
+export interface PlacedBundleResult {
+  deleted: true;
+  removed: string[];
+  forgotten: string[];
+  failed: { cluster: string; message: string }[];
 }
 
 export const MOVE_LOG_LIMIT = 50;
@@ -127,8 +201,8 @@ export function planMoves(d: PlacementDecision, placed: Readonly<Record<string, 
 export interface PlacementStatus {
   name: string;
   bundle: { name: string; revision: string };
-  /** Clusters with the bundle now, by name. */
-  placed: { cluster: string; since: string }[];
+  /** Clusters with the bundle now, by name, and the revision each has. */
+  placed: { cluster: string; since: string; revision: string }[];
   decision?: PlacementDecision;
   moves: PlacementMove[];
   holding?: string;
@@ -136,10 +210,12 @@ export interface PlacementStatus {
   evaluations: number;
   generation: number;
   summary: string;
+  audit: PlacementAuditEntry[];
+  deleting?: { by: string; reason?: string; at: string };
 }
 
 export function placementStatus(opts: { name: string; bundle: { name: string; revision: string } }, s: PlacedBundleState, holding?: string): PlacementStatus {
-  const placed = Object.entries(s.placed).map(([cluster, p]) => ({ cluster, since: p.since })).sort((a, b) => a.cluster.localeCompare(b.cluster));
+  const placed = Object.entries(s.placed).map(([cluster, p]) => ({ cluster, since: p.since, revision: p.revision ?? opts.bundle.revision })).sort((a, b) => a.cluster.localeCompare(b.cluster));
   const summary = `${opts.bundle.name}@${opts.bundle.revision} on ${placed.length} cluster${placed.length === 1 ? '' : 's'}: ${placed.map((p) => p.cluster).join(', ') || 'none'}${s.decision ? `; decision: ${s.decision.summary}` : '; not evaluated yet'}`;
   return {
     name: opts.name,
@@ -152,5 +228,7 @@ export function placementStatus(opts: { name: string; bundle: { name: string; re
     evaluations: s.evaluations,
     generation: s.generation,
     summary,
+    audit: s.audit ?? [],
+    ...(s.deleting ? { deleting: s.deleting } : {}),
   };
 }
