@@ -167,6 +167,7 @@ describe("the cluster entity's updates and signals, fuzzed, on one running entit
             nearlyValid({ operationId: 'upgrade/web-1', succeeded: false, message: 'fuzzed' }).map((arg) => ({ kind: 'operationFinished' as const, arg })),
           ),
           async ({ kind, arg }) => {
+            if (process.env.FUZZ_DEBUG) console.log('entity message', kind, JSON.stringify(arg));
             if (kind === 'claimOperation' || kind === 'registerCluster') {
               const outcome = await h.executeUpdate(kind === 'claimOperation' ? claimOperation.name : registerCluster.name, { args: [arg] }).then(() => undefined, (err: unknown) => err);
               const refusal =
