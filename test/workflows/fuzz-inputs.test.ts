@@ -21,7 +21,7 @@ import { UpgradeWaveInputSchema } from '../../src/domain/upgrade/wave.js';
 import { checkInput } from '../../src/domain/validation.js';
 import { claimOperation, operationFinished, operationProgress, registerCluster } from '../../src/temporal/messages/cluster.js';
 import { fuzzParams, nearlyValid } from '../helpers/fuzz.js';
-import { timeSkipping } from '../helpers/time-skipping.js';
+import { addSearchAttributes, timeSkipping } from '../helpers/time-skipping.js';
 
 // Random inputs (near a valid one, or any JSON) typed into every workflow, update and signal,
 // on the time-skipping server. The zod schema is the oracle: an input it refuses fails the
@@ -33,6 +33,8 @@ let workflowBundle: WorkflowBundle;
 
 beforeAll(async () => {
   ({ env, workflowBundle } = await timeSkipping(workflowsPath));
+  // The entity publishes its search attributes on its first task: unregistered, every task would fail.
+  await addSearchAttributes(env);
 });
 afterAll(async () => {
   await env?.teardown();
@@ -167,7 +169,6 @@ describe("the cluster entity's updates and signals, fuzzed, on one running entit
             nearlyValid({ operationId: 'upgrade/web-1', succeeded: false, message: 'fuzzed' }).map((arg) => ({ kind: 'operationFinished' as const, arg })),
           ),
           async ({ kind, arg }) => {
-            if (process.env.FUZZ_DEBUG) console.log('entity message', kind, JSON.stringify(arg));
             if (kind === 'claimOperation' || kind === 'registerCluster') {
               const outcome = await h.executeUpdate(kind === 'claimOperation' ? claimOperation.name : registerCluster.name, { args: [arg] }).then(() => undefined, (err: unknown) => err);
               const refusal =
