@@ -1,6 +1,9 @@
-import type { Client } from '@temporalio/client';
+import { isGrpcServiceError, type Client } from '@temporalio/client';
 import { historyText } from './history-text.js';
 import { TEST_KEY_BASE64 } from './test-encryption.js';
+
+/** gRPC status NOT_FOUND. */
+const NOT_FOUND = 5;
 
 /** What must never be in a history, by name: the name is reported, never the match. */
 export const SECRET_PATTERNS: readonly { name: string; pattern: RegExp }[] = [
@@ -28,7 +31,12 @@ export async function scanHistoriesForSecrets(client: Client): Promise<{ scanned
   const findings: string[] = [];
   let scanned = 0;
   for await (const wf of client.workflow.list()) {
-    const history = await client.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory();
+    // Visibility may still list a workflow a test deleted: its history is gone, nothing to scan.
+    const history = await client.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory().catch((e: unknown) => {
+      if (isGrpcServiceError(e) && e.code === NOT_FOUND) return undefined;
+      throw e;
+    });
+    if (!history) continue;
     scanned++;
     const found = secretsIn(await historyText(history));
     if (found.length) findings.push(`${wf.workflowId} (${wf.runId}): ${found.join(', ')}`);
