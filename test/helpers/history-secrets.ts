@@ -1,4 +1,4 @@
-import { isGrpcServiceError, type Client } from '@temporalio/client';
+import { isGrpcServiceError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { historyText } from './history-text.js';
 import { TEST_KEY_BASE64 } from './test-encryption.js';
 
@@ -33,7 +33,7 @@ export async function scanHistoriesForSecrets(client: Client): Promise<{ scanned
   for await (const wf of client.workflow.list()) {
     // Visibility may still list a workflow a test deleted: its history is gone, nothing to scan.
     const history = await client.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory().catch((e: unknown) => {
-      if (isGrpcServiceError(e) && e.code === NOT_FOUND) return undefined;
+      if ((isGrpcServiceError(e) && e.code === NOT_FOUND) || e instanceof WorkflowNotFoundError) return undefined;
       throw e;
     });
     if (!history) continue;
