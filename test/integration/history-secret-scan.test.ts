@@ -1,6 +1,6 @@
 import { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FleetTestEnv } from '../helpers/fleet-env.js';
+import { eventually, FleetTestEnv } from '../helpers/fleet-env.js';
 import { scanHistoriesForSecrets } from '../helpers/history-secrets.js';
 
 // The scan every FleetTestEnv teardown runs finds a secret that reached a history (here an
@@ -21,7 +21,8 @@ describe('the history scan of the integration teardown', () => {
     const token = `ffat_${'s'.repeat(43)}`;
     const h = await client.workflow.start('fleetChange', { workflowId: 'change/scan/leak', taskQueue: fleet.newTaskQueue(), args: [{ note: token }] as never });
     try {
-      const scan = await scanHistoriesForSecrets(client);
+      // Visibility lists a new workflow a moment after its start.
+      const scan = await eventually(() => scanHistoriesForSecrets(client), (s) => s.scanned > 0);
       expect(scan.findings).toEqual([`change/scan/leak (${h.firstExecutionRunId}): a Fleetflow API token (ffat_...)`]);
       expect(scan.findings.join()).not.toContain(token);
     } finally {
