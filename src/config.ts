@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ApiConfigSchema, ListenAddressSchema, parseListenAddress, type ApiConfig } from './domain/api/api-config.js';
 import type { AccessPolicy } from './domain/auth/policy.js';
@@ -9,6 +8,7 @@ import { DEFAULT_ENCRYPTION_CONFIG, type EncryptionConfig } from './domain/encry
 import { FleetConfigFileSchema, type ProviderAccount } from './domain/cluster/accounts.js';
 import { describeProblems, parseWith } from './domain/validation.js';
 import { repoDir } from './host/toolchain.js';
+import { parseYamlText } from './yaml-text.js';
 
 /** Where the worker serves Prometheus metrics unless FLEETFLOW_METRICS_ADDRESS says otherwise: loopback only. */
 export const DEFAULT_METRICS_ADDRESS = '127.0.0.1:9464';
@@ -46,9 +46,9 @@ export interface FleetflowConfig {
 export function loadConfigFile(file: string): { accounts: ProviderAccount[]; access: AccessPolicy; api: ApiConfig; webhooks: WebhooksConfig; encryption: EncryptionConfig } {
   let raw: unknown;
   try {
-    raw = parseYaml(readFileSync(file, 'utf8'));
+    raw = parseYamlText(readFileSync(file, 'utf8'));
   } catch (e) {
-    throw new Error(`configuration file ${file}: ${e instanceof Error ? e.message : String(e)}`);
+    throw new Error(`configuration file ${file}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
   }
   const parsed = parseWith(FleetConfigFileSchema, raw ?? {}, '');
   if (!parsed.ok) throw new Error(`configuration file ${file}: ${describeProblems(parsed.problems)}`);

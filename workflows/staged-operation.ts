@@ -17,6 +17,9 @@ import {
 import { gateToTell, stagedEvents } from '../src/domain/change/events.js';
 import { decideRollout, type Decision } from '../src/domain/staged/engine.js';
 import { changeEvent, operationGate } from '../src/temporal/messages/change.js';
+import { getProgressClusters } from '../src/temporal/messages/staged.js';
+import { packState, unpackState } from '../src/domain/staged/packed-state.js';
+import { CLUSTER_PAGE_SIZE, clusterPage, PROGRESS_CLUSTER_LIMIT, type ClusterPages } from '../src/domain/staged/progress-pages.js';
 import type { FinalOutcome, StagedState } from '../src/domain/staged/operator.js';
 import { historyIsLong } from './history-limits.js';
 import { StageRunner, type StageRunnerHooks } from './stage-runner.js';
@@ -28,6 +31,9 @@ import { recordStagedProgress } from './telemetry.js';
  * with the operator's updates, the UI's current details, and one continue-as-new path. Each
  * workflow says what is its own: how it plans, how one cluster runs, how progress reads.
  */
+
+/** Large carried states are packed (src/domain/staged/packed-state.ts); runs before it carried them as they were. */
+const PACKED_STATE_PATCH = 'packed-carried-state';
 
 /** What a staged operation carries across continue-as-new. */
 export type CarriedState = StagedState & { generation: number };
@@ -59,18 +65,30 @@ export interface StagedOperation<S extends CarriedState, P extends { outcome: st
 /** Registers the progress query, plans unless continuing, and returns the runner with the operator's updates installed. */
 export async function openStaged<S extends CarriedState, P extends { outcome: string; summary: string }>(op: StagedOperation<S, P>): Promise<StageRunner<S>> {
   let runner: StageRunner<S> | undefined;
-  setHandler(op.query, () => {
-    const s = runner?.state ?? op.carried ?? op.empty();
+  // A large state comes packed (see packed-state.ts); queries never change commands, so reading it is free.
+  const carried: S | undefined = op.carried && unpackState(op.carried);
+  const progressAt = (perCluster: boolean) => {
+    const s = runner?.state ?? carried ?? op.empty();
     const now = Date.now();
-    const progress = op.progress(s, decideRollout({ stages: s.stages, runs: s.runs, operator: s.operator, now }), now, true);
+    return op.progress(s, decideRollout({ stages: s.stages, runs: s.runs, operator: s.operator, now }), now, perCluster);
+  };
+  setHandler(op.query, () => {
+    const s = runner?.state ?? carried ?? op.empty();
+    const total = new Set(s.stages.flatMap((st) => st.clusters)).size;
+    // Past the limit the per-cluster list is read by page (getProgressClusters): the answer stays small at any fleet size.
+    const listed = total <= PROGRESS_CLUSTER_LIMIT;
+    const progress = { ...progressAt(listed), ...(listed ? {} : { clusterPages: { total, pageSize: CLUSTER_PAGE_SIZE } satisfies ClusterPages }) };
     // Before the plan exists, "no stages" would read as done.
-    return runner || op.carried ? progress : { ...progress, outcome: 'InProgress', summary: op.planning };
+    return runner || carried ? progress : { ...progress, outcome: 'InProgress', summary: op.planning };
   }, { description: op.queryDescription });
+  setHandler(getProgressClusters, (req) => clusterPage((progressAt(true) as { clusters?: unknown[] }).clusters ?? [], req ?? {}), {
+    description: 'A page of the per-cluster progress: {"cursor": "<next of the page before>", "limit": 500}',
+  });
 
-  setCurrentDetails(op.carried ? `continuing (generation ${op.carried.generation})` : op.planning);
-  const initial = op.carried ?? (await op.plan());
+  setCurrentDetails(carried ? `continuing (generation ${carried.generation})` : op.planning);
+  const initial = carried ?? (await op.plan());
   const reports: Promise<unknown>[] = [];
-  const report = op.changeId ? reporter(op.changeId, !!op.carried, reports) : undefined;
+  const report = op.changeId ? reporter(op.changeId, !!carried, reports) : undefined;
   const r: StageRunner<S> = new StageRunner(initial, {
     ...op.hooks,
     onProgress: (d, now) => {
@@ -143,7 +161,9 @@ export async function runStaged<S extends CarriedState>(
   const end = r.state.final ?? (await r.run());
   if (end.outcome === 'ContinueAsNew') {
     await condition(allHandlersFinished);
-    return continueWith({ ...r.state, generation: r.state.generation + 1 });
+    const next = { ...r.state, generation: r.state.generation + 1 };
+    // Runs that predate packing carried every state as it was, and replay that way.
+    return continueWith(patched(PACKED_STATE_PATCH) ? packState(next) : next);
   }
   await settle?.(end);
   await Promise.all(r.reports);

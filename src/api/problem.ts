@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import { FAILURE_TYPES, type FailureType } from '../domain/failure-types.js';
 import type { z } from 'zod';
-import { formatPath, type Problem } from '../domain/validation.js';
+import { formatPath, issueMessage, type Problem } from '../domain/validation.js';
 
 /**
  * Errors of the API as RFC 9457 problem details (`application/problem+json`). The `type` is a
@@ -86,6 +86,6 @@ export function requestProblems(error: z.ZodError): Problem[] {
   return error.issues.flatMap((issue) =>
     issue.code === 'unrecognized_keys'
       ? issue.keys.map((k) => ({ path: formatPath('', [...issue.path, k]), message: 'is not a field here' }))
-      : [{ path: formatPath('', issue.path), message: issue.message }],
+      : [{ path: formatPath('', issue.path), message: issueMessage(issue) }],
   );
 }

@@ -3,6 +3,7 @@ import { isMap, isSeq, parseDocument, Scalar, type Document } from 'yaml';
 import { ApiTokenSchema, BUILT_IN_ROLES } from '../domain/auth/policy.js';
 import { FleetConfigFileSchema, type FleetConfigFile } from '../domain/cluster/accounts.js';
 import { describeProblems, parseWith } from '../domain/validation.js';
+import { yamlTextProblem } from '../yaml-text.js';
 import { CommandError, UsageError } from './errors.js';
 
 /**
@@ -35,9 +36,18 @@ function readConfigDocument(file: string, allowMissing: boolean): ConfigDocument
   } catch (e) {
     throw new CommandError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
   }
-  const doc = parseDocument(text);
-  if (doc.errors.length) throw new UsageError(`${file}: not valid YAML or JSON: ${doc.errors[0]!.message.split('\n')[0]}`);
-  const parsed = parseWith(FleetConfigFileSchema, doc.toJS() ?? {}, '');
+  const notYaml = (why: string) => new UsageError(`${file}: not valid YAML or JSON: ${why.split('\n')[0]}`);
+  const problem = yamlTextProblem(text);
+  if (problem) throw notYaml(problem);
+  const doc = parseDocument(text, { logLevel: 'silent' });
+  if (doc.errors.length) throw notYaml(doc.errors[0]!.message);
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 }); // an unresolved alias or an alias bomb throws here, not while parsing
+  } catch (e) {
+    throw notYaml(e instanceof Error ? e.message : String(e));
+  }
+  const parsed = parseWith(FleetConfigFileSchema, data ?? {}, '');
   if (!parsed.ok) throw new UsageError(`${file} is not a valid config file, fix it first: ${describeProblems(parsed.problems)}`);
   return { doc, config: parsed.value, exists };
 }

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { describeProblems, parseWith } from '../domain/validation.js';
+import { parseYamlText } from '../yaml-text.js';
 import { UsageError } from './errors.js';
 
 /** Reads a YAML or JSON file (`-f FILE`); a missing file or bad syntax is a one-line UsageError. */
@@ -14,9 +14,9 @@ export async function readDataFile(command: string, file: string | undefined): P
     throw new UsageError(`${command}: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
   }
   try {
-    return parseYaml(text);
+    return parseYamlText(text);
   } catch (e) {
-    throw new UsageError(`${file}: not valid YAML or JSON: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+    throw new UsageError(`${file}: not valid YAML or JSON: ${(e as Error).message}`);
   }
 }
 

@@ -8,6 +8,7 @@ import { OUTPUT_FLAG, type Args, type CommandSpec, type FlagSpec } from './comma
 import type { CliContext } from './context.js';
 import { CommandError, UsageError } from './errors.js';
 import { readInputFile } from './input-file.js';
+import { readStagedProgress } from '../temporal/staged-progress.js';
 import { rootCause } from './operation.js';
 import { uiLinkLine } from './ui-link.js';
 import { operationMetadata } from '../domain/operation-metadata.js';
@@ -206,7 +207,7 @@ async function describe(kind: AnyKind, client: Client, id: string) {
 
 async function progressOf(kind: AnyKind, client: Client, id: string): Promise<StagedProgress> {
   await describe(kind, client, id);
-  return client.workflow.getHandle(id).query(kind.query);
+  return readStagedProgress(client.workflow.getHandle(id), kind.query);
 }
 
 /** approve|pause|resume|abort|retry|skip: one update each, refused with the operation's own words. */

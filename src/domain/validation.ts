@@ -18,7 +18,16 @@ export function formatPath(root: string, path: readonly PropertyKey[]): string {
 }
 
 export function problemsFrom(error: z.ZodError, root: string): Problem[] {
-  return error.issues.map((issue) => ({ path: formatPath(root, issue.path), message: issue.message }));
+  return error.issues.map((issue) => ({ path: formatPath(root, issue.path), message: issueMessage(issue) }));
+}
+
+/**
+ * An issue's words. A refused record key is reported by zod as "Invalid key in record", with
+ * the key schema's own reason ("must be a label key: ...") inside: that reason is the message.
+ */
+export function issueMessage(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'invalid_key' && issue.issues[0]) return issue.issues[0].message;
+  return issue.message;
 }
 
 /** "spec.name: must be ...; spec.provider: ..." on one line, every problem listed. */

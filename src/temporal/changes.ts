@@ -10,6 +10,7 @@ import type { ChangeType } from '../domain/auth/policy.js';
 import { getDeliveries } from './messages/change.js';
 import { getChange } from './messages/change-queries.js';
 import { getDecommissionProgress, getRolloutProgress, getWaveProgress } from './messages/staged.js';
+import { readStagedProgress } from './staged-progress.js';
 import { sharedQuery } from './shared-query.js';
 import { SA } from './search-attributes.js';
 
@@ -221,7 +222,9 @@ async function progressOf(client: Client, view: ChangeView): Promise<unknown> {
   if (!isStaged(view.type) || !view.operationWorkflowId) return undefined;
   const query = PROGRESS[view.type]!;
   try {
-    return await sharedQuery(client, view.operationWorkflowId, query);
+    const p = (await sharedQuery(client, view.operationWorkflowId, query)) as { clusterPages?: unknown };
+    // Past 1,000 clusters the per-cluster list comes by page (the API answers with all of them).
+    return p?.clusterPages ? await readStagedProgress(client.workflow.getHandle(view.operationWorkflowId), query as QueryDefinition<object>) : p;
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) return undefined;
     throw err;

@@ -15,25 +15,35 @@ import { applyBench } from './apply-bench.js';
  * per case. scale: the fleet-scale cases (a 1,000-cluster rollout and upgrade wave) print their
  * JSON figures; BENCH_SCALE=0 leaves them out of the default. api: autocannon against the API
  * (api-bench.ts) for 30 s per route, or `--api-seconds N` (or BENCH_API_SECONDS) for a quick run.
- * scale and api each run in their own process: the Temporal runtime is per process.
+ * fleet: fleet-scale.ts, issue 17's table (P1 rollout against Temporal's floor, progress query
+ * median/p99, P3 inventory of registered entities), at the issue's sizes unless given
+ * `--clusters N --concurrency C --entities E --in-flight H --idle-seconds S`.
+ * scale, api and fleet each run in their own process: the Temporal runtime is per process.
  */
-const CASES = ['local', 'apply', 'scale', 'api'] as const;
+const CASES = ['local', 'apply', 'scale', 'api', 'fleet'] as const;
+/** Flags of the fleet case (fleet-scale.ts), passed through with their values. */
+const FLEET_FLAGS = ['--clusters', '--concurrency', '--entities', '--in-flight', '--idle-seconds'];
 type Case = (typeof CASES)[number];
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
-function parseArgs(argv: string[]): { cases: Case[]; apiSeconds?: string } {
+function parseArgs(argv: string[]): { cases: Case[]; apiSeconds?: string; fleetArgs: string[] } {
   const cases: Case[] = [];
+  const fleetArgs: string[] = [];
   let apiSeconds: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
-    if (a === '--api-seconds') {
+    if (FLEET_FLAGS.includes(a)) {
+      const v = argv[++i];
+      if (!v || !/^\d+$/.test(v) || Number(v) < 1) throw new Error(`${a} needs a whole number >= 1`);
+      fleetArgs.push(a, v);
+    } else if (a === '--api-seconds') {
       apiSeconds = argv[++i];
       if (!apiSeconds || !/^\d+$/.test(apiSeconds) || Number(apiSeconds) < 1) throw new Error('--api-seconds needs a whole number of seconds >= 1');
     } else if ((CASES as readonly string[]).includes(a)) cases.push(a as Case);
-    else throw new Error(`unknown bench case or flag "${a}" (cases: ${CASES.join(', ')}; flag: --api-seconds N)`);
+    else throw new Error(`unknown bench case or flag "${a}" (cases: ${CASES.join(', ')}; flags: --api-seconds N, ${FLEET_FLAGS.map((f) => `${f} N`).join(', ')})`);
   }
-  const all = CASES.filter((c) => (c !== 'scale' || process.env.BENCH_SCALE !== '0') && (c !== 'local' || process.env.BENCH_LOCAL !== '0'));
-  return { cases: cases.length ? cases : all, ...(apiSeconds ? { apiSeconds } : {}) };
+  const all = CASES.filter((c) => (c !== 'scale' || process.env.BENCH_SCALE !== '0') && (c !== 'fleet' || process.env.BENCH_SCALE !== '0') && (c !== 'local' || process.env.BENCH_LOCAL !== '0'));
+  return { cases: cases.length ? cases : all, fleetArgs, ...(apiSeconds ? { apiSeconds } : {}) };
 }
 
 /** Runs a bench script in its own process (stdout captured, stderr passed on); returns its stdout. */
@@ -95,7 +105,7 @@ try {
   process.exit(2);
 }
 try {
-  const { cases, apiSeconds } = args;
+  const { cases, apiSeconds, fleetArgs } = args;
   if (cases.includes('local')) {
     log('running local-cluster-rss (a whole local cluster, provisioned, then measured idle) ...');
     console.log(localClusterRss());
@@ -116,6 +126,11 @@ try {
     // The dev server's banner shares the script's stdout: the figures follow api-bench.ts's mark.
     const out = runScript('api-bench.ts', apiSeconds ? [apiSeconds] : []).trim().split('\n');
     for (const line of out.slice(out.indexOf('-- api figures --') + 1)) console.log(`api ${line}`);
+  }
+  if (cases.includes('fleet')) {
+    log(`running fleet (P1, progress queries, P3) ${fleetArgs.join(' ')} ...`);
+    const out = runScript('fleet-scale.ts', fleetArgs).trim().split('\n');
+    for (const line of out.slice(out.indexOf('-- fleet figures --') + 1)) console.log(line);
   }
 } catch (e) {
   log(`bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);

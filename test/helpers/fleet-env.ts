@@ -19,6 +19,7 @@ import { repoDir, Toolchain } from '../../src/host/toolchain.js';
 import { workflowsPath } from '../../workers/bundle.js';
 import { seedDataFolderKey, testDataConverter, testEncryptionPlugin } from './test-encryption.js';
 import { silentApiLogger } from './api-logger.js';
+import { scanHistoriesForSecrets } from './history-secrets.js';
 
 export const NAMESPACE = 'fleetflow';
 
@@ -141,12 +142,18 @@ export class FleetTestEnv {
     };
   }
 
+  /**
+   * Stops everything; first scans every history the file left for key material, tokens and
+   * kubeconfigs (test/helpers/history-secrets.ts) and fails the file if one holds any.
+   */
   async teardown(): Promise<void> {
     for (const child of this.children) child.kill('SIGKILL');
+    const scan = await scanHistoriesForSecrets(this.env.client).catch((e: unknown) => ({ scanned: 0, findings: [`the scan failed: ${String(e)}`] }));
     for (const c of await this.local.list()) await this.local.delete({ name: c.name, region: 'local' });
     rmSync(this.dataDir, { recursive: true, force: true });
     await this.codecServer?.close();
     await this.env.teardown();
+    if (scan.findings.length) throw new Error(`secrets in ${scan.findings.length} of ${scan.scanned} workflow histories:\n${scan.findings.join('\n')}`);
   }
 }
 

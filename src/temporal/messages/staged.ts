@@ -1,4 +1,5 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { ClusterPage, ClusterPageRequest } from '../../domain/staged/progress-pages.js';
 import type { AbortInput, ApproveInput, PauseInput, RetryInput, SkipInput } from '../../domain/staged/operator.js';
 import type { AbortRolloutInput, RolloutProgress } from '../../domain/rollout/fleet-rollout.js';
 import type { DecommissionProgress } from '../../domain/decommission/progress.js';
@@ -32,3 +33,9 @@ export const abortRollout = defineUpdate<void, [AbortRolloutInput]>('abortRollou
 
 /** A fleet decommission's progress: the gate and why, per cluster, refused and excluded ones, the audit log. */
 export const getDecommissionProgress = defineQuery<DecommissionProgress>('getDecommissionProgress');
+
+/**
+ * A page of a staged operation's per-cluster progress (the progress query leaves the list out
+ * past 1,000 clusters and says so in `clusterPages`): {"cursor": "<next of the page before>", "limit": 500}.
+ */
+export const getProgressClusters = defineQuery<ClusterPage<unknown>, [ClusterPageRequest]>('getProgressClusters');
