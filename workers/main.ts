@@ -7,6 +7,7 @@ import { temporalConnectConfig } from '../src/temporal/connection.js';
 import { workflowsPath } from './bundle.js';
 import { buildProviders } from '../src/providers/from-config.js';
 import { WORKER_TUNING } from './tuning.js';
+import { workerVersioningOptions } from './versioning.js';
 import { startFleetGauge } from '../src/telemetry/fleet-gauge.js';
 import { startTracing } from '../src/telemetry/tracing.js';
 import { clientTracingInterceptors } from '../src/telemetry/client-tracing.js';
@@ -23,6 +24,7 @@ async function main(): Promise<void> {
   const connection = await NativeConnection.connect(connectionOptions);
   const client = new Client({ connection, namespace, dataConverter, ...clientTracingInterceptors() });
   const providers = buildProviders(config);
+  const versioning = workerVersioningOptions(config);
   const worker = await Worker.create({
     connection,
     namespace,
@@ -31,12 +33,14 @@ async function main(): Promise<void> {
     workflowsPath,
     activities: createActivities({ client, providers, webhooks: config.webhooks }),
     ...WORKER_TUNING,
+    ...versioning,
     ...workerTelemetryOptions(tracing),
   });
   const stopGauge = config.metricsAddress ? startFleetGauge(client, Runtime.instance().metricMeter, (err) => logger.warn(`counting the fleet for fleetflow_clusters failed: ${err instanceof Error ? err.message : String(err)}`)) : undefined;
   logger.info(`fleetflow worker: namespace ${namespace}, task queue ${config.taskQueue}, data ${config.dataDir}`, {
     ...(config.metricsAddress ? { metrics: `http://${config.metricsAddress}/metrics` } : {}),
     tracing: tracing ? 'otlp' : 'off',
+    versioning: versioning.workerDeploymentOptions ? `${versioning.workerDeploymentOptions.version.deploymentName} build ${versioning.workerDeploymentOptions.version.buildId}` : 'off',
   });
   await worker.run();
   stopGauge?.();
