@@ -51,5 +51,5 @@ async function drainStatus(ctx: CliContext, args: Args) {
   const view = await notFoundIsCommandError(async () => drainage(await ctx.temporal(), ctx.config.deploymentName, buildId));
   if (printData(ctx, format, view)) return;
   const advice = view.drainage === 'drained' ? 'no run is pinned to it: its workers can stop' : view.drainage === 'draining' ? 'runs pinned to it are still open: keep its workers' : 'it has not been replaced as current';
-  ctx.out(`build ${buildId}: ${view.status}, ${view.drainage} (${advice})${view.checkedAt ? `; checked ${view.checkedAt}` : ''}`);
+  ctx.out(`build ${buildId}: ${view.drainage === 'not draining' ? view.status : view.drainage} (${advice})${view.checkedAt ? `; checked ${view.checkedAt}` : ''}`);
 }
