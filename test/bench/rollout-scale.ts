@@ -4,7 +4,9 @@
 // rollout continued through, events and bytes of each run's history, the progress query's
 // latency and size. Not the time-skipping server: it reports no history size, and its time
 // stops skipping for children once their parent continued as new (sdk-java#1540).
-//   node --import tsx test/bench/rollout-scale.ts [clusters] [bundleKiB] [maxConcurrency]
+//   node --import tsx test/bench/rollout-scale.ts [clusters] [bundleKiB] [maxConcurrency] [workers]
+// `workers` Worker instances (default 1) poll the queue, each with its own sticky cache and
+// workflow threads: the two-worker figure of README's "Workers and versioning".
 import { fileURLToPath } from 'node:url';
 import proto from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -19,6 +21,7 @@ import { testEncryptionPlugin } from '../helpers/test-encryption.js';
 const n = Number(process.argv[2] ?? 1000);
 const kib = Number(process.argv[3] ?? 50);
 const concurrency = Number(process.argv[4] ?? 50);
+const workerCount = Number(process.argv[5] ?? 1);
 Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } } });
 const env = await TestWorkflowEnvironment.createLocal({ plugins: [testEncryptionPlugin], server: { executable: { type: 'existing-path', path: new Toolchain().temporal } } });
 try {
@@ -31,7 +34,15 @@ try {
     data: { blob: 'x'.repeat(2_000) },
   }));
   const activities = { ...rolloutBundleActivities(env.client), listFleet: async () => inventory, fakeApply: async () => ({ ok: true, minutes: 0 }), fakeRollback: async () => undefined };
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: 'scale', workflowBundle, activities, maxConcurrentWorkflowTaskExecutions: 50, ...WORKER_TUNING });
+  const workers = await Promise.all(Array.from({ length: workerCount }, () =>
+    Worker.create({ connection: env.nativeConnection, taskQueue: 'scale', workflowBundle, activities, maxConcurrentWorkflowTaskExecutions: 50, ...WORKER_TUNING })));
+  // Every worker runs until the measurement is done; it runs once, whichever worker's runUntil started it.
+  const worker = {
+    runUntil: async (fn: () => Promise<void>) => {
+      const done = fn();
+      await Promise.all(workers.map((w) => w.runUntil(done)));
+    },
+  };
   const started = Date.now();
   const queries: number[] = [];
   let size = 0;
@@ -66,6 +77,7 @@ try {
     queries.sort((a, b) => a - b);
     console.log(JSON.stringify({
       clusters: n,
+      workers: workerCount,
       maxConcurrency: concurrency,
       bundleKiB: Math.round(JSON.stringify(manifests).length / 1024),
       applied: (result as { applied: string[] }).applied.length,
