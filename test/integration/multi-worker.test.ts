@@ -9,7 +9,7 @@ import { fileGate } from '../helpers/gates.js';
 import { startTestEngine } from '../helpers/test-engine.js';
 
 // Several worker processes on one task queue: a worker is SIGKILLed holding a cluster's create,
-// others carry on and one more joins; a provision and a rollout over the clusters finish, each
+// others carry on and one more joins; the provisions and then a rollout over the clusters finish, each
 // cluster gets one control plane and one apply, and the work is spread over the workers.
 let fleet: FleetTestEnv;
 beforeAll(async () => {
@@ -27,7 +27,7 @@ const tasks = (s: Scrape) => ({
   applies: value(s, 'fleetflow_operations_started_total', { type: 'applyBundleToCluster' }),
 });
 
-it('finishes a provision and a rollout across workers when one is SIGKILLed mid-create and another joins, changing each cluster once', async () => {
+it('finishes provisions and a rollout across workers when one is SIGKILLed mid-create and another joins, changing each cluster once', async () => {
   const taskQueue = fleet.newTaskQueue();
   const logFile = join(fleet.dataDir, 'workers.log');
   const [port1, port2] = (await freePorts(2)) as [number, number];
@@ -51,7 +51,8 @@ it('finishes a provision and a rollout across workers when one is SIGKILLed mid-
   expect(await (await provision('mw2')).result()).toMatchObject({ name: 'mw2' });
   const second = fleet.spawnWorker(taskQueue, logFile, { env: { FLEETFLOW_METRICS_ADDRESS: `127.0.0.1:${port2}` } });
   await answering(port2);
-  // The rollout finds mw1 still being created (busy) and applies there once its provision, retried after the create's timeout, ends.
+  // mw1's create, retried after its start-to-close timeout, adopts the control plane the killed worker started.
+  expect(await mw1.result()).toMatchObject({ name: 'mw1' });
   const rollout = await fleet.client.workflow.start('fleetRollout', {
     workflowId: 'rollout/mw',
     taskQueue,
@@ -61,7 +62,6 @@ it('finishes a provision and a rollout across workers when one is SIGKILLed mid-
       bundle: { name: 'cfg', revision: 'v1', manifests: [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg', namespace: 'default' }, data: { a: '1' } }] },
     }],
   });
-  expect(await mw1.result()).toMatchObject({ name: 'mw1' });
   expect(await rollout.result()).toMatchObject({ outcome: 'Succeeded', applied: ['mw1', 'mw2'] });
 
   // One control plane each, and the gated worker's create of mw1 was adopted, not repeated.
