@@ -10,7 +10,7 @@
 import { fileURLToPath } from 'node:url';
 import proto from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { rolloutBundleActivities } from '../../activities/rollout-bundle.js';
 import { Toolchain } from '../../src/host/toolchain.js';
 import { getRolloutProgress } from '../../src/temporal/messages/staged.js';
@@ -23,6 +23,7 @@ const kib = Number(process.argv[3] ?? 50);
 const concurrency = Number(process.argv[4] ?? 50);
 const workerCount = Number(process.argv[5] ?? 1);
 Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } } });
+let extra: NativeConnection[] = [];
 const env = await TestWorkflowEnvironment.createLocal({ plugins: [testEncryptionPlugin], server: { executable: { type: 'existing-path', path: new Toolchain().temporal } } });
 try {
   const workflowBundle = await bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('../workflows/fleet-rollout-workflows.ts', import.meta.url)), logger: new DefaultLogger('ERROR') });
@@ -34,8 +35,11 @@ try {
     data: { blob: 'x'.repeat(2_000) },
   }));
   const activities = { ...rolloutBundleActivities(env.client), listFleet: async () => inventory, fakeApply: async () => ({ ok: true, minutes: 0 }), fakeRollback: async () => undefined };
-  const workers = await Promise.all(Array.from({ length: workerCount }, () =>
-    Worker.create({ connection: env.nativeConnection, taskQueue: 'scale', workflowBundle, activities, maxConcurrentWorkflowTaskExecutions: 50, ...WORKER_TUNING })));
+  // The SDK refuses two Workers of one task queue on one connection: each further one gets its own, as a separate process would.
+  extra = await Promise.all(Array.from({ length: workerCount - 1 }, () => NativeConnection.connect({ address: env.address, plugins: [testEncryptionPlugin] })));
+  const connections = [env.nativeConnection, ...extra];
+  const workers = await Promise.all(connections.map((connection) =>
+    Worker.create({ connection, taskQueue: 'scale', workflowBundle, activities, maxConcurrentWorkflowTaskExecutions: 50, ...WORKER_TUNING })));
   // Every worker runs until the measurement is done; it runs once, whichever worker's runUntil started it.
   const worker = {
     runUntil: async (fn: () => Promise<void>) => {
@@ -88,5 +92,6 @@ try {
     }));
   });
 } finally {
+  await Promise.all(extra.map((c) => c.close()));
   await env.teardown();
 }
