@@ -7,6 +7,7 @@ import { DEFAULT_WEBHOOKS_CONFIG, type WebhooksConfig } from './domain/change/we
 import { DEFAULT_ENCRYPTION_CONFIG, type EncryptionConfig } from './domain/encryption/encryption-config.js';
 import { FleetConfigFileSchema, type ProviderAccount } from './domain/cluster/accounts.js';
 import { describeProblems, parseWith } from './domain/validation.js';
+import { buildIdProblem } from './domain/versioning/build-id.js';
 import { repoDir } from './host/toolchain.js';
 import { parseYamlText } from './yaml-text.js';
 
@@ -23,6 +24,14 @@ const ConfigSchema = z.object({
   FLEETFLOW_CONFIG: z.string().min(1).optional(),
   /** The worker's Prometheus endpoint (host:port), or "off". */
   FLEETFLOW_METRICS_ADDRESS: z.union([z.literal('off'), ListenAddressSchema]).default(DEFAULT_METRICS_ADDRESS),
+  /** Worker Versioning (Worker Deployments): "on" makes the worker a version of FLEETFLOW_DEPLOYMENT_NAME. */
+  FLEETFLOW_WORKER_VERSIONING: z.enum(['on', 'off']).default('off'),
+  FLEETFLOW_DEPLOYMENT_NAME: z.string().min(1).max(255).regex(/^[A-Za-z0-9_-]+$/, 'may contain only letters, digits, _ and -').default('fleetflow'),
+  /** The worker's build id; default: package version + git commit (see src/host/build-id.ts). */
+  FLEETFLOW_BUILD_ID: z.string().superRefine((id, ctx) => {
+    const problem = buildIdProblem(id);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  }).optional(),
 });
 
 export interface FleetflowConfig {
@@ -40,6 +49,10 @@ export interface FleetflowConfig {
   metricsAddress?: string;
   /** The `encryption` section of FLEETFLOW_CONFIG: payload keys by reference (default: the data folder's key). */
   encryption: EncryptionConfig;
+  /** The worker deployment (name, and build id when FLEETFLOW_BUILD_ID sets it); undefined when versioning is off. */
+  versioning?: { deploymentName: string; buildId?: string };
+  /** FLEETFLOW_DEPLOYMENT_NAME even with versioning off: the `deployment` commands read it. */
+  deploymentName: string;
 }
 
 /** Reads and validates the config file; the error names the file and every bad field. */
@@ -83,5 +96,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): FleetflowConfi
     webhooks: file?.webhooks ?? DEFAULT_WEBHOOKS_CONFIG,
     ...(parsed.value.FLEETFLOW_METRICS_ADDRESS !== 'off' ? { metricsAddress: parsed.value.FLEETFLOW_METRICS_ADDRESS } : {}),
     encryption: file?.encryption ?? DEFAULT_ENCRYPTION_CONFIG,
+    deploymentName: parsed.value.FLEETFLOW_DEPLOYMENT_NAME,
+    ...(parsed.value.FLEETFLOW_WORKER_VERSIONING === 'on'
+      ? { versioning: { deploymentName: parsed.value.FLEETFLOW_DEPLOYMENT_NAME, ...(parsed.value.FLEETFLOW_BUILD_ID ? { buildId: parsed.value.FLEETFLOW_BUILD_ID } : {}) } }
+      : {}),
   };
 }

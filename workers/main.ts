@@ -7,6 +7,7 @@ import { explainConnectFailure, temporalConnectConfig } from '../src/temporal/co
 import { workflowCode } from './bundle.js';
 import { buildProviders } from '../src/providers/from-config.js';
 import { WORKER_TUNING } from './tuning.js';
+import { workerVersioningOptions } from './versioning.js';
 import { startFleetGauge } from '../src/telemetry/fleet-gauge.js';
 import { startTracing } from '../src/telemetry/tracing.js';
 import { clientTracingInterceptors } from '../src/telemetry/client-tracing.js';
@@ -26,6 +27,7 @@ async function main(): Promise<void> {
   const client = new Client({ connection, namespace, dataConverter, ...clientTracingInterceptors() });
   const providers = buildProviders(config);
   const { workflowModules, ...code } = workflowCode(tracing !== undefined);
+  const versioning = workerVersioningOptions(config);
   const worker = await Worker.create({
     connection,
     namespace,
@@ -34,6 +36,7 @@ async function main(): Promise<void> {
     ...code,
     activities: createActivities({ client, providers, webhooks: config.webhooks }),
     ...WORKER_TUNING,
+    ...versioning,
     ...workerTelemetryOptions(tracing, workflowModules),
   });
   const stopGauge = config.metricsAddress ? startFleetGauge(client, Runtime.instance().metricMeter, (err) => logger.warn(`counting the fleet for fleetflow_clusters failed: ${err instanceof Error ? err.message : String(err)}`)) : undefined;
@@ -41,6 +44,7 @@ async function main(): Promise<void> {
     ...(config.metricsAddress ? { metrics: `http://${config.metricsAddress}/metrics` } : {}),
     tracing: tracing ? 'otlp' : 'off',
     workflows: code.workflowBundle ? 'prebuilt bundle' : 'bundled from sources',
+    versioning: versioning.workerDeploymentOptions ? `${versioning.workerDeploymentOptions.version.deploymentName} build ${versioning.workerDeploymentOptions.version.buildId}` : 'off',
   });
   await worker.run();
   stopGauge?.();

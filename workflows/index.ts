@@ -1,14 +1,48 @@
-// The workflow bundle's entry: every workflow type the worker serves.
-export { clusterEntity } from './cluster-entity.js';
-export { provisionCluster } from './provision-cluster.js';
-export { decommissionCluster } from './decommission-cluster.js';
-export { applyBundleToCluster } from './apply-bundle.js';
-export { upgradeCluster } from './upgrade-cluster.js';
-export { upgradeWave } from './upgrade-wave.js';
-export { rollbackBundle } from './rollback-bundle.js';
-export { fleetRollout } from './fleet-rollout.js';
-export { fleetDecommission } from './fleet-decommission.js';
-export { fleetChange } from './fleet-change.js';
-export { changeCallbacks } from './change-callbacks.js';
-export { placedBundle } from './placed-bundle.js';
-export { fleetPolicy } from './fleet-policy.js';
+// The workflow bundle's entry: every workflow type the worker serves, each with its versioning
+// behavior (src/domain/versioning/workflow-versioning.ts).
+import { clusterEntity } from './cluster-entity.js';
+import { provisionCluster } from './provision-cluster.js';
+import { decommissionCluster } from './decommission-cluster.js';
+import { applyBundleToCluster } from './apply-bundle.js';
+import { upgradeCluster } from './upgrade-cluster.js';
+import { upgradeWave } from './upgrade-wave.js';
+import { rollbackBundle } from './rollback-bundle.js';
+import { fleetRollout } from './fleet-rollout.js';
+import { fleetDecommission } from './fleet-decommission.js';
+import { fleetChange } from './fleet-change.js';
+import { changeCallbacks } from './change-callbacks.js';
+import { placedBundle } from './placed-bundle.js';
+import { fleetPolicy } from './fleet-policy.js';
+import { declareVersioning } from './versioning.js';
+
+export {
+  clusterEntity,
+  provisionCluster,
+  decommissionCluster,
+  applyBundleToCluster,
+  upgradeCluster,
+  upgradeWave,
+  rollbackBundle,
+  fleetRollout,
+  fleetDecommission,
+  fleetChange,
+  changeCallbacks,
+  placedBundle,
+  fleetPolicy,
+};
+
+declareVersioning({
+  clusterEntity,
+  provisionCluster,
+  decommissionCluster,
+  applyBundleToCluster,
+  upgradeCluster,
+  upgradeWave,
+  rollbackBundle,
+  fleetRollout,
+  fleetDecommission,
+  fleetChange,
+  changeCallbacks,
+  placedBundle,
+  fleetPolicy,
+});

@@ -5,6 +5,7 @@ import { CliContext } from './context.js';
 import { clustersCommand } from './clusters.js';
 import { resolve, type CommandSpec } from './command-table.js';
 import { completionCommand } from './completion.js';
+import { deploymentCommand } from './deployment.js';
 import { devCommand } from './dev.js';
 import { execute } from './dispatch.js';
 import { CommandError, exitCodeOf, UsageError } from './errors.js';
@@ -23,7 +24,7 @@ export const COMMANDS: CommandSpec = {
   name: 'fleetflow',
   summary: 'fleetflow: one control plane above a fleet of Kubernetes clusters',
   details: `Temporal connection: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE (default fleetflow), TEMPORAL_API_KEY,
-TEMPORAL_TLS_*, TEMPORAL_PROFILE; task queue: FLEETFLOW_TASK_QUEUE; local data: FLEETFLOW_DATA;
+TEMPORAL_TLS_*, TEMPORAL_PROFILE; task queue: FLEETFLOW_TASK_QUEUE; worker deployment: FLEETFLOW_DEPLOYMENT_NAME; local data: FLEETFLOW_DATA;
 provider accounts, access policy and API settings: FLEETFLOW_CONFIG. A user mistake exits 2, a
 failed or refused operation 1.`,
   subcommands: [
@@ -39,6 +40,7 @@ failed or refused operation 1.`,
     apiCommand,
     agentCommand,
     changesCommand,
+    deploymentCommand,
     completionCommand(() => COMMANDS),
     {
       name: 'help',

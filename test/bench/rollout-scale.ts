@@ -4,11 +4,13 @@
 // rollout continued through, events and bytes of each run's history, the progress query's
 // latency and size. Not the time-skipping server: it reports no history size, and its time
 // stops skipping for children once their parent continued as new (sdk-java#1540).
-//   node --import tsx test/bench/rollout-scale.ts [clusters] [bundleKiB] [maxConcurrency]
+//   node --import tsx test/bench/rollout-scale.ts [clusters] [bundleKiB] [maxConcurrency] [workers]
+// `workers` Worker instances (default 1) poll the queue, each with its own sticky cache and
+// workflow threads: the two-worker figure of README's "Workers and versioning".
 import { fileURLToPath } from 'node:url';
 import proto from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { rolloutBundleActivities } from '../../activities/rollout-bundle.js';
 import { Toolchain } from '../../src/host/toolchain.js';
 import { getRolloutProgress } from '../../src/temporal/messages/staged.js';
@@ -19,7 +21,9 @@ import { testEncryptionPlugin } from '../helpers/test-encryption.js';
 const n = Number(process.argv[2] ?? 1000);
 const kib = Number(process.argv[3] ?? 50);
 const concurrency = Number(process.argv[4] ?? 50);
+const workerCount = Number(process.argv[5] ?? 1);
 Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } } });
+let extra: NativeConnection[] = [];
 const env = await TestWorkflowEnvironment.createLocal({ plugins: [testEncryptionPlugin], server: { executable: { type: 'existing-path', path: new Toolchain().temporal } } });
 try {
   const workflowBundle = await bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('../workflows/fleet-rollout-workflows.ts', import.meta.url)), logger: new DefaultLogger('ERROR') });
@@ -31,7 +35,18 @@ try {
     data: { blob: 'x'.repeat(2_000) },
   }));
   const activities = { ...rolloutBundleActivities(env.client), listFleet: async () => inventory, fakeApply: async () => ({ ok: true, minutes: 0 }), fakeRollback: async () => undefined };
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: 'scale', workflowBundle, activities, maxConcurrentWorkflowTaskExecutions: 50, ...WORKER_TUNING });
+  // The SDK refuses two Workers of one task queue on one connection: each further one gets its own, as a separate process would.
+  extra = await Promise.all(Array.from({ length: workerCount - 1 }, () => NativeConnection.connect({ address: env.address, plugins: [testEncryptionPlugin] })));
+  const connections = [env.nativeConnection, ...extra];
+  const workers = await Promise.all(connections.map((connection) =>
+    Worker.create({ connection, taskQueue: 'scale', workflowBundle, activities, maxConcurrentWorkflowTaskExecutions: 50, ...WORKER_TUNING })));
+  // Every worker runs until the measurement is done; it runs once, whichever worker's runUntil started it.
+  const worker = {
+    runUntil: async (fn: () => Promise<void>) => {
+      const done = fn();
+      await Promise.all(workers.map((w) => w.runUntil(done)));
+    },
+  };
   const started = Date.now();
   const queries: number[] = [];
   let size = 0;
@@ -66,6 +81,7 @@ try {
     queries.sort((a, b) => a - b);
     console.log(JSON.stringify({
       clusters: n,
+      workers: workerCount,
       maxConcurrency: concurrency,
       bundleKiB: Math.round(JSON.stringify(manifests).length / 1024),
       applied: (result as { applied: string[] }).applied.length,
@@ -76,5 +92,6 @@ try {
     }));
   });
 } finally {
+  await Promise.all(extra.map((c) => c.close()));
   await env.teardown();
 }

@@ -18,6 +18,7 @@ import { ALL_SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes.js';
 import { repoDir, Toolchain } from '../../src/host/toolchain.js';
 import { workflowsPath } from '../../workers/bundle.js';
 import { seedDataFolderKey, testDataConverter, testEncryptionPlugin } from './test-encryption.js';
+import type { TestEngine } from './test-engine.js';
 import { silentApiLogger } from './api-logger.js';
 import { scanHistoriesForSecrets } from './history-secrets.js';
 
@@ -43,7 +44,14 @@ export class FleetTestEnv {
     readonly uiUrl?: string,
     /** The codec server the UI decodes with (http://127.0.0.1:PORT/codec), when created with `ui: true`. */
     private readonly codecServer?: ServedApi,
+    /** The server when created with `engine` (stopped by teardown); else the SDK's dev server of `env`. */
+    private readonly engine?: TestEngine,
   ) {}
+
+  /** The namespace every client and worker of this environment uses. */
+  get namespace(): string {
+    return this.engine?.namespace ?? NAMESPACE;
+  }
 
   /** Where the UI's codec server answers, when created with `ui: true`. */
   get codecUrl(): string | undefined {
@@ -53,16 +61,18 @@ export class FleetTestEnv {
   /**
    * `ui: true` also serves the Temporal web UI on a free port (for tests that follow its links),
    * pointed at a codec server with the test key, as `fleetflow dev up` does: the UI shows
-   * decoded inputs, results and queries, and encodes what it sends.
+   * decoded inputs, results and queries, and encodes what it sends. `engine` starts the server
+   * another way (test/helpers/test-engine.ts) instead of the SDK's dev server.
    */
-  static async create(opts: { ui?: boolean } = {}): Promise<FleetTestEnv> {
+  static async create(opts: { ui?: boolean; engine?: () => Promise<TestEngine> } = {}): Promise<FleetTestEnv> {
     const toolchain = new Toolchain();
     // Expected failures (bad input, refusals) would otherwise print stack traces at WARN.
     Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } } });
     const [uiPort, codecPort] = opts.ui ? await freePorts(2) : [];
     const dataDir = mkdtempSync(join(tmpdir(), 'fleetflow-test-'));
     seedDataFolderKey(dataDir);
-    const env = await TestWorkflowEnvironment.createLocal({
+    const engine = opts.engine ? await opts.engine() : undefined;
+    const env = engine ? await TestWorkflowEnvironment.createFromExistingServer({ address: engine.address, namespace: engine.namespace, plugins: [testEncryptionPlugin] }) : await TestWorkflowEnvironment.createLocal({
       plugins: [testEncryptionPlugin],
       server: {
         executable: { type: 'existing-path', path: toolchain.temporal },
@@ -76,7 +86,7 @@ export class FleetTestEnv {
     const bundle = await bundleWorkflowCode({ workflowsPath, logger: quietLogger });
     const uiUrl = uiPort ? `http://127.0.0.1:${uiPort}` : undefined;
     const codec = uiUrl ? await serveUiCodec(env.client, uiUrl, codecPort!) : undefined;
-    return new FleetTestEnv(env, bundle, dataDir, new LocalProvider({ dataDir, toolchain }), uiUrl, codec);
+    return new FleetTestEnv(env, bundle, dataDir, new LocalProvider({ dataDir, toolchain }), uiUrl, codec, engine);
   }
 
   get client(): Client {
@@ -96,7 +106,7 @@ export class FleetTestEnv {
   async withWorker<T>(taskQueue: string, fn: () => Promise<T>, opts: { providers?: ProviderRegistry } = {}): Promise<T> {
     const worker = await Worker.create({
       connection: this.env.nativeConnection,
-      namespace: NAMESPACE,
+      namespace: this.namespace,
       taskQueue,
       workflowBundle: this.bundle,
       activities: createActivities({ client: this.env.client, providers: opts.providers ?? new ProviderRegistry([this.local]) }),
@@ -116,8 +126,8 @@ export class FleetTestEnv {
         // Many test workers run at once: none binds the default metrics port unless a test asks.
         FLEETFLOW_METRICS_ADDRESS: 'off',
         ...opts.env,
-        TEMPORAL_ADDRESS: this.env.address,
-        TEMPORAL_NAMESPACE: NAMESPACE,
+        TEMPORAL_ADDRESS: this.engine?.address ?? this.env.address,
+        TEMPORAL_NAMESPACE: this.namespace,
         FLEETFLOW_TASK_QUEUE: taskQueue,
         FLEETFLOW_DATA: this.dataDir,
       },
@@ -135,8 +145,8 @@ export class FleetTestEnv {
   cliEnv(taskQueue: string): NodeJS.ProcessEnv {
     return {
       ...process.env,
-      TEMPORAL_ADDRESS: this.env.address,
-      TEMPORAL_NAMESPACE: NAMESPACE,
+      TEMPORAL_ADDRESS: this.engine?.address ?? this.env.address,
+      TEMPORAL_NAMESPACE: this.namespace,
       FLEETFLOW_TASK_QUEUE: taskQueue,
       FLEETFLOW_DATA: this.dataDir,
     };
@@ -153,6 +163,7 @@ export class FleetTestEnv {
     rmSync(this.dataDir, { recursive: true, force: true });
     await this.codecServer?.close();
     await this.env.teardown();
+    await this.engine?.stop();
     if (scan.findings.length) throw new Error(`secrets in ${scan.findings.length} of ${scan.scanned} workflow histories:\n${scan.findings.join('\n')}`);
   }
 }

@@ -8,6 +8,7 @@ import { fleetflowDataConverter } from '../../src/temporal/codec/data-converter.
 import { temporalConnectConfig } from '../../src/temporal/connection.js';
 import { workflowsPath } from '../../workers/bundle.js';
 import { WORKER_TUNING } from '../../workers/tuning.js';
+import { workerVersioningOptions } from '../../workers/versioning.js';
 import { fileGate, holdingAfterCreate } from './gates.js';
 
 // workers/main.ts with one difference: the local provider's create holds at the file gate in
@@ -26,5 +27,6 @@ const worker = await Worker.create({
   workflowsPath,
   activities: createActivities({ client: new Client({ connection, namespace, dataConverter }), providers, webhooks: config.webhooks }),
   ...WORKER_TUNING,
+  ...workerVersioningOptions(config),
 });
 await worker.run();
