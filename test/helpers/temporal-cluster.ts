@@ -21,7 +21,7 @@ export interface TemporalClusterHandle {
  * with the namespace set up (search attributes registered). With `tls`, the frontend requires
  * client certificates from a CA generated here.
  */
-export async function startTemporalCluster(opts: { tls?: boolean; namespace?: string } = {}): Promise<TemporalClusterHandle> {
+export async function startTemporalCluster(opts: { tls?: boolean; namespace?: string; dynamicConfig?: Record<string, string> } = {}): Promise<TemporalClusterHandle> {
   const dir = mkdtempSync(join(tmpdir(), 'fleetflow-tcluster-'));
   // PostgreSQL drops root (see postgres.ts) and must be able to enter this folder.
   chmodSync(dir, 0o755);
@@ -31,6 +31,7 @@ export async function startTemporalCluster(opts: { tls?: boolean; namespace?: st
     dir: join(dir, 'cluster'),
     namespace,
     ephemeral: true,
+    ...(opts.dynamicConfig ? { dynamicConfig: opts.dynamicConfig } : {}),
     ...(files
       ? {
           tls: {

@@ -1,6 +1,4 @@
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Toolchain } from '../../src/host/toolchain.js';
-import { ALL_SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes.js';
+import { startTemporalCluster } from './temporal-cluster.js';
 
 /** A Temporal server a test talks to: where, which namespace, and how to stop it. */
 export interface TestEngine {
@@ -20,22 +18,11 @@ export const FAST_VERSIONING_DYNAMIC_CONFIG: Record<string, string> = {
 };
 
 /**
- * The Temporal server of the multi-worker and versioning tests: today the CLI's dev server
- * (its own process, a free port, Fleetflow's namespace and search attributes); the one place
- * to switch them to the PostgreSQL-backed cluster (test/helpers/temporal-cluster.ts).
- * Call it after Runtime.install (FleetTestEnv.create does, then calls this).
+ * The Temporal server of the multi-worker and versioning tests: the PostgreSQL-backed cluster
+ * (test/helpers/temporal-cluster.ts: the Temporal server on PostgreSQL with SQL visibility, four
+ * history shards, Fleetflow's namespace and search attributes set up), in a folder of its own.
  */
 export async function startTestEngine(namespace = 'fleetflow'): Promise<TestEngine> {
-  const env = await TestWorkflowEnvironment.createLocal({
-    server: {
-      executable: { type: 'existing-path', path: new Toolchain().temporal },
-      ip: '127.0.0.1',
-      namespace,
-      searchAttributes: ALL_SEARCH_ATTRIBUTES,
-      ui: false,
-      log: { format: 'pretty', level: 'error' },
-      extraArgs: Object.entries(FAST_VERSIONING_DYNAMIC_CONFIG).flatMap(([k, v]) => ['--dynamic-config-value', `${k}=${JSON.stringify(v)}`]),
-    },
-  });
-  return { address: env.address, namespace, stop: () => env.teardown() };
+  const cluster = await startTemporalCluster({ namespace, dynamicConfig: FAST_VERSIONING_DYNAMIC_CONFIG });
+  return { address: cluster.address, namespace, stop: () => cluster.stop() };
 }

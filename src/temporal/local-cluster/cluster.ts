@@ -33,6 +33,8 @@ export interface LocalClusterOptions {
   };
   /** No fsync: for a test's throwaway cluster. */
   ephemeral?: boolean;
+  /** Dynamic config values beside Fleetflow's own (e.g. a test's short versioning drainage intervals). */
+  dynamicConfig?: Readonly<Record<string, string | number | boolean>>;
   toolchain?: Toolchain;
   pgBin?: string;
 }
@@ -160,7 +162,7 @@ export class LocalTemporalCluster {
   private async writeConfig(ports: ClusterPorts): Promise<void> {
     mkdirSync(this.configDir, { recursive: true });
     const dynamicConfigFile = join(this.configDir, 'dynamicconfig.yaml');
-    await writeFile(dynamicConfigFile, temporalDynamicConfig());
+    await writeFile(dynamicConfigFile, temporalDynamicConfig(this.opts.dynamicConfig));
     const { tls } = this.opts;
     const frontendTls = tls ? { certFile: tls.certFile, keyFile: tls.keyFile, clientCaFile: tls.clientCaFile, serverCaFile: tls.serverCaFile, serverName: tls.serverName } : undefined;
     await writeFile(

@@ -121,9 +121,10 @@ export function temporalServerConfig(input: ServerConfigInput): string {
  * attributes usable as soon as `setup` adds them, Worker Deployments), and a short namespace
  * cache refresh so a namespace created by `setup` is served within a second.
  */
-export function temporalDynamicConfig(): string {
+export function temporalDynamicConfig(extra: Readonly<Record<string, string | number | boolean>> = {}): string {
   const on = [{ value: true }];
   return stringify({
+    ...Object.fromEntries(Object.entries(extra).map(([k, v]) => [k, [{ value: v }]])),
     'system.forceSearchAttributesCacheRefreshOnRead': on,
     'frontend.enableUpdateWorkflowExecution': on,
     'frontend.enableUpdateWorkflowExecutionAsyncAccepted': on,
