@@ -298,6 +298,12 @@ describe('the OpenAPI document', () => {
         ...['approve', 'pause', 'resume', 'abort', 'retry', 'skip'].map((a) => `POST /v1/changes/{system}/{ticketId}/${a}`),
         'GET /v1/clusters',
         'GET /v1/clusters/{name}',
+        'POST /v1/placements/preview',
+        'GET /v1/placements',
+        'GET /v1/placements/{name}',
+        'GET /v1/policies',
+        'GET /v1/policies/{name}',
+        'GET /v1/compliance',
       ].sort(),
     );
     for (const [p, ops] of Object.entries(doc.paths as Record<string, Record<string, any>>)) {
