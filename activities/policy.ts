@@ -3,7 +3,7 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { describeObject } from '../src/domain/bundle/bundle.js';
 import { clusterEntityId } from '../src/domain/cluster/inventory.js';
 import type { ClusterState } from '../src/domain/cluster/state.js';
-import { targetOf } from '../src/domain/cluster/target.js';
+import { ClusterTargetSchema, targetOf, type ClusterTarget } from '../src/domain/cluster/target.js';
 import { compileFleetPolicy, type CompiledPolicy } from '../src/domain/policy/compile.js';
 import type { ClusterEvaluation, PolicyEvaluation } from '../src/domain/policy/compliance.js';
 import { FleetPolicySchema, type FleetPolicyInput } from '../src/domain/policy/fleet-policy.js';
@@ -29,6 +29,12 @@ export const INFORM_FIELD_MANAGER = 'fleetflow-policy-inform';
 export interface EvaluatePolicyInput {
   policy: FleetPolicyInput;
   clusters: string[];
+}
+
+/** Input of evaluateClusterPolicies: the FleetPolicy and the one cluster to evaluate it on. */
+export interface EvaluateClusterPoliciesInput {
+  target: ClusterTarget;
+  policy: FleetPolicyInput;
 }
 
 /** A failure that means "the cluster could not be reached", not "the policy could not be compared". */
@@ -65,14 +71,26 @@ export function policyActivities(client: Client, providers: ProviderRegistry) {
       throw err;
     }
     if (state.health.status === 'Unreachable') return unreachable(`the cluster's last health check found it Unreachable: ${state.health.reasons.slice(0, 2).join('; ')}`);
+    const target = targetOf(state);
+    // This worker holds no credential for an agent cluster: the workflow asks its agent.
+    if (target.agent) return { ...unreachable('reached through its agent'), throughAgent: target };
+    return evaluateOn(target, compiled);
+  }
+
+  /** Every policy on one cluster, with the credentials this worker (main or agent) has for it. */
+  async function evaluateOn(target: ClusterTarget, compiled: CompiledPolicy[], beat: () => void = () => {}): Promise<ClusterEvaluation> {
+    const checkedAt = new Date().toISOString();
     try {
-      const creds = await credentialsFor(providers, targetOf(state));
+      const creds = await credentialsFor(providers, target);
       const policies: PolicyEvaluation[] = [];
       // One policy after another: a cluster's API server is shared with its workloads.
-      for (const c of compiled) policies.push(await evaluateOne(creds, c));
-      return { cluster: name, reachable: true, policies, checkedAt };
+      for (const c of compiled) {
+        policies.push(await evaluateOne(creds, c));
+        beat();
+      }
+      return { cluster: target.name, reachable: true, policies, checkedAt };
     } catch (err) {
-      return unreachable(`cannot reach the cluster: ${messageOf(err)}`);
+      return { cluster: target.name, reachable: false, reason: `cannot reach the cluster: ${messageOf(err)}`.slice(0, 500), policies: [], checkedAt };
     }
   }
 
@@ -98,6 +116,19 @@ export function policyActivities(client: Client, providers: ProviderRegistry) {
       return settled.map((s, i) =>
         s.status === 'fulfilled' ? s.value : { cluster: clusters[i]!, reachable: false, reason: `cannot evaluate: ${messageOf(s.reason)}`.slice(0, 500), policies: [], checkedAt: new Date().toISOString() },
       );
+    },
+
+    /**
+     * Compliance of every policy of a FleetPolicy on one cluster, read with this worker's own
+     * credentials: what evaluatePolicyCompliance does per cluster, for a cluster reached through
+     * its agent (it is one of the agent's activities, so it runs there). Changes nothing.
+     * Profile: long (heartbeats per policy).
+     */
+    async evaluateClusterPolicies({ target, policy }: EvaluateClusterPoliciesInput): Promise<ClusterEvaluation> {
+      const t = parseInput(ClusterTargetSchema, target, 'target');
+      const compiled = compileFleetPolicy(parseInput(FleetPolicySchema, policy, 'policy'));
+      const ctx = Context.current();
+      return evaluateOn(t, compiled, () => ctx.heartbeat());
     },
   };
 }

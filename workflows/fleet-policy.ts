@@ -15,7 +15,7 @@ import {
 } from '@temporalio/workflow';
 import { clusterEntityId } from '../src/domain/cluster/inventory.js';
 import { compileFleetPolicy, policyBundleName, type CompiledPolicy } from '../src/domain/policy/compile.js';
-import { complianceChanges, countStates, matrixMarkdown, type ComplianceChange } from '../src/domain/policy/compliance.js';
+import { complianceChanges, countStates, matrixMarkdown, type ClusterEvaluation, type ComplianceChange } from '../src/domain/policy/compliance.js';
 import { clustersThatLeft, enforcedClusters, withoutPolicyClusters } from '../src/domain/policy/deselected.js';
 import { FleetPolicySchema, type FleetPolicy } from '../src/domain/policy/fleet-policy.js';
 import {
@@ -50,6 +50,9 @@ import { parseInput, requireWorkflowId, rootFailure } from './operation-steps.js
 
 /** Marks the removal of enforced policies from clusters the selector no longer picks. */
 export const DESELECTED_CLUSTERS_PATCH = 'policy-deselected-clusters';
+
+/** Marks the evaluation of agent clusters on their agents (evaluateClusterPolicies). */
+export const AGENT_POLICY_PATCH = 'policy-through-agents';
 
 /** Continue as new past this many events (and no rollout running). */
 const MAX_HISTORY_EVENTS = 2_000;
@@ -161,7 +164,7 @@ export async function fleetPolicy(input: FleetPolicyWorkflowInput, carried?: Fle
     const outside = enforcedClusters(state, compiled).filter((n) => !clusters.includes(n));
     if (outside.length && !running && !state.deleting && patched(DESELECTED_CLUSTERS_PATCH)) await removeFromDeselected(spec, fleet, outside);
     if (!running && !state.deleting) startRollout(clusters);
-    const evaluations = clusters.length ? await long.evaluatePolicyCompliance({ policy: state.spec, clusters }) : [];
+    const evaluations = await throughAgents(clusters.length ? await long.evaluatePolicyCompliance({ policy: state.spec, clusters }) : []);
     const matrix = matrixOf(state, compiled, clusters, evaluations);
     const at = now();
     const changes = complianceChanges(state.matrix, matrix, at);
@@ -171,6 +174,24 @@ export async function fleetPolicy(input: FleetPolicyWorkflowInput, carried?: Fle
     for (const name of clustersToRepair(state, compiled, evaluations)) {
       await getExternalWorkflowHandle(clusterEntityId(name)).signal(checkClusterNow).catch((err: unknown) => log.warn(`cannot ask ${name} to check now: ${rootFailure(err).message}`));
     }
+  }
+
+  /**
+   * Evaluates again, on its agent, each cluster the main worker could not read because it is
+   * reached through an agent (the activity is routed by its target). An agent that does not pick
+   * it up (AgentOffline) or fails leaves the cluster unreachable, with why.
+   */
+  async function throughAgents(evaluations: ClusterEvaluation[]): Promise<ClusterEvaluation[]> {
+    if (!evaluations.some((e) => e.throughAgent) || !patched(AGENT_POLICY_PATCH)) return evaluations;
+    return Promise.all(
+      evaluations.map((e) =>
+        e.throughAgent
+          ? long.evaluateClusterPolicies({ target: e.throughAgent, policy: state.spec }).catch(
+            (err: unknown): ClusterEvaluation => ({ cluster: e.cluster, reachable: false, reason: rootFailure(err).message.slice(0, 500), policies: [], checkedAt: now() }),
+          )
+          : e,
+      ),
+    );
   }
 
   const refresh = () => {

@@ -1,8 +1,9 @@
-import { type ChildProcess } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,7 +19,9 @@ import { readObject } from '../../src/kube/read.js';
 import { LocalProvider } from '../../src/providers/local/index.js';
 import { ProviderRegistry } from '../../src/providers/registry.js';
 import { agentJoin } from '../../src/temporal/messages/agent.js';
+import { checkClusterNow } from '../../src/temporal/messages/cluster-check.js';
 import { getClusterState } from '../../src/temporal/messages/cluster.js';
+import { deleteFleetPolicy, evaluateFleetPolicy } from '../../src/temporal/messages/policy.js';
 import { eventually, FleetTestEnv, NAMESPACE } from '../helpers/fleet-env.js';
 import { fileGate } from '../helpers/gates.js';
 import { historyText } from '../helpers/history-text.js';
@@ -186,7 +189,8 @@ describe('a cluster behind a firewall, reached through its agent', () => {
   it('turns Unreachable (AgentOffline) when the agent is gone, counts it against a rollout budget, and recovers when it returns', async () => {
     for (const a of agents.splice(0)) await stop(a);
     const offline = await eventually(() => stateOf(EDGE), (s) => s.health.status === 'Unreachable', 30_000);
-    expect(offline.health.reasons[0]).toMatch(/^AgentOffline: no heartbeat from agent site-a since /);
+    // Whichever notices first: the missing heartbeat, or a health check no agent picked up.
+    expect(offline.health.reasons[0]).toMatch(/^(AgentOffline: no heartbeat from agent site-a since |cluster edge-1: AgentOffline: no agent picked up checkClusterHealth )/);
     expect(offline.phase).toBe('Degraded');
 
     // The agent cluster's apply waits offlineAfter (5 s) for an agent, then fails AgentOffline: within a budget of 1.
@@ -201,6 +205,38 @@ describe('a cluster behind a firewall, reached through its agent', () => {
     const back = await eventually(() => stateOf(EDGE), (s) => s.health.status === 'Healthy', 60_000);
     expect(back.phase).toBe('Active');
   }, 180_000);
+
+  it('finds drift on the agent cluster through its agent, repairs an auto-reconciled bundle, and reads fleet-policy compliance there', async () => {
+    // The agent is back (previous test; started here if that one stopped early).
+    if (!agents.some((a) => a.exitCode === null && a.signalCode === null)) startAgent();
+    await eventually(() => stateOf(EDGE), (s) => s.health.status === 'Healthy', 60_000);
+    // A bundle the entity keeps in place, beside shop (whose drift is only reported).
+    const guard = { name: 'guard', revision: 'g1', manifests: [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'guard', namespace: 'shop' }, data: { level: 'strict' } }] };
+    await fleet.client.workflow.execute('applyBundleToCluster', { workflowId: `apply/${EDGE}/guard`, taskQueue, args: [{ cluster: EDGE, bundle: guard, autoReconcile: true }] });
+    const siteCreds = await site.credentials({ name: 'site-a', region: 'local' });
+
+    // Someone on the site edits fields Fleetflow owns; the entity is asked to check now (its drift check runs on the agent).
+    const kubectl = (...args: string[]) => promisify(execFile)(new Toolchain().kubectl(), ['--kubeconfig', kubeconfig, ...args]);
+    await kubectl('-n', 'shop', 'patch', 'configmap', 'settings', '--type', 'merge', '-p', '{"data":{"tier":"edited"}}');
+    await kubectl('-n', 'shop', 'patch', 'configmap', 'guard', '--type', 'merge', '-p', '{"data":{"level":"off"}}');
+    await entity(EDGE).signal(checkClusterNow);
+    const state = await eventually(() => stateOf(EDGE), (s) =>
+      s.history.some((op) => op.type === 'reconcile' && op.status === 'Succeeded') && s.bundles?.find((b) => b.name === 'shop')?.drift?.status === 'Drifted', 60_000);
+    expect(state.history.find((op) => op.type === 'reconcile')?.message).toMatch(/^re-applied guard@g1: 1 objects repaired/);
+    expect(state.bundles?.find((b) => b.name === 'shop')?.drift).toMatchObject({ status: 'Drifted', drifted: 1, details: ['ConfigMap shop/settings: .data.tier'] });
+    const data = async (name: string) => ((await readObject(siteCreds, { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'shop', name })) as { data?: Record<string, string> } | undefined)?.data;
+    expect(await data('guard')).toEqual({ level: 'strict' });
+    expect(await data('settings')).toEqual({ tier: 'edited' });
+
+    // A fleet policy over both clusters: the agent cluster's compliance is read by its agent, not left Unknown.
+    const policy = { name: 'edge-guard', selector: { matchLabels: { app: 'shop' } }, evaluateEvery: '1h', policies: [{ name: 'quota', mode: 'inform', objects: [{ apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'q', namespace: 'shop' }, spec: { hard: { pods: '10' } } }] }] };
+    const p = await fleet.client.workflow.start('fleetPolicy', { workflowId: 'policy/edge-guard', taskQueue, args: [{ policy }] });
+    const view = await p.executeUpdate(evaluateFleetPolicy);
+    expect(view.matrix[EDGE]?.quota).toEqual({ state: 'NonCompliant', reasons: ['ResourceQuota shop/q: missing'] });
+    expect(view.matrix[DIRECT]?.quota).toEqual({ state: 'NonCompliant', reasons: ['ResourceQuota shop/q: missing'] });
+    await p.executeUpdate(deleteFleetPolicy, { args: [{ by: 'test' }] });
+    await p.result();
+  }, 120_000);
 
   it('deregisters an agent cluster without a provider call (the main worker serves none for it)', async () => {
     await fleet.client.workflow.execute('decommissionCluster', { workflowId: 'decommission/edge-2', taskQueue, args: [{ name: 'edge-2' }] });

@@ -46,6 +46,9 @@ describe('the activities an agent runs', () => {
   it('are the ones that touch the API server, and no provider or entity call', () => {
     expect(isAgentActivity('applyBundle')).toBe(true);
     expect(isAgentActivity('checkClusterHealth')).toBe(true);
+    // A fleet policy's compliance on an agent cluster is read by its agent.
+    expect(isAgentActivity('evaluateClusterPolicies')).toBe(true);
+    expect(isAgentActivity('evaluatePolicyCompliance')).toBe(false);
     for (const name of ['createCluster', 'deleteCluster', 'claimClusterOperation', 'loadRolloutBundle', 'deliverChangeEvent']) expect(isAgentActivity(name)).toBe(false);
     expect(new Set(AGENT_ACTIVITIES).size).toBe(AGENT_ACTIVITIES.length);
   });

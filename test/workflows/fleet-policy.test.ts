@@ -166,6 +166,44 @@ describe('fleetPolicy', () => {
     });
   });
 
+  it("evaluates an agent cluster on its agent's task queue, and a direct one on the main worker", async () => {
+    const agentQueue = `fleetflow-agent/e1-${Math.random().toString(36).slice(2)}`;
+    const target = { name: 'e1', provider: 'external' as const, region: 'external', agent: { taskQueue: agentQueue, offlineAfterMs: 60_000 } };
+    const inform: FleetPolicyInput = { ...spec, name: 'fa', policies: [spec.policies[1]!] };
+    const look = { policy: 'look', missing: [], drifted: [], extra: [] };
+    const activities = {
+      listFleet: async () => [cluster('a1', { labels: { team: 'a' } }), cluster('e1', { provider: 'external', labels: { team: 'a' } })],
+      // As the main worker's activity: it reads a1, and hands e1 back to be evaluated on its agent.
+      evaluatePolicyCompliance: async ({ clusters }: { clusters: string[] }): Promise<ClusterEvaluation[]> =>
+        clusters.map((c) => (c === 'e1'
+          ? { cluster: c, reachable: false, reason: 'reached through its agent', policies: [], checkedAt: 'T', throughAgent: target }
+          : { cluster: c, reachable: true, checkedAt: 'T', policies: [look] })),
+    };
+    // Only the agent's worker has evaluateClusterPolicies: a call routed elsewhere could not run.
+    const onAgent: unknown[] = [];
+    const agent = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: agentQueue,
+      activities: {
+        evaluateClusterPolicies: async (input: { target: unknown }): Promise<ClusterEvaluation> => {
+          onAgent.push(input.target);
+          return { cluster: 'e1', reachable: true, checkedAt: 'T', policies: [{ ...look, drifted: ['ValidatingAdmissionPolicy w: .spec'] }] };
+        },
+      },
+    });
+    await agent.runUntil(
+      withWorker(activities, async (taskQueue) => {
+        const h = await env.client.workflow.start('fleetPolicy', { workflowId: 'policy/fa', taskQueue, args: [{ policy: inform }] });
+        const v = await eventuallyUpdate(h, (x) => !!x.matrix.e1?.look && x.matrix.e1.look.state !== 'Pending');
+        expect(states(v)).toEqual({ a1: { look: 'Compliant' }, e1: { look: 'NonCompliant' } });
+        expect(v.matrix.e1!.look!.reasons).toEqual(['ValidatingAdmissionPolicy w: .spec differs']);
+        expect(onAgent[0]).toEqual(target);
+        await h.executeUpdate(deleteFleetPolicy, { args: [{ by: 'test' }] });
+        await h.result();
+      }),
+    );
+  });
+
   it('fails at once on a policy holding a workload, naming the field', async () => {
     const { activities } = fakeFleet();
     await withWorker(activities, async (taskQueue) => {

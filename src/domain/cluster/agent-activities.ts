@@ -18,6 +18,7 @@ export const AGENT_ACTIVITIES = [
   'scanRemovedApis',
   'bootstrapCluster',
   'verifyCluster',
+  'evaluateClusterPolicies',
 ] as const;
 export type AgentActivityName = (typeof AGENT_ACTIVITIES)[number];
 

@@ -1,3 +1,4 @@
+import type { ClusterTarget } from '../cluster/target.js';
 import type { PolicyMode } from './fleet-policy.js';
 
 /**
@@ -31,6 +32,12 @@ export interface ClusterEvaluation {
   reason?: string;
   policies: PolicyEvaluation[];
   checkedAt: string;
+  /**
+   * Set (with reachable false) for a cluster reached through its agent: the main worker holds no
+   * credential for it, so the workflow evaluates it again with evaluateClusterPolicies, which
+   * runs on the agent's queue.
+   */
+  throughAgent?: ClusterTarget;
 }
 
 /** The state of an enforced policy's rollout, as far as the verdict needs it. */
