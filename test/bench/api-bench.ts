@@ -20,7 +20,7 @@ import { WithStartWorkflowOperation } from '@temporalio/client';
 import autocannon, { type AutocannonRequest, type AutocannonResult } from 'autocannon';
 import { generateApiToken, hashApiToken } from '../../src/api/auth/api-tokens.js';
 import { createAuthenticator } from '../../src/api/auth/authenticator.js';
-import { createApi } from '../../src/api/app.js';
+import { createApi, DEFAULT_LIMITS } from '../../src/api/app.js';
 import { serveApi } from '../../src/api/server.js';
 import { loadConfigFile } from '../../src/config.js';
 import { AccessPolicySchema } from '../../src/domain/auth/policy.js';
@@ -33,6 +33,9 @@ import { WebhookReceiver } from '../helpers/webhook-receiver.js';
 import { apiErrorsToConsole } from '../helpers/api-logger.js';
 
 const seconds = Number(process.argv[2] ?? process.env.BENCH_API_SECONDS ?? 30);
+// The API's change-read sharing (ApiLimits.readFreshMs): its default unless BENCH_API_READ_FRESH_MS says (0: every read asks Temporal).
+const readFreshMs = Number(process.env.BENCH_API_READ_FRESH_MS ?? DEFAULT_LIMITS.readFreshMs);
+if (!Number.isInteger(readFreshMs) || readFreshMs < 0) throw new Error(`api bench: BENCH_API_READ_FRESH_MS must be a whole number of ms >= 0, not ${process.env.BENCH_API_READ_FRESH_MS}`);
 if (!Number.isFinite(seconds) || seconds < 1) throw new Error(`api bench: the duration must be a number of seconds >= 1, not ${process.argv[2] ?? process.env.BENCH_API_SECONDS}`);
 /** The line after which the figures come on stdout (main.ts shows only those; keep the two alike). */
 const FIGURES_MARK = '-- api figures --';
@@ -96,7 +99,7 @@ try {
     args: [spec],
     startWorkflowOperation: new WithStartWorkflowOperation(CLUSTER_ENTITY_TYPE, { workflowId: clusterEntityId(spec.name), taskQueue, args: [{ spec }], workflowIdConflictPolicy: 'USE_EXISTING', staticSummary: entitySummary(ClusterSpecSchema.parse(spec)) }),
   });
-  served = await serveApi(createApi({ client: fleet.client, namespace: NAMESPACE, taskQueue, access, authenticate: createAuthenticator({ policy: access }), webhooks, uiBaseUrl: 'http://127.0.0.1:8233', logger: apiErrorsToConsole }), { address: '127.0.0.1:0' });
+  served = await serveApi(createApi({ client: fleet.client, namespace: NAMESPACE, taskQueue, access, authenticate: createAuthenticator({ policy: access }), webhooks, uiBaseUrl: 'http://127.0.0.1:8233', logger: apiErrorsToConsole, limits: { readFreshMs } }), { address: '127.0.0.1:0' });
   const api = served.url;
   const body = JSON.stringify({ type: 'upgradeCluster', ticket: { system: 'servicenow', id: 'CHGBENCH1' }, input: { name: spec.name, version: '1.36' }, callbackUrl: receiver.url });
   const auth = (t: { token: string }) => ({ authorization: `Bearer ${t.token}` });
@@ -130,7 +133,7 @@ try {
   // 3 s of both at the rate, not counted: the first second of load (compiling the hot paths) is not the steady state.
   await run([...gets, ...posts], 3);
   const results: ReturnType<typeof figures>[] = [];
-  log(`api bench: ${seconds} s per case at ${RATE} requests/s, ${PRINCIPALS} principals; load average before: ${load()}`);
+  log(`api bench: ${seconds} s per case at ${RATE} requests/s, ${PRINCIPALS} principals, change reads shared for ${readFreshMs} ms; load average before: ${load()}`);
   results.push(figures('GET /v1/changes/{id}', await run(gets)));
   log(`api bench: load average after GET: ${load()}`);
   results.push(figures('POST /v1/changes (repeat)', await run(posts)));
