@@ -73,7 +73,9 @@ async function up(ctx: CliContext, p: DevParts) {
     throw new CommandError(e instanceof Error ? e.message : String(e));
   }
   const server = await p.server.start();
-  ctx.out(`temporal   ${server.reused ? 'already running' : 'started'} on ${p.server.address} (log ${p.server.logFile})`);
+  // A server fleetflow did not start (temporal-dev/cluster's, another dev server) has its own log and perhaps no UI.
+  const ours = server.pid !== undefined;
+  ctx.out(`temporal   ${server.reused ? 'already running' : 'started'} on ${p.server.address}${ours ? ` (log ${p.server.logFile})` : ', not fleetflow\'s dev server'}`);
   ctx.out(`setup      ${server.setup.added.length > 0 ? `added search attributes ${server.setup.added.join(', ')}` : `namespace ${server.setup.namespace}, all ${server.setup.present.length} search attributes present`}`);
   ctx.out(`encryption ${encryption}`);
   const worker = await p.worker.start({
@@ -98,7 +100,7 @@ async function up(ctx: CliContext, p: DevParts) {
     const started = Object.entries(await p.local.processes(ref)).filter(([k]) => !(k in before));
     if (started.length > 0) ctx.out(`cluster    ${c.name}: started ${started.map(([k]) => PROCESS_NAMES[k as keyof typeof PROCESS_NAMES]).join(', ')}`);
   }
-  ctx.out(`ui         ${p.server.uiUrl}`);
+  ctx.out(ours ? `ui         ${p.server.uiUrl}` : `ui         none of fleetflow's (the server on ${p.server.address} is not its dev server; FLEETFLOW_UI_URL names a UI for the links)`);
 }
 
 /** The worker is up once it polls the task queue (bundling the workflows takes a few seconds). */

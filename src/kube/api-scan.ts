@@ -1,4 +1,5 @@
-import { ApiException, type KubernetesObject, type V1APIResourceList } from '@kubernetes/client-node';
+import type { KubernetesObject, V1APIResourceList } from '@kubernetes/client-node';
+import { apiException } from './library.js';
 import { indexRemoved, REMOVED_APIS, removedApisUpTo, type RemovedApi, type RemovedApiFinding } from '../domain/upgrade/removed-apis.js';
 import type { ClusterCredentials } from './credentials.js';
 import { kubeError } from './errors.js';
@@ -53,7 +54,7 @@ async function getJson<T>(creds: ClusterCredentials, path: string, timeoutMs: nu
     throw kubeError(e, `GET ${path.split('?')[0]}`);
   }
   if (res.status === 404) return undefined;
-  if (res.status !== 200) throw kubeError(new ApiException(res.status, 'GET', res.body, {}), `GET ${path.split('?')[0]}`);
+  if (res.status !== 200) throw kubeError(apiException(res.status, 'GET', res.body, {}), `GET ${path.split('?')[0]}`);
   return JSON.parse(res.body) as T;
 }
 

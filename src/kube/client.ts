@@ -1,4 +1,5 @@
-import { KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
+import { kube } from './library.js';
 import type { ClusterCredentials } from './credentials.js';
 
 const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
@@ -14,7 +15,7 @@ export function kubeConfigFor(creds: ClusterCredentials, name = 'cluster'): Kube
     creds.auth.kind === 'clientCertificate'
       ? { name, certData: b64(creds.auth.certPem), keyData: b64(creds.auth.keyPem) }
       : { name, token: creds.auth.token };
-  const kc = new KubeConfig();
+  const kc = new (kube().KubeConfig)();
   kc.loadFromOptions({
     clusters: [{ name, server: creds.endpoint, caData: b64(creds.caPem), skipTLSVerify: false }],
     users: [user],
@@ -29,5 +30,5 @@ export function kubeConfigFor(creds: ClusterCredentials, name = 'cluster'): Kube
  * of calls (a bundle) rather than per object.
  */
 export function objectApi(creds: ClusterCredentials): KubernetesObjectApi {
-  return KubernetesObjectApi.makeApiClient(kubeConfigFor(creds));
+  return kube().KubernetesObjectApi.makeApiClient(kubeConfigFor(creds));
 }

@@ -1,4 +1,5 @@
-import { ApiException, type V1NodeList, type V1PodList } from '@kubernetes/client-node';
+import type { V1NodeList, V1PodList } from '@kubernetes/client-node';
+import { apiException } from './library.js';
 import { milliCpu, bytes, sumCapacity, type ClusterCapacity, type NodeCapacity, type PodRequests } from '../domain/cluster/capacity.js';
 import type { ClusterCredentials } from './credentials.js';
 import { kubeError } from './errors.js';
@@ -20,7 +21,7 @@ async function pages<T extends { metadata?: { _continue?: string } }>(creds: Clu
     const sep = path.includes('?') ? '&' : '?';
     const url = `${path}${sep}limit=${PAGE}${next ? `&continue=${encodeURIComponent(next)}` : ''}`;
     const res = await apiGet(creds, url, timeoutMs);
-    if (res.status !== 200) throw kubeError(new ApiException(res.status, 'GET', res.body, {}), `GET ${path.split('?')[0]}`);
+    if (res.status !== 200) throw kubeError(apiException(res.status, 'GET', res.body, {}), `GET ${path.split('?')[0]}`);
     const page = JSON.parse(res.body) as T;
     each(page);
     next = page.metadata?._continue || undefined;

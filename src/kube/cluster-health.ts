@@ -1,4 +1,5 @@
-import { ApiException, type V1DaemonSetList, type V1DeploymentList, type V1NodeList } from '@kubernetes/client-node';
+import type { V1DaemonSetList, V1DeploymentList, V1NodeList } from '@kubernetes/client-node';
+import { apiException } from './library.js';
 import type { ClusterHealth } from '../domain/cluster/state.js';
 import { DEFAULT_HEALTH_POLICY, healthVerdict, type HealthObservation, type HealthPolicy, type NodeObservation, type WorkloadObservation } from '../domain/cluster/health-verdict.js';
 import { messageOf } from '../errors.js';
@@ -24,7 +25,7 @@ const PAGE = 500;
 
 async function getJson<T>(creds: ClusterCredentials, path: string, timeoutMs: number): Promise<T> {
   const res = await apiGet(creds, path, timeoutMs);
-  if (res.status !== 200) throw kubeError(new ApiException(res.status, 'GET', res.body, {}), `GET ${path.split('?')[0]}`);
+  if (res.status !== 200) throw kubeError(apiException(res.status, 'GET', res.body, {}), `GET ${path.split('?')[0]}`);
   return JSON.parse(res.body) as T;
 }
 

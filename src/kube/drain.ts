@@ -1,4 +1,5 @@
-import { ApiException, CoreV1Api, type V1Pod } from '@kubernetes/client-node';
+import type { ApiException, V1Pod } from '@kubernetes/client-node';
+import { isApiException, kube } from './library.js';
 import { PermanentError } from '../errors.js';
 import type { ClusterCredentials } from './credentials.js';
 import { kubeConfigFor } from './client.js';
@@ -60,7 +61,7 @@ export interface DrainResult {
   skipped: SkippedPod[];
 }
 
-const coreApi = (creds: ClusterCredentials) => kubeConfigFor(creds).makeApiClient(CoreV1Api);
+const coreApi = (creds: ClusterCredentials) => kubeConfigFor(creds).makeApiClient(kube().CoreV1Api);
 
 /** Bound on one API call: the typed client has no timeout, and a hung call must not outlive the deadline. */
 const CALL_TIMEOUT_MS = 30_000;
@@ -188,7 +189,7 @@ export async function drainNode(creds: ClusterCredentials, node: string, opts: D
         accepted.add(key);
       } catch (e) {
         if (isNotFound(e)) accepted.add(key); // already gone: what eviction wanted
-        else if (e instanceof ApiException && e.code === 429) waitingOn.push({ pod: key, message: refusal(e) });
+        else if (isApiException(e) && e.code === 429) waitingOn.push({ pod: key, message: refusal(e) });
         else throw kubeError(e, `evict Pod ${key} from Node ${node}`);
       }
     }

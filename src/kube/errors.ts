@@ -1,4 +1,4 @@
-import { ApiException } from '@kubernetes/client-node';
+import { isApiException } from './library.js';
 import type { NonRetryableFailureType } from '../domain/failure-types.js';
 import { FleetflowError, PermanentError, TransientError, messageOf } from '../errors.js';
 
@@ -95,7 +95,7 @@ const PERMANENT_BY_STATUS: Record<number, NonRetryableFailureType> = {
  */
 export function kubeError(e: unknown, what: string): FleetflowError {
   if (e instanceof FleetflowError) return e;
-  if (e instanceof ApiException) {
+  if (isApiException(e)) {
     const code = e.code as number;
     const status = parseStatus(e.body);
     const said = status?.message ?? `HTTP ${code}`;
@@ -137,7 +137,7 @@ export function kubeError(e: unknown, what: string): FleetflowError {
 
 /** True when `e` is a Kubernetes 404 (before or after mapping). */
 export function isNotFound(e: unknown): boolean {
-  if (e instanceof ApiException) return e.code === 404;
+  if (isApiException(e)) return e.code === 404;
   return e instanceof FleetflowError && e.type === 'NotFound';
 }
 

@@ -1,5 +1,5 @@
 import { request } from 'node:https';
-import { ApiException } from '@kubernetes/client-node';
+import { apiException } from './library.js';
 import { kubeSpan } from '../telemetry/spans.js';
 import type { ClusterCredentials } from './credentials.js';
 import { kubeError } from './errors.js';
@@ -69,7 +69,7 @@ export async function serverVersion(creds: ClusterCredentials, timeoutMs = 5_000
   }
   const version = res.status === 200 ? parseVersion(res.body) : undefined;
   if (!version) {
-    throw kubeError(new ApiException(res.status, 'version', res.body, {}), `GET ${creds.endpoint}/version`);
+    throw kubeError(apiException(res.status, 'version', res.body, {}), `GET ${creds.endpoint}/version`);
   }
   return version;
 }

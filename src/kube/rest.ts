@@ -1,6 +1,6 @@
 import { Agent, request } from 'node:https';
 import { createSecureContext } from 'node:tls';
-import { ApiException } from '@kubernetes/client-node';
+import { apiException } from './library.js';
 import { kubeSpan } from '../telemetry/spans.js';
 import type { ClusterCredentials } from './credentials.js';
 
@@ -75,7 +75,7 @@ export class KubeRest {
           }
           const status = res.statusCode ?? 0;
           if (status >= 200 && status < 300) resolve({ status, body: body as T });
-          else reject(new ApiException(status, res.statusMessage ?? `HTTP ${status}`, body, res.headers as Record<string, string>));
+          else reject(apiException(status, res.statusMessage ?? `HTTP ${status}`, body, res.headers as Record<string, string>));
         });
       });
       req.setTimeout(opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, () => {

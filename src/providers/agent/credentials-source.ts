@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { KubeConfig } from '@kubernetes/client-node';
+import { kube } from '../../kube/library.js';
 import { PermanentError, messageOf } from '../../errors.js';
 import type { ClusterCredentials } from '../types.js';
 import { externalCredentials } from '../external/index.js';
@@ -18,7 +18,7 @@ export async function agentCredentials(source: AgentCredentialsSource, cluster: 
   if (source.kind === 'kubeconfig') {
     let context = source.context;
     if (!context) {
-      const kc = new KubeConfig();
+      const kc = new (kube().KubeConfig)();
       try {
         kc.loadFromString(await readFile(source.file, 'utf8'));
       } catch (e) {

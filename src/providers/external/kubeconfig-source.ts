@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { KubeConfig } from '@kubernetes/client-node';
+import { kube } from '../../kube/library.js';
 import type { ExternalAccount } from '../../domain/cluster/accounts.js';
 import { PermanentError, messageOf } from '../../errors.js';
 import type { ClusterCredentials } from '../types.js';
@@ -38,7 +38,7 @@ async function dataOrFile(data: string | undefined, file: string | undefined): P
  */
 export async function externalCredentials(account: ExternalAccount, cluster: string): Promise<ClusterCredentials> {
   const what = `cluster ${cluster}: kubeconfig of account ${account.name}`;
-  const kc = new KubeConfig();
+  const kc = new (kube().KubeConfig)();
   try {
     kc.loadFromString(await readKubeconfigText(account, cluster));
   } catch (e) {

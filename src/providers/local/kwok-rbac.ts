@@ -1,4 +1,5 @@
-import { ApiException, RbacAuthorizationV1Api, type V1ClusterRole, type V1ClusterRoleBinding } from '@kubernetes/client-node';
+import type { V1ClusterRole, V1ClusterRoleBinding } from '@kubernetes/client-node';
+import { isApiException, kube } from '../../kube/library.js';
 import { kubeConfigFor } from '../../kube/client.js';
 import type { ClusterCredentials } from '../../kube/credentials.js';
 import { kubeError } from '../../kube/errors.js';
@@ -40,7 +41,7 @@ export const KWOK_ROLE_BINDING: V1ClusterRoleBinding = {
  * replaced if someone changed it, so a restart repairs it.
  */
 export async function ensureKwokRole(creds: ClusterCredentials, cluster: string): Promise<void> {
-  const rbac = kubeConfigFor(creds).makeApiClient(RbacAuthorizationV1Api);
+  const rbac = kubeConfigFor(creds).makeApiClient(kube().RbacAuthorizationV1Api);
   try {
     await upsert(
       () => rbac.createClusterRole({ body: KWOK_ROLE }),
@@ -59,7 +60,7 @@ async function upsert(create: () => Promise<unknown>, replace: () => Promise<unk
   try {
     await create();
   } catch (e) {
-    if (!(e instanceof ApiException && e.code === 409)) throw e;
+    if (!(isApiException(e) && e.code === 409)) throw e;
     await replace();
   }
 }

@@ -1,4 +1,5 @@
-import { ApiException, CoreV1Api, type V1Node, type V1Pod } from '@kubernetes/client-node';
+import type { V1Node, V1Pod } from '@kubernetes/client-node';
+import { isApiException, kube } from '../../kube/library.js';
 import { planPoolStep, poolStatus, POOL_LABEL, ordinalOf, zoneOf, type PoolNode } from '../../domain/cluster/local-node-pools.js';
 import { localMachineType } from '../../domain/cluster/machine-types.js';
 import { FleetflowError, messageOf } from '../../errors.js';
@@ -19,7 +20,7 @@ import type { LocalClusterState, LocalPoolState } from './state.js';
 export const KWOK_ANNOTATION = 'kwok.x-k8s.io/node';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const core = (creds: ClusterCredentials) => kubeConfigFor(creds).makeApiClient(CoreV1Api);
+const core = (creds: ClusterCredentials) => kubeConfigFor(creds).makeApiClient(kube().CoreV1Api);
 
 /** A node's InternalIP: one /16 per pool (by its place in the cluster's list), unique per ordinal. */
 function nodeIp(poolIndex: number, ordinal: number): string {
@@ -123,7 +124,7 @@ async function createNodes(creds: ClusterCredentials, state: LocalClusterState, 
         await api.createNode({ body: nodeManifest(state, pool, n) });
       } catch (e) {
         // Two observers raced to the same step: the node is there, which is what both wanted.
-        if (!(e instanceof ApiException && e.code === 409)) throw kubeError(e, `cluster ${state.name}: register Node ${n.name}`);
+        if (!(isApiException(e) && e.code === 409)) throw kubeError(e, `cluster ${state.name}: register Node ${n.name}`);
       }
     }),
   );
