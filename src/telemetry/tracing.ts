@@ -1,8 +1,11 @@
+import { createRequire } from 'node:module';
 import { trace } from '@opentelemetry/api';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { Resource } from '@opentelemetry/resources';
 import { BatchSpanProcessor, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+
+// The OTLP exporter and the Node tracer provider (with what they pull in) are required only when
+// tracing starts: a worker or CLI without an OTLP endpoint never loads them.
+const require = createRequire(import.meta.url);
 
 /** The tracer every Fleetflow span comes from (a no-op one until startTracing registers a provider). */
 export const tracer = () => trace.getTracer('fleetflow');
@@ -25,6 +28,8 @@ export interface Tracing {
  */
 export function startTracing(serviceName: string, env: NodeJS.ProcessEnv = process.env, exporter?: SpanExporter): Tracing | undefined {
   if (!exporter && !env.OTEL_EXPORTER_OTLP_ENDPOINT && !env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) return undefined;
+  const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http');
+  const { NodeTracerProvider } = require('@opentelemetry/sdk-trace-node') as typeof import('@opentelemetry/sdk-trace-node');
   const resource = new Resource({ 'service.name': env.OTEL_SERVICE_NAME ?? serviceName });
   // Short batches: a CLI command lives a few seconds, and shutdown() flushes the rest.
   const spanProcessor = new BatchSpanProcessor(exporter ?? new OTLPTraceExporter(), { scheduledDelayMillis: 1_000 });
