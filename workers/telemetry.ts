@@ -1,9 +1,12 @@
+import { createRequire } from 'node:module';
 import { Runtime, type WorkerOptions } from '@temporalio/worker';
-import { makeWorkflowExporter, OpenTelemetryActivityInboundInterceptor, OpenTelemetryActivityOutboundInterceptor } from '@temporalio/interceptors-opentelemetry';
 import { METRICS, type MetricDef } from '../src/domain/telemetry/metrics.js';
 import { LineLogger } from '../src/telemetry/log-format.js';
 import type { Tracing } from '../src/telemetry/tracing.js';
 import { activityTelemetry } from './activity-telemetry.js';
+
+// The SDK's OpenTelemetry interceptors are required only when tracing runs (see workerTelemetryOptions).
+const require = createRequire(import.meta.url);
 
 /**
  * The SDK runtime of a worker process: log lines through LineLogger (JSON, or human on a
@@ -36,6 +39,7 @@ export function installWorkerRuntime(metricsAddress: string | undefined): LineLo
  */
 export function workerTelemetryOptions(tracing: Tracing | undefined, workflowModules: string[]): Pick<WorkerOptions, 'interceptors' | 'sinks'> {
   if (!tracing) return { interceptors: { workflowModules, activity: [activityTelemetry] } };
+  const { makeWorkflowExporter, OpenTelemetryActivityInboundInterceptor, OpenTelemetryActivityOutboundInterceptor } = require('@temporalio/interceptors-opentelemetry') as typeof import('@temporalio/interceptors-opentelemetry');
   return {
     interceptors: {
       workflowModules,

@@ -1,10 +1,10 @@
 import { createRequire } from 'node:module';
 import { trace } from '@opentelemetry/api';
-import { Resource } from '@opentelemetry/resources';
-import { BatchSpanProcessor, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { Resource } from '@opentelemetry/resources';
+import type { SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 
-// The OTLP exporter and the Node tracer provider (with what they pull in) are required only when
-// tracing starts: a worker or CLI without an OTLP endpoint never loads them.
+// The OpenTelemetry SDK (exporter, tracer provider, span processor: a few hundred modules) is
+// required only when tracing starts: a worker or CLI without an OTLP endpoint never loads it.
 const require = createRequire(import.meta.url);
 
 /** The tracer every Fleetflow span comes from (a no-op one until startTracing registers a provider). */
@@ -30,6 +30,8 @@ export function startTracing(serviceName: string, env: NodeJS.ProcessEnv = proce
   if (!exporter && !env.OTEL_EXPORTER_OTLP_ENDPOINT && !env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) return undefined;
   const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http');
   const { NodeTracerProvider } = require('@opentelemetry/sdk-trace-node') as typeof import('@opentelemetry/sdk-trace-node');
+  const { BatchSpanProcessor } = require('@opentelemetry/sdk-trace-base') as typeof import('@opentelemetry/sdk-trace-base');
+  const { Resource } = require('@opentelemetry/resources') as typeof import('@opentelemetry/resources');
   const resource = new Resource({ 'service.name': env.OTEL_SERVICE_NAME ?? serviceName });
   // Short batches: a CLI command lives a few seconds, and shutdown() flushes the rest.
   const spanProcessor = new BatchSpanProcessor(exporter ?? new OTLPTraceExporter(), { scheduledDelayMillis: 1_000 });
