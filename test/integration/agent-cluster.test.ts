@@ -299,7 +299,7 @@ describe('a cluster behind a firewall, reached through its agent', () => {
     expect((failure as ApplicationFailure).message).toBe(`upgrade failed: ${agentUpgradeRefusal(EDGE, '1.36', '1.35.4')}`);
     // Started on its own, it reads the cluster's maintenance window first (the entity's, on the main worker).
     expect(await activitiesIn(refused.workflowId, refused.firstExecutionRunId)).toEqual([`readClusterSummary on ${taskQueue} by the main worker`, ...checkedThroughAgent]);
-    expect(await stateOf(EDGE)).toMatchObject({ phase: 'Active', version: '1.35.4' });
+    expect(await eventually(() => stateOf(EDGE), (st) => !st.current, 30_000)).toMatchObject({ phase: 'Active', version: '1.35.4' });
 
     // A wave plans the agent cluster (1.35.4 -> 1.36) and waits at its gate; meanwhile the site's owners upgrade it.
     const plan = { targets: [{ selector: { include: [EDGE] }, version: '1.36' }], soak: '0s', approval: 'before' };
@@ -307,15 +307,21 @@ describe('a cluster behind a firewall, reached through its agent', () => {
     await eventually(() => wave.query(getWaveProgress), (p) => p.gate === 'dev:before', 30_000);
     await site.upgradeControlPlane(ref, { version: '1.36', idempotencyKey: 'site-owners' });
     expect(await eventually(() => site.describeChange(ref, 'upgrade-to-1.36.3'), (c) => c.status !== 'InProgress', 60_000)).toMatchObject({ status: 'Succeeded' });
+    // The entity may have seen the API server down while it restarted: wait for a check after the upgrade.
+    const upgradedAt = Date.now();
+    await eventually(() => stateOf(EDGE), (st) => st.health.status === 'Healthy' && Date.parse(st.health.checkedAt ?? '') > upgradedAt, 60_000);
     await wave.executeUpdate(approveGate, { args: [{ gate: 'dev:before', by: 'test' }] });
     const result = await wave.result();
     expect(result).toMatchObject({ outcome: 'Succeeded', upgraded: [EDGE] });
     const child = await fleet.client.workflow.getHandle(`upgrade/${EDGE}`).describe();
     expect(child.runId).not.toBe(refused.firstExecutionRunId);
     expect(await activitiesIn(`upgrade/${EDGE}`, child.runId)).toEqual(checkedThroughAgent);
-    const after = await stateOf(EDGE);
+    const after = await eventually(() => stateOf(EDGE), (st) => !st.current, 30_000);
     expect(after).toMatchObject({ phase: 'Active', version: '1.36.3' });
-    expect(after.history[0]).toMatchObject({ id: `upgrade/${EDGE}`, type: 'upgrade', status: 'Succeeded', message: 'already at 1.36.3: nothing to upgrade', reason: 'upgrade wave upgrade-wave/edge' });
+    // The entity recorded both: the refusal, then the wave's check that found the owners' version.
+    const upgrades = after.history.filter((op) => op.type === 'upgrade');
+    expect(upgrades[0]).toMatchObject({ id: `upgrade/${EDGE}`, status: 'Succeeded', message: 'already at 1.36.3: nothing to upgrade', reason: 'upgrade wave upgrade-wave/edge' });
+    expect(upgrades[1]).toMatchObject({ id: `upgrade/${EDGE}`, status: 'Failed', message: `upgrade failed: ${agentUpgradeRefusal(EDGE, '1.36', '1.35.4')}` });
   }, 180_000);
 
   it('deregisters an agent cluster without a provider call (the main worker serves none for it)', async () => {
