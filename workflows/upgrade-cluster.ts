@@ -4,6 +4,7 @@ import { nextPollDelay, pollPlan } from '../src/domain/cluster/operation-inputs.
 import { maintenanceVerdict } from '../src/domain/time/maintenance-verdict.js';
 import { classifyUpgradeFailure, phaseBeforeUpgrade, type UpgradeStage } from '../src/domain/upgrade/failure-verdict.js';
 import {
+  agentUpgradeRefusal,
   PREFLIGHT_REFUSED,
   postUpgradeVerdict,
   preflight,
@@ -41,6 +42,11 @@ export interface UpgradeClusterResult {
  * is accepted. Node pools are drained by the provider (managed node groups and GKE surge
  * upgrades replace nodes themselves), so this workflow does not call drainNode.
  *
+ * An agent cluster (connection.mode agent) is checked, not changed: its health, /version and
+ * removed-API scan run on its agent's queue (the routing of activity-profiles.ts); at the target
+ * already, the upgrade succeeds as a no-op and records the version; behind it, it fails
+ * NotSupported (its owners upgrade it on the site), having changed nothing.
+ *
  * Started directly (not by a wave, which admits its children by their windows itself), it
  * first waits for the cluster's maintenance window, unless `ignoreMaintenanceWindow` with a
  * `reason`, which the claim records.
@@ -69,6 +75,9 @@ export async function upgradeCluster(input: UpgradeClusterInput): Promise<Upgrad
       throw operationFailure('upgrade', err); // refused: the entity was not changed
     });
   const target = targetOf(claimed);
+  // An agent cluster's control plane is its owners' to move (the main worker serves no provider
+  // for it): the upgrade runs the checks through the agent and records a version they reached.
+  const viaAgent = !!target.agent && patched('agent-upgrade-checks');
   // The claim moved the phase to Upgrading; this is where to return when nothing changed.
   const before: ClusterPhase = phaseBeforeUpgrade(claimed.health);
   const plan = pollPlan(target.provider);
@@ -78,17 +87,18 @@ export async function upgradeCluster(input: UpgradeClusterInput): Promise<Upgrad
   let reached: string | undefined; // the version the control plane reported after its upgrade
   let healthAfter: ClusterHealth | undefined;
   try {
-    await report.step(`preflight for ${req.version}: version skew, removed APIs, health`);
-    const described = await cloud.describeCluster(target);
-    const current = described.version ?? claimed.version;
-    from = current ?? '';
+    await report.step(`preflight for ${req.version}: version skew, removed APIs, health${viaAgent ? ' (through the agent)' : ''}`);
+    // An agent cluster has no provider on this worker: its version is what its API server says, through the agent.
+    const described = viaAgent ? undefined : await cloud.describeCluster(target);
     const health = await quick.checkClusterHealth({ target });
+    const current = (viaAgent ? health.version : described?.version) ?? claimed.version;
+    from = current ?? '';
     const scan = req.skipApiScan || health.status === 'Unreachable' ? undefined : await quick.scanRemovedApis({ target, targetVersion: req.version });
     const verdict = preflight({
       name,
       target: req.version,
       ...(current ? { current } : {}),
-      nodePools: (described.nodePools ?? []).map((p) => ({ name: p.name, version: p.version ?? 'unknown' })),
+      nodePools: (described?.nodePools ?? []).map((p) => ({ name: p.name, version: p.version ?? 'unknown' })),
       health,
       requireHealthy: req.requireHealthy,
       ...(scan ? { removedApis: scan.cluster } : {}),
@@ -99,6 +109,9 @@ export async function upgradeCluster(input: UpgradeClusterInput): Promise<Upgrad
     if (verdict.noop) {
       await report.finish(true, `already at ${from}: nothing to upgrade`, { version: from, phase: before, health });
       return { name, from, version: from, noop: true, nodePools: [], health: health.status, warnings: verdict.warnings };
+    }
+    if (viaAgent) {
+      throw ApplicationFailure.nonRetryable(agentUpgradeRefusal(name, req.version, from), 'NotSupported');
     }
 
     if (verdict.upgradeControlPlane) {

@@ -1,5 +1,6 @@
 #!/bin/sh
-# The image's entrypoints: `worker` (default), `api`, `cli ARGS...` (the fleetflow command);
+# The image's entrypoints: `worker` (default), `api`, `agent ARGS...` (`fleetflow agent`, as
+# deploy/agent/deployment.yaml runs it), `cli ARGS...` (the fleetflow command);
 # anything else runs as given. exec, so the process gets SIGTERM itself and drains.
 set -eu
 cd /app
@@ -8,6 +9,7 @@ role="${1:-worker}"
 case "$role" in
   worker) exec node dist/workers/main.js "$@" ;;
   api) exec node dist/src/api/main.js "$@" ;;
+  agent) exec node dist/src/cli/bin.mjs agent "$@" ;;
   cli | fleetflow) exec node dist/src/cli/bin.mjs "$@" ;;
   *) exec "$role" "$@" ;;
 esac

@@ -1,10 +1,11 @@
 import { execFile, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities/index.js';
@@ -12,7 +13,9 @@ import { CliContext } from '../../src/cli/context.js';
 import { run } from '../../src/cli/main.js';
 import { loadConfig } from '../../src/config.js';
 import { joinProof } from '../../src/domain/agent/join.js';
+import { agentUpgradeRefusal } from '../../src/domain/upgrade/preflight.js';
 import { clusterEntityId } from '../../src/domain/cluster/inventory.js';
+import { agentTaskQueue } from '../../src/domain/cluster/target.js';
 import type { ClusterState } from '../../src/domain/cluster/state.js';
 import { repoDir, Toolchain } from '../../src/host/toolchain.js';
 import { readObject } from '../../src/kube/read.js';
@@ -22,6 +25,7 @@ import { agentJoin } from '../../src/temporal/messages/agent.js';
 import { checkClusterNow } from '../../src/temporal/messages/cluster-check.js';
 import { getClusterState } from '../../src/temporal/messages/cluster.js';
 import { deleteFleetPolicy, evaluateFleetPolicy } from '../../src/temporal/messages/policy.js';
+import { approveGate, getWaveProgress } from '../../src/temporal/messages/staged.js';
 import { eventually, FleetTestEnv, NAMESPACE } from '../helpers/fleet-env.js';
 import { fileGate } from '../helpers/gates.js';
 import { historyText } from '../helpers/history-text.js';
@@ -29,6 +33,9 @@ import { historyText } from '../helpers/history-text.js';
 // A site behind a firewall: its control plane is made by a provider of its own (another data
 // folder), and its kubeconfig is handed only to the agent process. The main worker serves the
 // local provider of this file's folder and no external account: it has no way to reach the site.
+// The agent's kubeconfig holds no admin certificate: the token of the ServiceAccount of
+// deploy/agent/rbac.yaml, applied on the site as its owners would, so every test here runs the
+// agent with exactly the privileges the README lists.
 const EDGE = 'edge-1';
 const DIRECT = 'core-1';
 const IDENTITY = 'site-a';
@@ -36,6 +43,9 @@ let fleet: FleetTestEnv;
 let site: LocalProvider;
 let siteDir: string;
 let kubeconfig: string;
+/** The site's own admin kubeconfig: only the test, as the site's owners, uses it. */
+let adminKubeconfig: string;
+const siteKubectl = (...args: string[]) => promisify(execFile)(new Toolchain().kubectl(), ['--kubeconfig', adminKubeconfig, ...args]);
 let worker: Worker;
 let running: Promise<void>;
 const taskQueue = `test-agent-${Date.now()}`;
@@ -48,8 +58,13 @@ beforeAll(async () => {
   site = new LocalProvider({ dataDir: siteDir, toolchain: new Toolchain() });
   await site.create({ name: 'site-a', region: 'local', labels: {}, idempotencyKey: 'site' });
   await site.waitUntilRunning({ name: 'site-a', region: 'local' });
+  adminKubeconfig = site.kubeconfigPath('site-a');
   kubeconfig = join(siteDir, 'agent.kubeconfig');
-  copyFileSync(site.kubeconfigPath('site-a'), kubeconfig);
+  await siteKubectl('apply', '-f', join(repoDir, 'deploy', 'agent', 'rbac.yaml'));
+  const token = (await siteKubectl('-n', 'fleetflow-system', 'create', 'token', 'fleetflow-agent', '--duration', '2h')).stdout.trim();
+  const admin = JSON.parse((await siteKubectl('config', 'view', '--raw', '--flatten', '--minify', '-o', 'json')).stdout) as { contexts: { context: { user: string } }[]; users: unknown[] };
+  const user = admin.contexts[0]!.context.user;
+  writeFileSync(kubeconfig, JSON.stringify({ ...admin, users: [{ name: user, user: { token } }] }));
   worker = await Worker.create({
     connection: fleet.env.nativeConnection,
     namespace: NAMESPACE,
@@ -92,6 +107,17 @@ function startAgent(extra: string[] = []): ChildProcess {
   agents.push(child);
   return child;
 }
+/**
+ * Resolves once an agent that started after `since` polls the agent cluster's activity queue:
+ * a task scheduled after that is picked up within offlineAfter however slowly the process started.
+ */
+async function agentPolling(since: number): Promise<void> {
+  await eventually(
+    () => fleet.client.workflowService.describeTaskQueue({ namespace: NAMESPACE, taskQueue: { name: agentTaskQueue(EDGE) }, taskQueueType: 2 /* activity */ }),
+    (r) => (r.pollers ?? []).some((p) => Number(p.lastAccessTime?.seconds ?? 0) * 1000 + (p.lastAccessTime?.nanos ?? 0) / 1e6 >= since),
+    60_000,
+  );
+}
 async function stop(child: ChildProcess, signal: NodeJS.Signals = 'SIGKILL') {
   if (child.exitCode !== null || child.signalCode !== null) return; // stopped before
   const exited = new Promise((r) => child.once('exit', r));
@@ -122,6 +148,27 @@ const rollout = (id: string, revision: string, maxFailures = 0) =>
     taskQueue,
     args: [{ selector: { matchLabels: { app: 'shop' } }, plan: { stages: [{ name: 'all', maxConcurrency: '100%', maxFailures }] }, bundle: { name: 'shop', revision, manifests: [shop, settings(revision)] }, rolloutDeadline: '20s' }],
   });
+/**
+ * The activities a workflow run scheduled, as "name on queue by worker": whether a cluster check
+ * ran on the agent (its worker identity is `<identity>/agent/<cluster>`) or on the main worker.
+ */
+async function activitiesIn(workflowId: string, runId: string | undefined): Promise<string[]> {
+  const events = (await fleet.client.workflow.getHandle(workflowId, runId).fetchHistory()).events ?? [];
+  const startedBy = new Map(events.filter((e) => e.activityTaskStartedEventAttributes).map((e) => [String(e.activityTaskStartedEventAttributes!.scheduledEventId), e.activityTaskStartedEventAttributes!.identity ?? '']));
+  return events
+    .filter((e) => e.activityTaskScheduledEventAttributes)
+    .map((e) => {
+      const a = e.activityTaskScheduledEventAttributes!;
+      const by = startedBy.get(String(e.eventId)) ?? '';
+      return `${a.activityType?.name} on ${a.taskQueue?.name} by ${by.endsWith(`/agent/${EDGE}`) ? by : 'the main worker'}`;
+    });
+}
+/** A wave's upgrade of an agent cluster: claimed on the main worker, every check on the agent, no provider call. */
+const checkedThroughAgent = [
+  `claimClusterOperation on ${taskQueue} by the main worker`,
+  `checkClusterHealth on fleetflow-agent/${EDGE} by ${IDENTITY}/agent/${EDGE}`,
+  `scanRemovedApis on fleetflow-agent/${EDGE} by ${IDENTITY}/agent/${EDGE}`,
+];
 const tierOn = async (creds: Awaited<ReturnType<LocalProvider['credentials']>>) =>
   ((await readObject(creds, { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'shop', name: 'settings' })) as { data?: { tier?: string } } | undefined)?.data?.tier;
 
@@ -174,8 +221,10 @@ describe('a cluster behind a firewall, reached through its agent', () => {
     for (const a of agents.splice(0)) await stop(a);
     const gateDir = mkdtempSync(join(fleet.dataDir, 'gate-'));
     const gate = fileGate(gateDir);
+    const since = Date.now(); // the agents before were stopped: none of them polls after this
     const gated = fleet.spawnWorker(taskQueue, logFile(), { entry: join(repoDir, 'test', 'helpers', 'gated-agent.ts'), env: { FLEETFLOW_TEST_GATE: gateDir }, args: [EDGE, kubeconfig, IDENTITY] });
     agents.push(gated);
+    await agentPolling(since); // else a slow start would make the apply AgentOffline, not interrupted
     const done = rollout('rollout/shop-v2', 'v2');
     await gate.reached(); // the agent applied v2 and has not answered
     expect(await tierOn(await site.credentials({ name: 'site-a', region: 'local' }))).toBe('v2');
@@ -216,9 +265,8 @@ describe('a cluster behind a firewall, reached through its agent', () => {
     const siteCreds = await site.credentials({ name: 'site-a', region: 'local' });
 
     // Someone on the site edits fields Fleetflow owns; the entity is asked to check now (its drift check runs on the agent).
-    const kubectl = (...args: string[]) => promisify(execFile)(new Toolchain().kubectl(), ['--kubeconfig', kubeconfig, ...args]);
-    await kubectl('-n', 'shop', 'patch', 'configmap', 'settings', '--type', 'merge', '-p', '{"data":{"tier":"edited"}}');
-    await kubectl('-n', 'shop', 'patch', 'configmap', 'guard', '--type', 'merge', '-p', '{"data":{"level":"off"}}');
+    await siteKubectl('-n', 'shop', 'patch', 'configmap', 'settings', '--type', 'merge', '-p', '{"data":{"tier":"edited"}}');
+    await siteKubectl('-n', 'shop', 'patch', 'configmap', 'guard', '--type', 'merge', '-p', '{"data":{"level":"off"}}');
     await entity(EDGE).signal(checkClusterNow);
     const state = await eventually(() => stateOf(EDGE), (s) =>
       s.history.some((op) => op.type === 'reconcile' && op.status === 'Succeeded') && s.bundles?.find((b) => b.name === 'shop')?.drift?.status === 'Drifted', 60_000);
@@ -237,6 +285,44 @@ describe('a cluster behind a firewall, reached through its agent', () => {
     await p.executeUpdate(deleteFleetPolicy, { args: [{ by: 'test' }] });
     await p.result();
   }, 120_000);
+
+  it("runs an upgrade's checks through the agent: behind the target it is refused (its owners upgrade it), and a wave after the owners' upgrade confirms and records the version", async () => {
+    if (!agents.some((a) => a.exitCode === null && a.signalCode === null)) startAgent();
+    await eventually(() => stateOf(EDGE), (s) => s.health.status === 'Healthy' && !s.current, 60_000);
+    const ref = { name: 'site-a', region: 'local' };
+
+    // Behind the target: health, /version and the removed-API scan run on the agent, then the upgrade is refused, nothing changed.
+    const refused = await fleet.client.workflow.start('upgradeCluster', { workflowId: `upgrade/${EDGE}`, taskQueue, args: [{ name: EDGE, version: '1.36' }] });
+    const failure = await refused.result().then(() => undefined, (e: unknown) => (e instanceof WorkflowFailedError ? (e.cause as ApplicationFailure) : e));
+    expect(failure).toBeInstanceOf(ApplicationFailure);
+    expect((failure as ApplicationFailure).type).toBe('NotSupported');
+    expect((failure as ApplicationFailure).message).toBe(`upgrade failed: ${agentUpgradeRefusal(EDGE, '1.36', '1.35.4')}`);
+    // Started on its own, it reads the cluster's maintenance window first (the entity's, on the main worker).
+    expect(await activitiesIn(refused.workflowId, refused.firstExecutionRunId)).toEqual([`readClusterSummary on ${taskQueue} by the main worker`, ...checkedThroughAgent]);
+    expect(await eventually(() => stateOf(EDGE), (st) => !st.current, 30_000)).toMatchObject({ phase: 'Active', version: '1.35.4' });
+
+    // A wave plans the agent cluster (1.35.4 -> 1.36) and waits at its gate; meanwhile the site's owners upgrade it.
+    const plan = { targets: [{ selector: { include: [EDGE] }, version: '1.36' }], soak: '0s', approval: 'before' };
+    const wave = await fleet.client.workflow.start('upgradeWave', { workflowId: 'upgrade-wave/edge', taskQueue, args: [plan] });
+    await eventually(() => wave.query(getWaveProgress), (p) => p.gate === 'dev:before', 30_000);
+    await site.upgradeControlPlane(ref, { version: '1.36', idempotencyKey: 'site-owners' });
+    expect(await eventually(() => site.describeChange(ref, 'upgrade-to-1.36.3'), (c) => c.status !== 'InProgress', 60_000)).toMatchObject({ status: 'Succeeded' });
+    // The entity may have seen the API server down while it restarted: wait for a check after the upgrade.
+    const upgradedAt = Date.now();
+    await eventually(() => stateOf(EDGE), (st) => st.health.status === 'Healthy' && Date.parse(st.health.checkedAt ?? '') > upgradedAt, 60_000);
+    await wave.executeUpdate(approveGate, { args: [{ gate: 'dev:before', by: 'test' }] });
+    const result = await wave.result();
+    expect(result).toMatchObject({ outcome: 'Succeeded', upgraded: [EDGE] });
+    const child = await fleet.client.workflow.getHandle(`upgrade/${EDGE}`).describe();
+    expect(child.runId).not.toBe(refused.firstExecutionRunId);
+    expect(await activitiesIn(`upgrade/${EDGE}`, child.runId)).toEqual(checkedThroughAgent);
+    const after = await eventually(() => stateOf(EDGE), (st) => !st.current, 30_000);
+    expect(after).toMatchObject({ phase: 'Active', version: '1.36.3' });
+    // The entity recorded both: the refusal, then the wave's check that found the owners' version.
+    const upgrades = after.history.filter((op) => op.type === 'upgrade');
+    expect(upgrades[0]).toMatchObject({ id: `upgrade/${EDGE}`, status: 'Succeeded', message: 'already at 1.36.3: nothing to upgrade', reason: 'upgrade wave upgrade-wave/edge' });
+    expect(upgrades[1]).toMatchObject({ id: `upgrade/${EDGE}`, status: 'Failed', message: `upgrade failed: ${agentUpgradeRefusal(EDGE, '1.36', '1.35.4')}` });
+  }, 180_000);
 
   it('deregisters an agent cluster without a provider call (the main worker serves none for it)', async () => {
     await fleet.client.workflow.execute('decommissionCluster', { workflowId: 'decommission/edge-2', taskQueue, args: [{ name: 'edge-2' }] });

@@ -123,7 +123,11 @@ describe('deploy/docker/Dockerfile (checked statically: no Docker on this machin
     expect(fromContext.filter((p) => ignored.includes(p.split('/')[0]!))).toEqual([]);
     const entrypoint = readFileSync(join(repoDir, 'deploy/docker/entrypoint.sh'), 'utf8');
     const entries = [...entrypoint.matchAll(/exec node dist\/(\S+)/g)].map((m) => m[1]!);
-    expect(entries).toEqual(['workers/main.js', 'src/api/main.js', 'src/cli/bin.mjs']);
+    expect(entries).toEqual(['workers/main.js', 'src/api/main.js', 'src/cli/bin.mjs', 'src/cli/bin.mjs']);
+    // The agent's manifest starts the image by a role the entrypoint has (not as a command to exec).
+    const roles = [...entrypoint.matchAll(/^ {2}([a-z |]+)\) exec/gm)].flatMap((m) => m[1]!.split('|').map((r) => r.trim()));
+    expect(roles).toEqual(['worker', 'api', 'agent', 'cli', 'fleetflow']);
+    expect(readFileSync(join(repoDir, 'deploy/agent/deployment.yaml'), 'utf8')).toMatch(/^ {10}args: \[agent, --cluster, /m);
     expect(entries.filter((e) => !existsSync(join(out, e)))).toEqual([]);
     expect(existsSync(join(out, 'workflow-bundles/workflows.js')) && existsSync(join(out, 'workflow-bundles/workflows-otel.js'))).toBe(true);
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { behind, postUpgradeVerdict, preflight, type PreflightInput } from '../../src/domain/upgrade/preflight.js';
+import { agentUpgradeRefusal, behind, postUpgradeVerdict, preflight, type PreflightInput } from '../../src/domain/upgrade/preflight.js';
 
 const healthy = { status: 'Healthy' as const, reasons: ['API server ready'] };
 const base: PreflightInput = { name: 'web', target: '1.36', current: '1.35.4', nodePools: [], health: healthy, requireHealthy: false, removedApis: [] };
@@ -86,5 +86,18 @@ describe('postUpgradeVerdict', () => {
       problems: ['API server runs 1.35.4, expected 1.36'],
     });
     expect(postUpgradeVerdict(healthy, degraded('coredns 0/2 available'))).toEqual({ ok: false, problems: ['coredns 0/2 available'] });
+  });
+});
+
+describe('agentUpgradeRefusal', () => {
+  it('says who upgrades an agent cluster, where it is, and how to record the version once it moved', () => {
+    expect(agentUpgradeRefusal('plant-7', '1.37', '1.36.3')).toBe(
+      'cluster plant-7 is reached through its agent: its control plane and node pools are upgraded on the site by its owners, not by Fleetflow ' +
+        '(it runs 1.36.3; the checks for 1.37 passed). Once it is upgraded, upgrading it to 1.37 again checks it and records the version',
+    );
+  });
+  // A cluster whose version was never reported still gets a sentence, not "runs ;".
+  it('names an unreported version plainly', () => {
+    expect(agentUpgradeRefusal('plant-7', '1.37', '')).toContain('(it runs an unreported version;');
   });
 });

@@ -7,7 +7,7 @@ import { testDataConverter } from '../helpers/test-encryption.js';
 
 const dir = new URL('../histories/', import.meta.url);
 /** The files in test/histories/ that record histories rather than being one. */
-const RECORDING_TOOLS = new Set(['record', 'record-large-stages.ts', 'large-stage-workflows.ts', 'record-change-callbacks.ts', 'record-fleet-change.ts', 'record-fleet-policy.ts', 'record-entity-check.ts', 'record-agent-entity.ts', 'record-agent-decommission.ts', 'record-agent-policy.ts', 'record-carried-state.ts']);
+const RECORDING_TOOLS = new Set(['record', 'record-large-stages.ts', 'large-stage-workflows.ts', 'record-change-callbacks.ts', 'record-fleet-change.ts', 'record-fleet-policy.ts', 'record-entity-check.ts', 'record-agent-entity.ts', 'record-agent-decommission.ts', 'record-agent-policy.ts', 'record-agent-upgrade.ts', 'record-carried-state.ts']);
 const files = readdirSync(dir).filter((f) => !RECORDING_TOOLS.has(f));
 const histories = files.filter((f) => f.endsWith('.json'));
 let workflowBundle: WorkflowBundle;

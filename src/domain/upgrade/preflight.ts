@@ -112,6 +112,17 @@ export function behind(version: string, target: string): boolean {
   return compareVersions(v, t) < 0;
 }
 
+/**
+ * Why an agent cluster that passed its preflight but is behind the target is not upgraded: the
+ * main worker serves no provider for it, so its control plane and node pools move on the site.
+ */
+export function agentUpgradeRefusal(name: string, target: string, current: string): string {
+  return (
+    `cluster ${name} is reached through its agent: its control plane and node pools are upgraded on the site by its owners, not by Fleetflow ` +
+    `(it runs ${current || 'an unreported version'}; the checks for ${target} passed). Once it is upgraded, upgrading it to ${target} again checks it and records the version`
+  );
+}
+
 /** How long an upgrade may take per step: managed control planes take 10-40 minutes, local ones seconds. */
 export function upgradeTimeoutMs(provider: ProviderName): number {
   return provider === 'eks' || provider === 'gke' ? 90 * 60_000 : 5 * 60_000;
