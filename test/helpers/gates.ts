@@ -60,20 +60,39 @@ export function fileGate(dir: string, timeoutMs = 180_000): Gate {
   };
 }
 
+/** Provider calls a test can hold at a gate, and the cluster each one acts on. */
+const HOLDABLE = {
+  create: (args: unknown[]) => (args[0] as Parameters<ClusterProvider['create']>[0]).name,
+  upgradeControlPlane: (args: unknown[]) => (args[0] as Parameters<ClusterProvider['upgradeControlPlane']>[0]).name,
+} as const;
+export type HoldableCall = keyof typeof HOLDABLE;
+
+/** `name` as a holdable call; throws naming the ones there are. */
+export function holdableCall(name: string): HoldableCall {
+  if (!Object.hasOwn(HOLDABLE, name)) throw new Error(`no provider call ${name} can be held (${Object.keys(HOLDABLE).join(', ')})`);
+  return name as HoldableCall;
+}
+
 /**
- * The provider, except that `create` does its work and then holds at `gate` before answering:
- * the control plane exists, and the activity that asked has not completed.
+ * The provider, except that `call` does its work and then holds at the gate `gateOf` gives for
+ * the cluster it acts on (none: it answers at once): the change is made, and the activity that
+ * asked has not completed.
  */
-export function holdingAfterCreate(provider: ClusterProvider, gate: Pick<Gate, 'pass'>): ClusterProvider {
+export function holdingAfter(provider: ClusterProvider, call: HoldableCall, gateOf: (cluster: string) => Pick<Gate, 'pass'> | undefined): ClusterProvider {
   return new Proxy(provider, {
     get(target, prop, receiver) {
       const value = Reflect.get(target, prop, receiver) as unknown;
-      if (prop !== 'create' || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value;
-      return async (...args: Parameters<ClusterProvider['create']>) => {
-        const created = await target.create(...args);
-        await gate.pass();
-        return created;
+      if (prop !== call || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value;
+      return async (...args: unknown[]) => {
+        const done = (await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args)) as unknown;
+        await gateOf(HOLDABLE[call](args))?.pass();
+        return done;
       };
     },
   });
+}
+
+/** The provider, except that `create` holds at `gate` after creating: the control plane exists, and the activity that asked has not completed. */
+export function holdingAfterCreate(provider: ClusterProvider, gate: Pick<Gate, 'pass'>): ClusterProvider {
+  return holdingAfter(provider, 'create', () => gate);
 }
