@@ -8,7 +8,7 @@ import { workflowCode } from './bundle.js';
 import { buildProviders } from '../src/providers/from-config.js';
 import { WORKER_TUNING } from './tuning.js';
 import { workerVersioningOptions } from './versioning.js';
-import { startFleetGauge } from '../src/telemetry/fleet-gauge.js';
+import { startFleetGauge } from '../src/temporal/fleet-gauge.js';
 import { startTracing } from '../src/telemetry/tracing.js';
 import { clientTracingInterceptors } from '../src/telemetry/client-tracing.js';
 import { installWorkerRuntime, workerTelemetryOptions } from './telemetry.js';

@@ -1,7 +1,7 @@
 import type { ProviderAccount } from '../domain/cluster/accounts.js';
 import type { ProviderName } from '../domain/cluster/spec.js';
 import { PermanentError } from '../errors.js';
-import { tracedProvider } from '../telemetry/traced-provider.js';
+import { tracedProvider } from './traced.js';
 import type { ClusterProvider } from './types.js';
 
 /** Builds the provider for one configured account (or the environment's default when undefined). */

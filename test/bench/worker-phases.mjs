@@ -16,7 +16,7 @@ const { workflowCode } = await import(`${D}/workers/bundle.js`);
 const { buildProviders } = await import(`${D}/src/providers/from-config.js`);
 const { WORKER_TUNING } = await import(`${D}/workers/tuning.js`);
 const { workerVersioningOptions } = await import(`${D}/workers/versioning.js`);
-await import(`${D}/src/telemetry/fleet-gauge.js`);
+await import(`${D}/src/temporal/fleet-gauge.js`);
 const { startTracing } = await import(`${D}/src/telemetry/tracing.js`);
 const { clientTracingInterceptors } = await import(`${D}/src/telemetry/client-tracing.js`);
 const { installWorkerRuntime, workerTelemetryOptions } = await import(`${D}/workers/telemetry.js`);

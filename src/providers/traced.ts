@@ -1,5 +1,5 @@
-import type { ClusterProvider } from '../providers/types.js';
-import { providerSpan } from './spans.js';
+import type { ClusterProvider } from './types.js';
+import { providerSpan } from '../telemetry/spans.js';
 
 const traced = new WeakMap<ClusterProvider, ClusterProvider>();
 

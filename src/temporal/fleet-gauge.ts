@@ -2,7 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { MetricMeter } from '@temporalio/common';
 import { CLUSTER_ENTITY_TYPE } from '../domain/cluster/inventory.js';
 import { METRICS } from '../domain/telemetry/metrics.js';
-import { listClusters } from '../temporal/fleet-inventory.js';
+import { listClusters } from './fleet-inventory.js';
 
 /** How often the worker counts the fleet (Prometheus's default scrape interval). */
 export const FLEET_GAUGE_INTERVAL_MS = 15_000;
