@@ -23,9 +23,6 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts', 'test/providers/**/*.test.ts', 'test/e2e/**/*.test.ts'],
-          // The 5-kill chaos run failed in the last clean run (an upgrade wave left a cluster with
-          // only etcd and kube-apiserver after a kill): it runs in `npm run chaos` until that is fixed.
-          exclude: ['test/integration/chaos-worker-kills.test.ts'],
           testTimeout: 300_000,
           hookTimeout: 300_000,
           // Each file starts its own servers and control planes; two cores cannot host many at once.

@@ -156,6 +156,12 @@ export class LocalProvider implements ClusterProvider {
    * kube-apiserver takes over the same etcd data. Synchronous here (a few seconds), so the
    * change is reported at once; the id names the target so describeChange needs no memory.
    * Downgrades are refused: the storage of a newer release may not be readable by an older one.
+   *
+   * Repeating it converges: state.json names the target before the new processes start, so a
+   * call interrupted after that (a worker SIGKILLed while the new API server came up, leaving
+   * etcd and kube-apiserver without their controllers) is finished by the next call, which
+   * starts whatever is not running at the target; nothing older can be running then, since
+   * every process was stopped before the target was recorded.
    */
   async upgradeControlPlane(ref: ClusterRef, req: UpgradeRequest): Promise<ProviderChange> {
     const paths = this.paths(ref.name);
@@ -165,7 +171,10 @@ export class LocalProvider implements ClusterProvider {
     await withLock(paths.lock, `upgrade cluster ${ref.name}`, async () => {
       const state = await this.stateFor(ref, paths);
       if (!state) throw new PermanentError(`cluster ${ref.name}: not found`, 'ClusterNotFound');
-      if (state.kubernetesVersion === target) return;
+      if (state.kubernetesVersion === target) {
+        await startControlPlane(paths, state, bins);
+        return;
+      }
       if (compareReleases(target, state.kubernetesVersion) < 0) {
         throw new PermanentError(`cluster ${ref.name}: cannot downgrade the control plane from ${state.kubernetesVersion} to ${target}`, 'UnsupportedVersion');
       }
