@@ -68,7 +68,7 @@ const stagedAccepts = (gate: string): [string, unknown][] => [
 const spec = { name: 'edge-1', provider: 'local', connection: { mode: 'agent' } };
 const hex = 'a'.repeat(64);
 const expiresAt = () => new Date(Date.now() + 3_600_000).toISOString();
-const policy = { name: 'guardrails', selector: { matchLabels: { fleet: 'none' } }, policies: [{ name: 'p', mode: 'inform', teamAccess: [{ group: 'g', role: 'view', namespaceSelector: { team: 'a' } }] }] };
+const policy = { name: 'guardrails', selector: {}, policies: [{ name: 'p', mode: 'inform', teamAccess: [{ group: 'g', role: 'view', namespaceSelector: { team: 'a' } }] }] };
 
 export const messageTargets: Target[] = [
   {
