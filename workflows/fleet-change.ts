@@ -3,13 +3,19 @@ import {
   ChildWorkflowCancellationType,
   condition,
   getExternalWorkflowHandle,
+  log,
   ParentClosePolicy,
+  patched,
   setCurrentDetails,
   setHandler,
   startChild,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { z } from 'zod';
+import { ChangeEventSchema } from '../src/domain/change/callbacks-input.js';
+import { OperationGateSchema } from '../src/domain/change/events.js';
+import { checkInput } from '../src/domain/validation.js';
 import { endBeforeRun, endFromFailure, endFromResult, operationWorkflowIdOf, type ChangeEnd } from '../src/domain/change/outcome.js';
 import {
   auditNameOf,
@@ -34,6 +40,9 @@ import type { SearchAttributePair } from '@temporalio/common';
 import { ticketAttributeOf } from '../src/domain/change/attributes.js';
 import { parseInput, requireWorkflowId, rootFailure } from './operation-steps.js';
 import { childFailureOf } from './stage-runner.js';
+
+/** Malformed changeEvent/operationGate signals are dropped; before, they were passed on (or threw). */
+const CHECKED_SIGNALS_PATCH = 'change-signals-checked';
 
 /** What a change returns: how it ended, and the operation's own result when it ran. */
 export interface ChangeResult {
@@ -89,13 +98,25 @@ export async function fleetChange(input: ChangeRequest): Promise<ChangeResult> {
   emit({ type: 'accepted', at: view.requestedAt, data: { type: req.type, requestedBy, operationWorkflowId: operationId } });
 
   // A staged operation reports its gates and stages; they pass on to the callbacks as they come.
+  // Anyone may signal by hand: a malformed signal is dropped (it threw here, and a task that
+  // throws is retried forever). Only a malformed one asks for the patch, so every history of
+  // well-formed signals is what it was; a malformed one that did not throw was passed on before.
+  const malformed = (schema: z.ZodType, value: unknown, signal: string) => {
+    const checked = checkInput(schema, value, `${signal} signal`);
+    if (checked.ok || !patched(CHECKED_SIGNALS_PATCH)) return undefined;
+    log.warn(`${checked.message}: dropped`);
+    return true;
+  };
   setHandler(changeEvent, (e: ChangeEvent) => {
-    if (e.type === 'waiting') view.waitingAt = { gate: String(e.data.gate ?? ''), since: e.at };
+    if (malformed(ChangeEventSchema, e, 'changeEvent')) return;
+    if (e.type === 'waiting') view.waitingAt = { gate: String(e.data?.gate ?? ''), since: e.at };
     else if (e.type === 'stageFinished') delete view.waitingAt;
     emit(e);
   }, { description: "From the change's staged operation: a gate waits or a stage ended; passed on to the callbacks" });
   // ... and the gate it waits at, so that the change waits (WaitingForApproval) exactly while its operation does.
-  setHandler(operationGate, ({ gate, at }) => {
+  setHandler(operationGate, (signal) => {
+    if (malformed(OperationGateSchema, signal, 'operationGate')) return;
+    const { gate, at } = signal;
     if (view.state !== 'Running' && view.state !== 'WaitingForApproval') return;
     if (gate) {
       view.waitingAt = { gate, since: at };
@@ -168,10 +189,10 @@ async function gate(
     decided = 'approved';
   }, {
     description: `Approve the change's gate: {"gate": "${CHANGE_GATE}", "by": "alice", "reason": "..."}`,
+    // A malformed argument is refused as the staged operations' "approve" refuses it: InvalidInput, by path.
     validator: (a: ApproveInput) => {
-      const p = ApproveSchema.safeParse(a);
-      if (!p.success) refuse(`approve refused: ${p.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ')}`);
-      if (p.data!.gate !== CHANGE_GATE) refuse(`approve refused: this change has one gate, ${CHANGE_GATE}, not ${p.data!.gate}`);
+      const { gate } = parseInput(ApproveSchema, a, 'approve request');
+      if (gate !== CHANGE_GATE) refuse(`approve refused: this change has one gate, ${CHANGE_GATE}, not ${gate}`);
       if (!waiting()) refuse(`approve refused: the change is ${view.state}, not waiting for approval`);
     },
   });
@@ -182,8 +203,7 @@ async function gate(
   }, {
     description: 'Abandon the change before it runs: {"by": "alice", "reason": "..."}',
     validator: (a: AbortInput) => {
-      const p = AbortSchema.safeParse(a);
-      if (!p.success) refuse(`abort refused: ${p.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ')}`);
+      parseInput(AbortSchema, a, 'abort request');
       if (!waiting()) refuse(`abort refused: the change is ${view.state}; a one-cluster operation cannot be stopped once it runs`);
     },
   });

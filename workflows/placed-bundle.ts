@@ -9,6 +9,7 @@ import {
   newPlacedBundleState,
   outdatedClusters,
   PlacedBundleInputSchema,
+  ReevaluatePlacementSchema,
   placementId,
   placementStatus,
   planMoves,
@@ -86,7 +87,11 @@ export async function placedBundle(input: PlacedBundleInput, carried?: PlacedBun
     // A run that is ending (deleted, or continuing as new with an update) answers with what it has.
     await condition(() => (state.evaluations >= want && !moving) || !!state.deleting || !!nextBundle);
     return status();
-  }, { description: 'Read the fleet and decide again now; answers once that round\'s moves are done: {"by": "alice", "reason": "..."}' });
+  }, {
+    description: 'Read the fleet and decide again now; answers once that round\'s moves are done: {"by": "alice", "reason": "..."}',
+    // A refusal leaves no trace in the history: checking the argument changes no command.
+    validator: (req) => void parseInput(ReevaluatePlacementSchema, req, 'reevaluate request', 'InvalidInput', 'request'),
+  });
   setHandler(updatePlacedBundle, (req) => {
     const u = UpdatePlacementSchema.parse(req);
     const bundle = BundleSchema.parse(u.bundle);

@@ -8,7 +8,9 @@
 // prod gate was approved on the operation), recorded before operations told their change their
 // gate in order (the patch change-reports-in-order), and change__rec__CHGREC-W.json + its
 // operation (a two-stage wave whose prod gate was approved, recorded with that patch) here.
-// Labels (A F P W) record only those: a history recorded before a patch is never recorded again.
+// change__rec__CHGREC-M.json: a gated one-cluster change that was sent a malformed changeEvent and
+// operationGate while it waited (dropped, with the patch change-signals-checked), then approved.
+// Labels (A F M P W) record only those: a history recorded before a patch is never recorded again.
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +19,7 @@ import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { changeIdOf, type ChangeRequest, type ChangeView } from '../../src/domain/change/request.js';
 import { Toolchain } from '../../src/host/toolchain.js';
 import { getChange, approveChange } from '../../src/temporal/messages/change-queries.js';
+import { changeEvent, operationGate } from '../../src/temporal/messages/change.js';
 import { approveGate } from '../../src/temporal/messages/staged.js';
 import { ALL_SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes.js';
 import { cluster } from '../helpers/cluster-summaries.js';
@@ -28,6 +31,7 @@ const base = { requestedBy: { kind: 'oidc' as const, subject: 'alice' }, inputHa
 const ticket = (id: string) => ({ system: 'rec', id });
 const requests: Record<string, ChangeRequest> = {
   A: { ...base, ticket: ticket('CHGREC-A'), type: 'upgradeCluster', input: { name: 'web-prod', version: '1.36' }, approval: { reason: 'it changes production environment prod', timeout: '1h' } },
+  M: { ...base, ticket: ticket('CHGREC-M'), type: 'upgradeCluster', input: { name: 'web-prod', version: '1.36' }, approval: { reason: 'it changes production environment prod', timeout: '1h' } },
   F: { ...base, ticket: ticket('CHGREC-F'), type: 'provision', input: { spec: { name: 'edge-1', provider: 'local' } } },
   P: { ...base, ticket: ticket('CHGREC-P'), type: 'fleetDecommission', input: { selector: { matchLabels: { team: 'db' } }, reason: 'db retired' }, prodEnvironments: ['prod'] },
   W: {
@@ -66,8 +70,13 @@ try {
     for (const [label, req] of Object.entries(requests).filter(([l]) => !only.length || only.includes(l))) {
       const h = await env.client.workflow.start('fleetChange', { workflowId: changeIdOf(req.ticket), taskQueue: 'record', args: [req] });
       ids.push(h.workflowId);
-      if (label === 'A') {
+      if (label === 'A' || label === 'M') {
         await until(() => h.query(getChange), (v) => v.state === 'WaitingForApproval');
+        if (label === 'M') {
+          await h.signal(changeEvent, null as never);
+          await h.signal(operationGate, { gate: 5, at: 'now' } as never);
+          await h.query(getChange); // answered once both were taken (and dropped)
+        }
         await h.executeUpdate(approveChange, { args: [{ gate: 'change:before', by: 'oidc:bob', reason: 'CAB approved' }] });
       }
       if (label === 'P' || label === 'W') {

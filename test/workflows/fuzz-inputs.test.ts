@@ -3,7 +3,6 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundle } from '@temporalio/worker';
 import fc from 'fast-check';
-import type { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities/index.js';
 import { workflowsPath } from '../../workers/bundle.js';
@@ -18,9 +17,8 @@ import { FleetPolicyWorkflowInputSchema } from '../../src/domain/policy/policy-s
 import { FleetRolloutInputSchema } from '../../src/domain/rollout/fleet-rollout.js';
 import { UpgradeClusterInputSchema } from '../../src/domain/upgrade/preflight.js';
 import { UpgradeWaveInputSchema } from '../../src/domain/upgrade/wave.js';
-import { checkInput } from '../../src/domain/validation.js';
 import { claimOperation, operationFinished, operationProgress, registerCluster } from '../../src/temporal/messages/cluster.js';
-import { fuzzParams, nearlyValid } from '../helpers/fuzz.js';
+import { expectedRefusal, fuzzParams, nearlyValid, type Stage } from '../helpers/fuzz.js';
 import { addSearchAttributes, timeSkipping } from '../helpers/time-skipping.js';
 
 // Random inputs (near a valid one, or any JSON) typed into every workflow, update and signal,
@@ -53,14 +51,6 @@ const RUNS = 8;
 const bundle = { name: 'shop', revision: 'v2', manifests: [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'shop' }, data: {} }] };
 const spec = { name: 'web-1', provider: 'local' };
 
-interface Stage {
-  schema: z.ZodType;
-  what: string;
-  type?: string;
-  root?: string;
-  /** The part of the input this stage checks (the whole input by default); undefined skips it. */
-  part?: (input: unknown) => unknown;
-}
 interface Case {
   type: string;
   valid: unknown;
@@ -105,17 +95,6 @@ const cases: Case[] = [
     stages: [{ schema: FleetPolicyWorkflowInputSchema, what: 'fleet policy' }],
   },
 ];
-
-/** The refusal the schema stages predict for `input`, or undefined when it passes validation. */
-function expectedRefusal(stages: Stage[], input: unknown): { type: string; message: string } | undefined {
-  for (const s of stages) {
-    const part = s.part ? s.part(input) : input;
-    if (s.part && part === undefined) continue;
-    const checked = checkInput(s.schema, part, s.what, s.root ?? '');
-    if (!checked.ok) return { type: s.type ?? 'InvalidInput', message: checked.message };
-  }
-  return undefined;
-}
 
 /** Why each failed workflow task of a workflow failed: any at all is a task that would be retried forever. */
 async function taskFailures(workflowId: string): Promise<string[]> {

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { Decision } from '../staged/engine.js';
 import type { ChangeEvent } from './request.js';
 
@@ -32,3 +33,12 @@ export function gateToTell(d: Pick<Decision, 'waitingFor' | 'gate'>, told: strin
   const now = d.waitingFor === 'approval' && d.gate ? d.gate : undefined;
   return now === told ? undefined : { gate: now };
 }
+
+/**
+ * The operationGate signal as a change checks it on receipt: the gate its operation waits at
+ * now (none: it runs again) and since when. A malformed one is dropped, not fatal.
+ */
+export const OperationGateSchema = z.object({
+  gate: z.string().max(100, 'must be at most 100 characters').optional(),
+  at: z.iso.datetime({ offset: true, error: 'must be an ISO date-time' }),
+});

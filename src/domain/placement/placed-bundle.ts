@@ -50,6 +50,15 @@ export const UpdatePlacementSchema = z
   .strict();
 export type UpdatePlacementInput = z.input<typeof UpdatePlacementSchema>;
 
+/** `fleetflow placement reevaluate`: who asks (the round itself needs nothing); no argument at all is fine too. */
+export const ReevaluatePlacementSchema = z
+  .object({
+    by: z.string().trim().min(1, 'must say who is acting').max(200, 'must be at most 200 characters').optional(),
+    reason: z.string().max(500, 'must be at most 500 characters').optional(),
+  })
+  .strict()
+  .optional();
+
 /** `fleetflow placement delete`: remove the bundle from the clusters it was placed on, then end. */
 export const DeletePlacementSchema = z
   .object({
