@@ -53,6 +53,8 @@ export const DESELECTED_CLUSTERS_PATCH = 'policy-deselected-clusters';
 
 /** Marks the evaluation of agent clusters on their agents (evaluateClusterPolicies). */
 export const AGENT_POLICY_PATCH = 'policy-through-agents';
+/** Marks a failed round serving the evaluate requests it began for (before, it ran again at once, without end). */
+export const FAILED_ROUND_PATCH = 'policy-failed-round-serves-requests';
 
 /** Continue as new past this many events (and no rollout running). */
 const MAX_HISTORY_EVENTS = 2_000;
@@ -282,11 +284,15 @@ export async function fleetPolicy(input: FleetPolicyWorkflowInput, carried?: Fle
       if (failed.length) log.warn(`fleet policy ${state.spec.name}: removal failed: ${failed.join('; ')}`);
       state = withoutRollouts(state, retired);
     }
+    const requested = state.evaluationsRequested;
     try {
       await round();
     } catch (err) {
       // The fleet or the evaluation could not be read this round; the matrix stays as it was.
       log.warn(`fleet policy ${state.spec.name}: evaluation failed: ${rootFailure(err).message}`);
+      // The requests this round began for are answered with the matrix as it was (its evaluatedAt
+      // says how old); left open, they would start the next round at once, failing again in a loop.
+      if (patched(FAILED_ROUND_PATCH)) state = { ...state, evaluationsDone: Math.max(state.evaluationsDone, requested) };
     }
     refresh();
     if (!running && historyIsLong(MAX_HISTORY_EVENTS) && state.evaluationsRequested <= state.evaluationsDone) {

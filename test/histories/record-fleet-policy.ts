@@ -11,6 +11,7 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ApplicationFailure } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import type { ClusterEvaluation } from '../../src/domain/policy/compliance.js';
@@ -36,6 +37,7 @@ const spec: FleetPolicyInput = {
 };
 const applied: Record<string, Record<string, string>> = {};
 let drift = false;
+let failEvaluation = false;
 const teamA = (name: string) => cluster(name, { labels: { team: 'a' } });
 /** The registered clusters; listFleet narrows them as the visibility query does (or reads by name). */
 let fleet = [teamA('rec-a'), teamA('rec-b')];
@@ -47,8 +49,9 @@ const env = await TestWorkflowEnvironment.createLocal({
 try {
   const activities = {
     listFleet: async (s: { include?: string[] }) => fleet.filter((c) => (s.include ? s.include.includes(c.name) : c.labels.team === 'a')),
-    evaluatePolicyCompliance: async ({ clusters }: { clusters: string[] }): Promise<ClusterEvaluation[]> =>
-      clusters.map((c) => ({
+    evaluatePolicyCompliance: async ({ clusters }: { clusters: string[] }): Promise<ClusterEvaluation[]> => {
+      if (failEvaluation) throw ApplicationFailure.nonRetryable('the evaluation could not run', 'ClusterUnreachable');
+      return clusters.map((c) => ({
         cluster: c,
         reachable: true,
         checkedAt: new Date().toISOString(),
@@ -59,7 +62,8 @@ try {
           extra: [],
           ...(applied[c]?.[p] ? { appliedRevision: applied[c][p] } : {}),
         })),
-      })),
+      }));
+    },
     stubChild: async (call: { workflow: string; args: { selector?: { include: string[] }; bundle?: { name: string; revision: string } } }) => {
       if (call.workflow === 'fleetRollout') {
         // policy-<fleet policy>-<policy>; the policy names here have no dash.
@@ -108,9 +112,16 @@ try {
     await leftUntil((v) => v.policies[0]!.rollout?.clusters.join() === 'rec-a' && v.counts.Compliant === 2);
     await l.executeUpdate(deleteFleetPolicy, { args: [{ by: 'alice', reason: 'recorded' }] });
     console.log(`policy/left: ${JSON.stringify(await l.result())}`);
+
+    // A round that fails answers the evaluate request that started it (policy-failed-round-serves-requests).
+    failEvaluation = true;
+    const f = await env.client.workflow.start('fleetPolicy', { workflowId: 'policy/failed', taskQueue: 'record', args: [{ policy: { ...spec, name: 'failed' } }] });
+    await f.executeUpdate(evaluateFleetPolicy);
+    await f.executeUpdate(deleteFleetPolicy, { args: [{ by: 'alice', reason: 'recorded' }] });
+    console.log(`policy/failed: ${JSON.stringify(await f.result())}`);
     await env.client.workflow.getHandle('cluster/rec-a').terminate();
   });
-  execFileSync(join(here, 'record'), ['policy/rec', 'policy/left'], { stdio: 'inherit', env: { ...process.env, TEMPORAL_ADDRESS: env.address, TEMPORAL_NAMESPACE: 'fleetflow' } });
+  execFileSync(join(here, 'record'), ['policy/rec', 'policy/left', 'policy/failed'], { stdio: 'inherit', env: { ...process.env, TEMPORAL_ADDRESS: env.address, TEMPORAL_NAMESPACE: 'fleetflow' } });
 } finally {
   await env.teardown();
 }

@@ -1,4 +1,5 @@
 import { WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundle } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -202,6 +203,28 @@ describe('fleetPolicy', () => {
         await h.result();
       }),
     );
+  });
+
+  it('answers an evaluate request whose round failed with the matrix as it was, and does not run again at once', async () => {
+    let calls = 0;
+    const activities = {
+      listFleet: async () => [cluster('a1', { labels: { team: 'a' } })],
+      evaluatePolicyCompliance: async (): Promise<ClusterEvaluation[]> => {
+        calls++;
+        throw ApplicationFailure.nonRetryable('the evaluation could not run', 'ClusterUnreachable');
+      },
+    };
+    await withWorker(activities, async (taskQueue) => {
+      const h = await env.client.workflow.start('fleetPolicy', { workflowId: 'policy/failing', taskQueue, args: [{ policy: { ...spec, name: 'failing', policies: [spec.policies[1]!] } }] });
+      const v = await h.executeUpdate(evaluateFleetPolicy);
+      expect(v.evaluatedAt).toBeUndefined();
+      const after = calls;
+      // One more request, one more round: not a loop of them.
+      await h.executeUpdate(evaluateFleetPolicy);
+      expect(calls).toBe(after + 1);
+      await h.executeUpdate(deleteFleetPolicy, { args: [{ by: 'test' }] });
+      await h.result();
+    });
   });
 
   it('fails at once on a policy holding a workload, naming the field', async () => {

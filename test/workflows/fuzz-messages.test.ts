@@ -1,4 +1,3 @@
-import { Context } from '@temporalio/activity';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -40,10 +39,10 @@ const activities = {
     ]),
   ),
   // The staged operations plan over two clusters (one in prod, so every kind of gate exists).
-  // A fleet policy reads an empty fleet, whatever its selector: with clusters its evaluation (a
-  // stub here) fails, and a failed round with an evaluation asked for is run again at once, for
-  // ever, and evaluateFleetPolicy never answers (found by this fuzz, not fixed yet: README).
-  listFleet: async () => (Context.current().info.workflowType === 'fleetPolicy' ? [] : fleet),
+  // A fleet policy's evaluation is a stub that fails: each of its rounds fails, and every
+  // evaluateFleetPolicy must still be answered (it looped for ever before
+  // policy-failed-round-serves-requests; found by this fuzz).
+  listFleet: async () => fleet,
   listPlacementFleet: async () => [],
 };
 const taskQueue = `fuzz-msg-${Math.random().toString(36).slice(2)}`;
