@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -16,6 +16,8 @@ const run = promisify(execFile);
 const toolchain = new Toolchain();
 const CHART = join(repoDir, 'deploy', 'helm', 'fleetflow');
 const NS = 'fleetflow';
+// Where an agent's chart goes: its revision store's namespace, where its Role must be.
+const AGENT_NS = 'fleetflow-system';
 const dataDir = mkdtempSync(join(tmpdir(), 'fleetflow-helm-'));
 const local = new LocalProvider({ dataDir, toolchain });
 const CLUSTER = 'helm';
@@ -41,6 +43,7 @@ beforeAll(async () => {
   await local.create({ name: CLUSTER, region: 'local', labels: {}, idempotencyKey: `test/${CLUSTER}` });
   kubeconfig = local.kubeconfigPath(CLUSTER);
   await kubectl('create', 'namespace', NS);
+  await kubectl('create', 'namespace', AGENT_NS);
   const crd = join(dataDir, 'servicemonitor-crd.json');
   writeFileSync(crd, JSON.stringify(SERVICE_MONITOR_CRD));
   await kubectl('apply', '-f', crd);
@@ -53,21 +56,25 @@ afterAll(async () => {
 
 interface K8sObject {
   kind: string;
-  metadata: { name: string };
+  metadata: { name: string; namespace?: string };
   spec?: any;
   data?: Record<string, string>;
 }
 type Env = { name: string; value?: string; valueFrom?: unknown }[];
 
-async function render(set: string[]): Promise<{ text: string; objects: K8sObject[] }> {
-  const { stdout } = await helm('template', 'ff', CHART, '--namespace', NS, ...set.flatMap((s) => ['--set', s]));
+async function render(set: string[], namespace = NS): Promise<{ text: string; objects: K8sObject[] }> {
+  const { stdout } = await helm('template', 'ff', CHART, '--namespace', namespace, ...set.flatMap((s) => ['--set', s]));
   return { text: stdout, objects: parseAllDocuments(stdout).map((d) => d.toJS() as K8sObject).filter(Boolean) };
 }
 const find = (objects: K8sObject[], kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata.name === name)!;
 const container = (objects: K8sObject[], name: string) => find(objects, 'Deployment', name).spec.template.spec.containers[0];
 const envOf = (objects: K8sObject[], name: string) => Object.fromEntries((container(objects, name).env as Env).map((e) => [e.name, e.value ?? e.valueFrom]));
 
-const MATRIX: { name: string; set: string[]; check: (objects: K8sObject[]) => void }[] = [
+/** deploy/agent/rbac.yaml, the plain manifests the chart's agent must grant the same rights as. */
+const plainAgentRbac = parseAllDocuments(readFileSync(join(repoDir, 'deploy', 'agent', 'rbac.yaml'), 'utf8')).map((d) => d.toJS() as K8sObject & { rules?: unknown[] });
+const AGENT_SITE = ['agent.enabled=true', 'agent.cluster=plant-7', 'worker.enabled=false', 'api.enabled=false'];
+
+const MATRIX: { name: string; set: string[]; namespace?: string; check: (objects: K8sObject[]) => void }[] = [
   {
     name: 'defaults',
     set: [],
@@ -133,17 +140,71 @@ const MATRIX: { name: string; set: string[]; check: (objects: K8sObject[]) => vo
       expect(find(objects, 'ServiceMonitor', 'ff-fleetflow-worker').spec).toMatchObject({ endpoints: [{ port: 'metrics', path: '/metrics' }], selector: { matchLabels: { 'app.kubernetes.io/component': 'worker' } } });
     },
   },
+  {
+    name: 'an agent site (agent on, worker and API off, mTLS, join token)',
+    set: [...AGENT_SITE, 'agent.joinTokenSecret=fleetflow-agent-join', 'temporal.address=temporal.example.com:7233', 'temporal.tls.enabled=true', 'temporal.tls.secretName=plant-7-tls'],
+    namespace: AGENT_NS,
+    check: (objects) => {
+      expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
+        'ClusterRole/ff-fleetflow-agent',
+        'ClusterRoleBinding/ff-fleetflow-agent',
+        'ConfigMap/ff-fleetflow-config',
+        'Deployment/ff-fleetflow-agent',
+        'Role/ff-fleetflow-agent-store',
+        'RoleBinding/ff-fleetflow-agent-store',
+        'ServiceAccount/ff-fleetflow-agent',
+      ]);
+      const agent = find(objects, 'Deployment', 'ff-fleetflow-agent').spec;
+      expect(agent.replicas).toBe(1);
+      expect(agent.template.spec.serviceAccountName).toBe('ff-fleetflow-agent');
+      expect(agent.template.spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000 });
+      const c = container(objects, 'ff-fleetflow-agent');
+      expect(c.args).toEqual(['agent', '--cluster', 'plant-7', '--identity', 'plant-7-agent', '--join-token-file', '/etc/fleetflow/join/token']);
+      expect(c.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
+      expect(c.resources).toMatchObject({ requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '512Mi' } });
+      expect(envOf(objects, 'ff-fleetflow-agent')).toMatchObject({
+        TEMPORAL_ADDRESS: 'temporal.example.com:7233',
+        TEMPORAL_NAMESPACE: 'fleetflow',
+        TEMPORAL_TLS: 'true',
+        TEMPORAL_TLS_CLIENT_CERT_PATH: '/etc/fleetflow/temporal-tls/tls.crt',
+        FLEETFLOW_CONFIG: '/etc/fleetflow/config/config.yaml',
+      });
+      const volumes = agent.template.spec.volumes as { name: string; secret?: { secretName: string; items?: unknown[] } }[];
+      expect(volumes.find((v) => v.name === 'join-token')!.secret).toMatchObject({ secretName: 'fleetflow-agent-join', items: [{ key: 'token', path: 'token' }] });
+      expect(volumes.find((v) => v.name === 'temporal-tls')!.secret!.secretName).toBe('plant-7-tls');
+      expect(c.volumeMounts).toContainEqual({ name: 'join-token', mountPath: '/etc/fleetflow/join', readOnly: true });
+      // The same rights as the plain manifests, in the store's namespace, bound to this ServiceAccount.
+      const rules = (kind: string, o: (K8sObject & { rules?: unknown[] })[]) => o.find((d) => d.kind === kind)!.rules;
+      expect(rules('ClusterRole', objects)).toEqual(rules('ClusterRole', plainAgentRbac));
+      expect(rules('Role', objects)).toEqual(rules('Role', plainAgentRbac));
+      expect(find(objects, 'Role', 'ff-fleetflow-agent-store').metadata.namespace).toBe(AGENT_NS);
+      for (const [kind, name] of [['RoleBinding', 'ff-fleetflow-agent-store'], ['ClusterRoleBinding', 'ff-fleetflow-agent']] as const) {
+        expect((find(objects, kind, name) as K8sObject & { subjects: unknown[] }).subjects).toEqual([{ kind: 'ServiceAccount', name: 'ff-fleetflow-agent', namespace: AGENT_NS }]);
+      }
+    },
+  },
+  {
+    name: 'an agent site after joining (no token), its own identity and an API key',
+    set: [...AGENT_SITE, 'agent.identity=plant-7-a', 'temporal.apiKey.secretName=temporal-cloud'],
+    namespace: AGENT_NS,
+    check: (objects) => {
+      const c = container(objects, 'ff-fleetflow-agent');
+      expect(c.args).toEqual(['agent', '--cluster', 'plant-7', '--identity', 'plant-7-a']);
+      expect(c.volumeMounts.map((m: { name: string }) => m.name)).not.toContain('join-token');
+      expect(envOf(objects, 'ff-fleetflow-agent')).toMatchObject({ TEMPORAL_API_KEY: { secretKeyRef: { name: 'temporal-cloud', key: 'api-key' } } });
+    },
+  },
 ];
 
 describe('the Helm chart deploy/helm/fleetflow', () => {
   for (const c of MATRIX) {
     it(`${c.name}: lints, renders what the values say, and the API server accepts every object`, async () => {
       await helm('lint', '--strict', CHART, ...c.set.flatMap((s) => ['--set', s]));
-      const { text, objects } = await render(c.set);
+      const { text, objects } = await render(c.set, c.namespace);
       c.check(objects);
       const file = join(dataDir, `${c.name.replace(/\W+/g, '-')}.yaml`);
       writeFileSync(file, text);
-      const { stdout } = await kubectl('apply', '--dry-run=server', '-n', NS, '-f', file);
+      const { stdout } = await kubectl('apply', '--dry-run=server', '-n', c.namespace ?? NS, '-f', file);
       const accepted = stdout.trim().split('\n');
       expect(accepted).toHaveLength(objects.length);
       expect(accepted.every((l) => l.endsWith('(server dry run)'))).toBe(true);
@@ -152,5 +213,10 @@ describe('the Helm chart deploy/helm/fleetflow', () => {
 
   it('refuses mTLS without the certificate Secret, naming the value', async () => {
     await expect(render(['temporal.tls.enabled=true'])).rejects.toThrow(/temporal\.tls\.secretName: must name the Secret/);
+  });
+
+  it('refuses an agent without its cluster, or with a name the inventory would refuse, naming the value', async () => {
+    await expect(render(['agent.enabled=true', 'worker.enabled=false', 'api.enabled=false'], AGENT_NS)).rejects.toThrow(/agent\.cluster: must name the cluster this agent serves/);
+    await expect(render(['agent.enabled=true', 'agent.cluster=Plant_7'], AGENT_NS)).rejects.toThrow(/agent\.cluster: "Plant_7" must be/);
   });
 });

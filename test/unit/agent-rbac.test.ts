@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { REMOVED_APIS } from '../../src/domain/upgrade/removed-apis.js';
 
@@ -7,8 +7,12 @@ import { REMOVED_APIS } from '../../src/domain/upgrade/removed-apis.js';
 // kind of the table, through the version the server still serves: a kind it may not list fails
 // the scan Forbidden on the site, and with it every upgrade check of an agent cluster.
 type Rule = { apiGroups?: string[]; resources?: string[]; verbs: string[] };
-const docs = parseAllDocuments(readFileSync(new URL('../../deploy/agent/rbac.yaml', import.meta.url), 'utf8')).map((d) => d.toJS() as { kind: string; rules?: Rule[] });
+const read = (path: string) => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8');
+const docs = parseAllDocuments(read('deploy/agent/rbac.yaml')).map((d) => d.toJS() as { kind: string; rules?: Rule[] });
 const clusterRules = docs.find((d) => d.kind === 'ClusterRole')!.rules!;
+// The chart's agent (deploy/helm/fleetflow): fixed rules in a file, the bundle rule a value.
+const chartFixed = parse(read('deploy/helm/fleetflow/files/agent-rbac.yaml')) as { store: Rule[]; cluster: Rule[] };
+const chartBundleRules = (parse(read('deploy/helm/fleetflow/values.yaml')) as { agent: { bundleRules: Rule[] } }).agent.bundleRules;
 
 /** The resource name of a kind (the table's kinds all follow the regular English plural). */
 const plural = (kind: string) => {
@@ -40,5 +44,21 @@ describe("the agent's ClusterRole", () => {
     const verbs = clusterRules.flatMap((r) => r.verbs);
     expect(verbs.filter((v) => ['bind', 'escalate', 'impersonate', '*'].includes(v))).toEqual([]);
     expect(clusterRules.filter((r) => r.resources?.includes('*') || r.apiGroups?.includes('*'))).toEqual([]);
+  });
+});
+
+// Two ways to install the agent, one set of rights: a rule added to one and not the other
+// would pass every test of the one and fail Forbidden on sites installed the other way.
+describe("the chart's agent RBAC and deploy/agent/rbac.yaml", () => {
+  it('grant the same store Role', () => {
+    expect(chartFixed.store).toEqual(docs.find((d) => d.kind === 'Role')!.rules);
+  });
+
+  it("grant the same ClusterRole: the chart's fixed rules then its default agent.bundleRules", () => {
+    expect([...chartFixed.cluster, ...chartBundleRules]).toEqual(clusterRules);
+  });
+
+  it('can fail: a dropped rule is a difference', () => {
+    expect([...chartFixed.cluster.slice(1), ...chartBundleRules]).not.toEqual(clusterRules);
   });
 });

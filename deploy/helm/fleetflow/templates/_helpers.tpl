@@ -130,3 +130,19 @@ app.kubernetes.io/component: {{ index . 1 }}
 - name: tmp
   emptyDir: {}
 {{- end -}}
+
+{{/* The agent's cluster: required when agent.enabled, and a name the inventory accepts. */}}
+{{- define "fleetflow.agentCluster" -}}
+{{- $c := .Values.agent.cluster -}}
+{{- if not $c -}}
+{{- fail "agent.cluster: must name the cluster this agent serves (as registered with connection.mode agent) when agent.enabled is true" -}}
+{{- end -}}
+{{- if or (gt (len $c) 40) (not (regexMatch "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" $c)) -}}
+{{- fail (printf "agent.cluster: %q must be at most 40 lowercase letters, digits and \"-\", starting and ending alphanumeric" $c) -}}
+{{- end -}}
+{{- $c -}}
+{{- end -}}
+
+{{- define "fleetflow.agentName" -}}
+{{- printf "%s-agent" (include "fleetflow.fullname" .) | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
