@@ -75,6 +75,9 @@ export async function makeWhole(state: LocalClusterState): Promise<LocalClusterS
   };
 }
 
+/** The client components that listen on a port of their own (their health endpoints). */
+const OWN_PORT: Partial<Record<Component, 'controllerManager' | 'scheduler'>> = { controllerManager: 'controllerManager', scheduler: 'scheduler' };
+
 /**
  * Starts whichever of the cluster's processes is not running, keeping the recorded ports when
  * they are free, and records pids (and any new ports) in state.json as it goes. etcd and the
@@ -118,6 +121,13 @@ export async function startControlPlane(paths: ClusterPaths, recorded: LocalClus
 
   const spawn = async (c: Component) => {
     if (next.pids[c]) return;
+    // A client's own port serves only its health endpoint, so it may move: checked again here,
+    // since the wait for the API server (up to 45 s) gave other processes time to bind it.
+    const own = OWN_PORT[c];
+    if (own) {
+      const { ports: moved, changed: ownChanged } = await reusePorts({ [own]: next.ports[own]! } as Record<typeof own, number>, 0);
+      if (ownChanged.length) next = { ...next, ports: { ...next.ports, ...moved } };
+    }
     const { command, args } = commandOf(paths, next, c, bins);
     next.pids[c] = spawnDetached({ name: PROCESS_NAMES[c], command, args, logFile: logOf(paths, c), cwd: paths.dir });
     await writeState(paths.state, next);
