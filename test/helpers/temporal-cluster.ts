@@ -12,6 +12,10 @@ export interface TemporalClusterHandle {
   tls?: { files: TemporalTlsFiles; env: Record<string, string> };
   /** How long PostgreSQL, the schemas, the server and setup took, in ms. */
   startupMs: number;
+  /** SIGKILLs the temporal-server process (PostgreSQL stays up) and resolves once it is gone. */
+  killServer(): Promise<void>;
+  /** Starts the temporal-server again on the same PostgreSQL data and ports; resolves once it serves. */
+  restartServer(): Promise<void>;
   /** Stops the server and PostgreSQL and removes the cluster's folder. */
   stop(): Promise<void>;
 }
@@ -56,10 +60,24 @@ export async function startTemporalCluster(opts: { tls?: boolean; namespace?: st
       rmSync(dir, { recursive: true, force: true });
     }
   };
+  const killServer = async () => {
+    const { temporal } = await cluster.status();
+    if (!temporal) throw new Error('killServer: the temporal-server is not running');
+    process.kill(temporal, 'SIGKILL');
+    const deadline = Date.now() + 20_000;
+    while ((await cluster.status()).temporal) {
+      if (Date.now() > deadline) throw new Error(`killServer: temporal-server ${temporal} still there 20 s after SIGKILL`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  const restartServer = async () => {
+    const { reused } = await cluster.up();
+    if (reused) throw new Error('restartServer: a temporal-server was already running');
+  };
   const t0 = Date.now();
   try {
     const { address } = await cluster.up();
-    return { address, namespace, startupMs: Date.now() - t0, ...(files ? { tls: { files, env: tlsEnv(files) } } : {}), stop };
+    return { address, namespace, startupMs: Date.now() - t0, ...(files ? { tls: { files, env: tlsEnv(files) } } : {}), killServer, restartServer, stop };
   } catch (e) {
     await stop();
     throw e;
