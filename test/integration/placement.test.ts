@@ -130,7 +130,10 @@ describe('placedBundle on real local clusters', () => {
       expect(status).toMatch(/ remove pl-a Succeeded: no longer chosen \(Capacity: out of CPU: /);
       const dir = mkdtempSync(join(tmpdir(), 'placement-'));
       writeFileSync(join(dir, 'shop.json'), JSON.stringify(shop));
-      // A fresh decision knows no current choice: pl-c, empty, has the most room.
+      // A fresh decision knows no current choice: pl-c, empty, has the most room, once the
+      // entities' capacity reads say so (pl-b's counting the workload it took, pl-c's done at all).
+      await eventually(() => stateOf('pl-b'), (st) => !!st.capacity && freeOf(st.capacity).cpu < 2000, 90_000);
+      await eventually(() => stateOf('pl-c'), (st) => st.capacity?.cpu.allocatable === 2000, 90_000);
       const preview = (await cli('placement', 'preview', '-f', join(dir, 'shop.json'))).split('\n');
       expect(preview[0]).toBe('placement: 1 chosen of 3 clusters: pl-c (wanted: 1)');
       expect(preview[1]).toMatch(/^ {2}chosen {5}pl-c {2}rank 1 of 2, score \d+ \(FreeCPU 100 \+ FreeMemory 100 \+ Spread 100 \+ Steady 0\)$/);
