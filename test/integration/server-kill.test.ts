@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client, Connection, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities/index.js';
@@ -13,6 +13,7 @@ import { ProviderRegistry } from '../../src/providers/registry.js';
 import { DevServer } from '../../src/temporal/dev-server.js';
 import { workflowsPath } from '../../workers/bundle.js';
 import { eventually } from '../helpers/fleet-env.js';
+import { resultThroughOutages } from '../helpers/server-kill-scenario.js';
 import { testDataConverter } from '../helpers/test-encryption.js';
 
 // The Temporal dev server with its SQLite file, SIGKILLed in the middle of an upgrade wave and
@@ -63,19 +64,6 @@ async function killAndRestartServer(): Promise<void> {
   process.kill(pid!, 'SIGKILL');
   await eventually(() => server.status(), (s) => !s.pid && !s.answering, 20_000);
   expect(await server.start()).toMatchObject({ reused: false });
-}
-
-/** The result, asked again while the server is down or restarting (the client's long poll fails then). */
-async function resultThroughOutages<T>(handle: WorkflowHandle): Promise<T> {
-  const deadline = Date.now() + 600_000;
-  for (;;) {
-    try {
-      return (await handle.result()) as T;
-    } catch (e) {
-      if (e instanceof WorkflowFailedError || Date.now() > deadline) throw e;
-      await new Promise((r) => setTimeout(r, 1_000));
-    }
-  }
 }
 
 describe('the dev server killed mid-operation', () => {
