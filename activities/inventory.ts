@@ -6,6 +6,7 @@ import type { OperationRequest } from '../src/domain/cluster/lifecycle.js';
 import type { ClusterState } from '../src/domain/cluster/state.js';
 import { FleetSelectorSchema, type ClusterSummary, type FleetSelectorInput } from '../src/domain/selection/fleet-selector.js';
 import { readEntitySummary, readFleet } from '../src/temporal/fleet-inventory.js';
+import { startingAttributes } from '../src/temporal/search-attributes.js';
 import { CLUSTER_ENTITY_TYPE, clusterEntityId } from '../src/domain/cluster/inventory.js';
 import { entityMetadata } from '../src/domain/operation-metadata.js';
 import { describeProblems, parseWith } from '../src/domain/validation.js';
@@ -69,6 +70,7 @@ export function inventoryActivities(client: Client) {
               args: [{ spec }],
               workflowIdConflictPolicy: 'USE_EXISTING',
               ...entityMetadata(spec),
+      typedSearchAttributes: startingAttributes(spec),
             });
             return await client.workflow.executeUpdateWithStart(claimOperation, { args: [req], startWorkflowOperation: start });
           }

@@ -27,7 +27,7 @@ import type { ClusterState } from '../src/domain/cluster/state.js';
 import { clusterEntityId, inventoryValues } from '../src/domain/cluster/inventory.js';
 import { OperationRequestSchema } from '../src/domain/cluster/operation-inputs.js';
 import { checkInput } from '../src/domain/validation.js';
-import { SA } from '../src/temporal/search-attributes.js';
+import { inventoryAttributes, SA } from '../src/temporal/search-attributes.js';
 import { ClusterChecks } from './cluster-checks.js';
 import { CAPACITY_PATCH } from './cluster-capacity-check.js';
 import { capacityValues } from '../src/domain/cluster/capacity.js';
@@ -74,17 +74,7 @@ export async function clusterEntity(input: ClusterEntityInput): Promise<ClusterS
   let state = startingState(input);
 
   const publish = () => {
-    const v = inventoryValues(state);
-    upsertSearchAttributes([
-      { key: SA.provider, value: v.provider },
-      { key: SA.region, value: v.region },
-      { key: SA.environment, value: v.environment },
-      { key: SA.version, value: v.version },
-      { key: SA.phase, value: v.phase },
-      { key: SA.health, value: v.health },
-      { key: SA.labels, value: v.labels },
-      ...capacityAttributes(),
-    ]);
+    upsertSearchAttributes([...inventoryAttributes(state), ...capacityAttributes()]);
   };
   // Only a state that holds capacity publishes it, and only from code that has the patch
   // (asked lazily: a state carried over with capacity is published as soon as it is seen).

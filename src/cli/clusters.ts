@@ -7,6 +7,7 @@ import { CLUSTER_ENTITY_TYPE, clusterEntityId } from '../domain/cluster/inventor
 import { inventoryQuery, parseSelector } from '../domain/selection/selector-syntax.js';
 import { FleetflowError } from '../errors.js';
 import { listClusters } from '../temporal/fleet-inventory.js';
+import { startingAttributes } from '../temporal/search-attributes.js';
 import { getClusterState, registerCluster } from '../temporal/messages/cluster.js';
 import { onePositional, outputFormat, printData, requester } from './args.js';
 import { OUTPUT_FLAG, type Args, type CommandSpec, type FlagSpec } from './command-table.js';
@@ -76,6 +77,7 @@ async function register(ctx: CliContext, args: Args) {
     args: [{ spec }],
     workflowIdConflictPolicy: 'USE_EXISTING',
     ...entityMetadata(spec),
+    typedSearchAttributes: startingAttributes(spec),
   });
   const state = await refusalsAsErrors(() =>
     client.workflow.executeUpdateWithStart(registerCluster, { args: [spec], startWorkflowOperation: start }),

@@ -24,7 +24,7 @@ import { newClusterState } from '../../src/domain/cluster/lifecycle.js';
 import { ClusterSpecSchema } from '../../src/domain/cluster/spec.js';
 import { Toolchain, repoDir } from '../../src/host/toolchain.js';
 import { ProviderRegistry } from '../../src/providers/registry.js';
-import { ALL_SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes.js';
+import { ALL_SEARCH_ATTRIBUTES, inventoryAttributes } from '../../src/temporal/search-attributes.js';
 import { getRolloutProgress } from '../../src/temporal/messages/staged.js';
 import { WORKER_TUNING } from '../../workers/tuning.js';
 import { cluster } from '../helpers/cluster-summaries.js';
@@ -128,7 +128,7 @@ try {
           const k = i + j;
           const spec = ClusterSpecSchema.parse({ name: `e${String(k).padStart(5, '0')}`, provider: 'local', environment: k % 2 ? 'prod' : 'dev', labels: { team: k % 10 === 1 ? 'x' : 'y' } });
           const state = { ...newClusterState(spec, at), phase: 'Active' as const };
-          return env.client.workflow.start('clusterEntity', { workflowId: `cluster/${spec.name}`, taskQueue, args: [{ spec, state }] });
+          return env.client.workflow.start('clusterEntity', { workflowId: `cluster/${spec.name}`, taskQueue, args: [{ spec, state }], typedSearchAttributes: inventoryAttributes(state) });
         }),
       );
     }
