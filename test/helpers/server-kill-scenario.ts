@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { WorkflowFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowFailedError, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { expect } from 'vitest';
 import { clusterEntityId } from '../../src/domain/cluster/inventory.js';
 import { serverVersion } from '../../src/kube/health.js';
@@ -24,9 +24,27 @@ export async function resultThroughOutages<T>(handle: WorkflowHandle): Promise<T
 }
 
 /**
+ * Approves `gate`, asked again while the server cannot answer yet (a server whose database was
+ * just restarted fails its first calls on connections the database dropped). One update id for
+ * every attempt, so an approval the server took before the client heard back is not repeated.
+ */
+async function approveThroughOutages(handle: WorkflowHandle, gate: string): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    try {
+      await handle.executeUpdate(approveGate, { args: [{ gate, by: 'test' }], updateId: `approve/${gate}` });
+      return;
+    } catch (e) {
+      if (e instanceof WorkflowUpdateFailedError || Date.now() > deadline) throw e;
+      await new Promise((r) => setTimeout(r, 1_000));
+    }
+  }
+}
+
+/**
  * Two local clusters (dev, staging), an upgrade wave and then a rollout over them; each is held
  * at an approval gate half done (the first cluster changed, the second not) while `killAndRestart`
- * takes the Temporal server down and up again, then approved: both finish, each cluster changed once.
+ * takes the Temporal server (or its database) down and up again, then approved: both finish, each cluster changed once.
  * The worker runs in `local`'s data folder on `taskQueue`; the server is whatever `client` talks to.
  */
 export async function waveAndRolloutAcrossServerKills(opts: {
@@ -56,7 +74,7 @@ export async function waveAndRolloutAcrossServerKills(opts: {
   expect(await serverVersion(creds[first]!)).toBe('1.36.3');
   expect(await serverVersion(creds[second]!)).toBe('1.35.4');
   await opts.killAndRestart();
-  await wave.executeUpdate(approveGate, { args: [{ gate: 'staging:before', by: 'test' }] });
+  await approveThroughOutages(wave, 'staging:before');
   expect(await resultThroughOutages(wave)).toMatchObject({ outcome: 'Succeeded', upgraded: names });
   expect(await serverVersion(creds[second]!)).toBe('1.36.3');
 
@@ -72,7 +90,7 @@ export async function waveAndRolloutAcrossServerKills(opts: {
   expect(await tier(first)).toBe('gold');
   expect(await tier(second)).toBeUndefined();
   await opts.killAndRestart();
-  await rollout.executeUpdate(approveGate, { args: [{ gate: 'rest:before', by: 'test' }] });
+  await approveThroughOutages(rollout, 'rest:before');
   expect(await resultThroughOutages(rollout)).toMatchObject({ outcome: 'Succeeded', applied: names });
   expect(await tier(second)).toBe('gold');
 

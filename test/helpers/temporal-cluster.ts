@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalTemporalCluster } from '../../src/temporal/local-cluster/cluster.js';
@@ -16,6 +16,10 @@ export interface TemporalClusterHandle {
   killServer(): Promise<void>;
   /** Starts the temporal-server again on the same PostgreSQL data and ports; resolves once it serves. */
   restartServer(): Promise<void>;
+  /** SIGKILLs PostgreSQL, its postmaster and every backend together (as when its host dies); the server stays up. */
+  killPostgres(): Promise<void>;
+  /** Starts PostgreSQL again on the same data and port; resolves once the server answers through it. */
+  restartPostgres(): Promise<void>;
   /** Stops the server and PostgreSQL and removes the cluster's folder. */
   stop(): Promise<void>;
 }
@@ -74,12 +78,56 @@ export async function startTemporalCluster(opts: { tls?: boolean; namespace?: st
     const { reused } = await cluster.up();
     if (reused) throw new Error('restartServer: a temporal-server was already running');
   };
+  const killPostgres = async () => {
+    const { postgres } = await cluster.status();
+    if (!postgres) throw new Error('killPostgres: PostgreSQL is not running');
+    const pids = [postgres, ...childrenOf(postgres)];
+    for (const pid of pids) process.kill(pid, 'SIGKILL');
+    const deadline = Date.now() + 20_000;
+    while (pids.some(isRunning)) {
+      if (Date.now() > deadline) throw new Error(`killPostgres: ${pids.filter(isRunning).join(', ')} still there 20 s after SIGKILL`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  const restartPostgres = async () => {
+    // up() starts PostgreSQL, finds the server running, and returns once the server answers and
+    // its namespace setup (which reads and writes through PostgreSQL) has succeeded.
+    const { reused } = await cluster.up();
+    if (!reused) throw new Error('restartPostgres: the temporal-server was not running any more');
+  };
   const t0 = Date.now();
   try {
     const { address } = await cluster.up();
-    return { address, namespace, startupMs: Date.now() - t0, ...(files ? { tls: { files, env: tlsEnv(files) } } : {}), killServer, restartServer, stop };
+    return { address, namespace, startupMs: Date.now() - t0, ...(files ? { tls: { files, env: tlsEnv(files) } } : {}), killServer, restartServer, killPostgres, restartPostgres, stop };
   } catch (e) {
     await stop();
     throw e;
+  }
+}
+
+/** The pids whose parent is `pid` (from /proc). */
+function childrenOf(pid: number): number[] {
+  const children: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // Fields after the command's closing parenthesis: state, then the parent's pid.
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) children.push(Number(entry));
+    } catch {
+      // The process ended while /proc was read.
+    }
+  }
+  return children;
+}
+
+/** Whether `pid` still runs: present in /proc and not a zombie waiting to be reaped. */
+function isRunning(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
   }
 }

@@ -14,7 +14,9 @@ import { testDataConverter } from '../helpers/test-encryption.js';
 
 // The PostgreSQL-backed cluster's temporal-server SIGKILLed while an upgrade wave and then a
 // rollout wait at an approval gate half done, and started again on the same PostgreSQL data
-// (PostgreSQL stays up): both resume and finish. (The dev server on its SQLite file: server-kill.test.ts.)
+// (PostgreSQL stays up): both resume and finish. Then the same with PostgreSQL itself SIGKILLed
+// (postmaster and backends) and started again on its data, the server staying up.
+// (The dev server on its SQLite file: server-kill.test.ts.)
 const taskQueue = 'cluster-server-kill';
 let dataDir: string;
 let cluster: TemporalClusterHandle;
@@ -68,4 +70,25 @@ it('resumes an upgrade wave and a rollout after the cluster\'s temporal-server i
   });
   expect(worker.getState()).toBe('RUNNING');
   console.log(`cluster-server-kill: cluster up in ${cluster.startupMs} ms; kill + restart took ${kills.join(', ')} ms`);
+}, 900_000);
+
+it('resumes an upgrade wave and a rollout after PostgreSQL is SIGKILLed under the running server and restarted on its data, each cluster changed once', async () => {
+  const client = new Client({ connection, namespace: cluster.namespace, dataConverter: testDataConverter });
+  const pgKills: number[] = [];
+  await waveAndRolloutAcrossServerKills({
+    client,
+    taskQueue,
+    local,
+    dataDir,
+    names: ['cp1', 'cp2'],
+    nodePools: [{ name: 'default', nodeCount: 1 }],
+    killAndRestart: async () => {
+      const t0 = Date.now();
+      await cluster.killPostgres();
+      await cluster.restartPostgres();
+      pgKills.push(Date.now() - t0);
+    },
+  });
+  expect(worker.getState()).toBe('RUNNING');
+  console.log(`cluster-server-kill: PostgreSQL kill + restart took ${pgKills.join(', ')} ms`);
 }, 900_000);

@@ -18,7 +18,12 @@ export interface PostgresOptions {
   /** The role that owns everything; trusted on loopback, so it has no password. */
   user: string;
   pgBin?: string;
-  /** Skip fsync: for throwaway test clusters, whose data is gone after the test anyway. */
+  /**
+   * Skip fsync: for throwaway test clusters, whose data is gone after the test anyway. Commits
+   * stay synchronous: fsync off survives PostgreSQL's processes dying (the kernel still has the
+   * writes), an asynchronous commit does not (it sits in shared memory), and Temporal then finds
+   * its records older than what it served (a database-kill test lost commits that way).
+   */
   ephemeral?: boolean;
 }
 
@@ -103,7 +108,7 @@ export class LocalPostgres {
       'unix_socket_directories=',
       // Four Temporal services, each with a pool per database.
       'max_connections=200',
-      ...(this.opts.ephemeral ? ['fsync=off', 'synchronous_commit=off', 'full_page_writes=off'] : []),
+      ...(this.opts.ephemeral ? ['fsync=off', 'full_page_writes=off'] : []),
     ].flatMap((s) => ['-c', s]);
     const [cmd, args] = this.command('postgres', ['-D', this.dataDir, '-p', String(this.opts.port), ...settings]);
     const started = await this.daemon.start({ name: 'postgres', command: cmd, args, logFile: this.logFile });
