@@ -24,7 +24,6 @@ let connection: Connection;
 let worker: Worker;
 let running: Promise<void>;
 let local: LocalProvider;
-const kills: number[] = [];
 
 beforeAll(async () => {
   Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } } });
@@ -52,43 +51,25 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 }, 120_000);
 
-it('resumes an upgrade wave and a rollout after the cluster\'s temporal-server is SIGKILLed and restarted on the same PostgreSQL, each cluster changed once', async () => {
+/** The shared scenario on clusters `names`, taking down and up what `kill` and `restart` do; logs how long each outage took. */
+async function acrossOutages(names: [string, string], what: string, kill: () => Promise<void>, restart: () => Promise<void>): Promise<void> {
   const client = new Client({ connection, namespace: cluster.namespace, dataConverter: testDataConverter });
-  await waveAndRolloutAcrossServerKills({
-    client,
-    taskQueue,
-    local,
-    dataDir,
-    names: ['ck1', 'ck2'],
-    nodePools: [{ name: 'default', nodeCount: 1 }],
-    killAndRestart: async () => {
-      const t0 = Date.now();
-      await cluster.killServer();
-      await cluster.restartServer();
-      kills.push(Date.now() - t0);
-    },
-  });
+  const outages: number[] = [];
+  const killAndRestart = async () => {
+    const t0 = Date.now();
+    await kill();
+    await restart();
+    outages.push(Date.now() - t0);
+  };
+  await waveAndRolloutAcrossServerKills({ client, taskQueue, local, dataDir, names, nodePools: [{ name: 'default', nodeCount: 1 }], killAndRestart });
   expect(worker.getState()).toBe('RUNNING');
-  console.log(`cluster-server-kill: cluster up in ${cluster.startupMs} ms; kill + restart took ${kills.join(', ')} ms`);
+  console.log(`cluster-server-kill: cluster up in ${cluster.startupMs} ms; ${what} kill + restart took ${outages.join(', ')} ms`);
+}
+
+it('resumes an upgrade wave and a rollout after the cluster\'s temporal-server is SIGKILLed and restarted on the same PostgreSQL, each cluster changed once', async () => {
+  await acrossOutages(['ck1', 'ck2'], 'temporal-server', () => cluster.killServer(), () => cluster.restartServer());
 }, 900_000);
 
 it('resumes an upgrade wave and a rollout after PostgreSQL is SIGKILLed under the running server and restarted on its data, each cluster changed once', async () => {
-  const client = new Client({ connection, namespace: cluster.namespace, dataConverter: testDataConverter });
-  const pgKills: number[] = [];
-  await waveAndRolloutAcrossServerKills({
-    client,
-    taskQueue,
-    local,
-    dataDir,
-    names: ['cp1', 'cp2'],
-    nodePools: [{ name: 'default', nodeCount: 1 }],
-    killAndRestart: async () => {
-      const t0 = Date.now();
-      await cluster.killPostgres();
-      await cluster.restartPostgres();
-      pgKills.push(Date.now() - t0);
-    },
-  });
-  expect(worker.getState()).toBe('RUNNING');
-  console.log(`cluster-server-kill: PostgreSQL kill + restart took ${pgKills.join(', ')} ms`);
+  await acrossOutages(['cp1', 'cp2'], 'PostgreSQL', () => cluster.killPostgres(), () => cluster.restartPostgres());
 }, 900_000);
