@@ -70,7 +70,7 @@ export function inventoryActivities(client: Client) {
               args: [{ spec }],
               workflowIdConflictPolicy: 'USE_EXISTING',
               ...entityMetadata(spec),
-      typedSearchAttributes: startingAttributes(spec),
+              typedSearchAttributes: startingAttributes(spec),
             });
             return await client.workflow.executeUpdateWithStart(claimOperation, { args: [req], startWorkflowOperation: start });
           }
