@@ -10,17 +10,22 @@ import { getClusterState } from '../../src/temporal/messages/cluster.js';
 import { approveGate, getRolloutProgress, getWaveProgress } from '../../src/temporal/messages/staged.js';
 import { eventually } from './fleet-env.js';
 
-/** The result, asked again while the server is down or restarting (the client's long poll fails then). */
-export async function resultThroughOutages<T>(handle: WorkflowHandle): Promise<T> {
-  const deadline = Date.now() + 600_000;
+/** `call`, made again every second while it fails for want of a server, until it answers, fails with a `Final` error, or `ms` pass. */
+async function throughOutages<T>(call: () => Promise<T>, Final: new (...args: never[]) => Error, ms: number): Promise<T> {
+  const deadline = Date.now() + ms;
   for (;;) {
     try {
-      return (await handle.result()) as T;
+      return await call();
     } catch (e) {
-      if (e instanceof WorkflowFailedError || Date.now() > deadline) throw e;
+      if (e instanceof Final || Date.now() > deadline) throw e;
       await new Promise((r) => setTimeout(r, 1_000));
     }
   }
+}
+
+/** The result, asked again while the server is down or restarting (the client's long poll fails then). */
+export function resultThroughOutages<T>(handle: WorkflowHandle): Promise<T> {
+  return throughOutages(() => handle.result() as Promise<T>, WorkflowFailedError, 600_000);
 }
 
 /**
@@ -28,17 +33,8 @@ export async function resultThroughOutages<T>(handle: WorkflowHandle): Promise<T
  * just restarted fails its first calls on connections the database dropped). One update id for
  * every attempt, so an approval the server took before the client heard back is not repeated.
  */
-async function approveThroughOutages(handle: WorkflowHandle, gate: string): Promise<void> {
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    try {
-      await handle.executeUpdate(approveGate, { args: [{ gate, by: 'test' }], updateId: `approve/${gate}` });
-      return;
-    } catch (e) {
-      if (e instanceof WorkflowUpdateFailedError || Date.now() > deadline) throw e;
-      await new Promise((r) => setTimeout(r, 1_000));
-    }
-  }
+function approveThroughOutages(handle: WorkflowHandle, gate: string): Promise<void> {
+  return throughOutages(() => handle.executeUpdate(approveGate, { args: [{ gate, by: 'test' }], updateId: `approve/${gate}` }), WorkflowUpdateFailedError, 120_000);
 }
 
 /**

@@ -67,12 +67,7 @@ export async function startTemporalCluster(opts: { tls?: boolean; namespace?: st
   const killServer = async () => {
     const { temporal } = await cluster.status();
     if (!temporal) throw new Error('killServer: the temporal-server is not running');
-    process.kill(temporal, 'SIGKILL');
-    const deadline = Date.now() + 20_000;
-    while ((await cluster.status()).temporal) {
-      if (Date.now() > deadline) throw new Error(`killServer: temporal-server ${temporal} still there 20 s after SIGKILL`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await sigkillAndWait([temporal], 'killServer');
   };
   const restartServer = async () => {
     const { reused } = await cluster.up();
@@ -81,13 +76,7 @@ export async function startTemporalCluster(opts: { tls?: boolean; namespace?: st
   const killPostgres = async () => {
     const { postgres } = await cluster.status();
     if (!postgres) throw new Error('killPostgres: PostgreSQL is not running');
-    const pids = [postgres, ...childrenOf(postgres)];
-    for (const pid of pids) process.kill(pid, 'SIGKILL');
-    const deadline = Date.now() + 20_000;
-    while (pids.some(isRunning)) {
-      if (Date.now() > deadline) throw new Error(`killPostgres: ${pids.filter(isRunning).join(', ')} still there 20 s after SIGKILL`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await sigkillAndWait([postgres, ...childrenOf(postgres)], 'killPostgres');
   };
   const restartPostgres = async () => {
     // up() starts PostgreSQL, finds the server running, and returns once the server answers and
@@ -102,6 +91,16 @@ export async function startTemporalCluster(opts: { tls?: boolean; namespace?: st
   } catch (e) {
     await stop();
     throw e;
+  }
+}
+
+/** SIGKILLs `pids` and resolves once none of them runs any more. */
+async function sigkillAndWait(pids: number[], who: string): Promise<void> {
+  for (const pid of pids) process.kill(pid, 'SIGKILL');
+  const deadline = Date.now() + 20_000;
+  while (pids.some(isRunning)) {
+    if (Date.now() > deadline) throw new Error(`${who}: ${pids.filter(isRunning).join(', ')} still there 20 s after SIGKILL`);
+    await new Promise((r) => setTimeout(r, 100));
   }
 }
 

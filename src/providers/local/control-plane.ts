@@ -75,8 +75,9 @@ export async function makeWhole(state: LocalClusterState): Promise<LocalClusterS
   };
 }
 
-/** The client components that listen on a port of their own (their health endpoints). */
-const OWN_PORT: Partial<Record<Component, 'controllerManager' | 'scheduler'>> = { controllerManager: 'controllerManager', scheduler: 'scheduler' };
+/** The client components that listen on a port of their own (their health endpoints), named as their ports are. */
+const OWN_PORT = ['controllerManager', 'scheduler'] as const;
+const hasOwnPort = (c: Component): c is (typeof OWN_PORT)[number] => (OWN_PORT as readonly Component[]).includes(c);
 
 /**
  * Starts whichever of the cluster's processes is not running, keeping the recorded ports when
@@ -123,9 +124,8 @@ export async function startControlPlane(paths: ClusterPaths, recorded: LocalClus
     if (next.pids[c]) return;
     // A client's own port serves only its health endpoint, so it may move: checked again here,
     // since the wait for the API server (up to 45 s) gave other processes time to bind it.
-    const own = OWN_PORT[c];
-    if (own) {
-      const { ports: moved, changed: ownChanged } = await reusePorts({ [own]: next.ports[own]! } as Record<typeof own, number>, 0);
+    if (hasOwnPort(c)) {
+      const { ports: moved, changed: ownChanged } = await reusePorts({ [c]: next.ports[c]! } as Record<typeof c, number>, 0);
       if (ownChanged.length) next = { ...next, ports: { ...next.ports, ...moved } };
     }
     const { command, args } = commandOf(paths, next, c, bins);
