@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
-import { prebuiltBundlePath, workflowInterceptorModules, workflowsPath } from './bundle.js';
+import { prebuiltBundlePath, workflowBundleOptions, workflowInterceptorModules, workflowsPath } from './bundle.js';
 
 /**
  * `npm run build`'s last step, run from dist/: bundles the compiled workflow code once per
@@ -11,7 +11,7 @@ import { prebuiltBundlePath, workflowInterceptorModules, workflowsPath } from '.
 async function main(): Promise<void> {
   for (const tracing of [false, true]) {
     const started = Date.now();
-    const { code } = await bundleWorkflowCode({ workflowsPath, workflowInterceptorModules: workflowInterceptorModules(tracing), logger: new DefaultLogger('WARN') });
+    const { code } = await bundleWorkflowCode({ workflowsPath, ...workflowBundleOptions, workflowInterceptorModules: workflowInterceptorModules(tracing), logger: new DefaultLogger('WARN') });
     const file = prebuiltBundlePath(tracing);
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, code);

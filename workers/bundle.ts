@@ -13,6 +13,12 @@ const EXT = extname(fileURLToPath(import.meta.url));
 /** Entry of the workflow code (bundled with webpack at worker start, or at build time). */
 export const workflowsPath = fileURLToPath(new URL(`../workflows/index${EXT}`, import.meta.url));
 
+/**
+ * Preloaded once per workflow thread and shared by all runs on it (workflows/shared-modules.ts
+ * says why and how): every bundle of Fleetflow's workflows is built with these options.
+ */
+export const workflowBundleOptions = { preloadModules: [fileURLToPath(new URL(`../workflows/shared-modules${EXT}`, import.meta.url))] };
+
 /** Counts operations as they start and end (bundled into the workflow code). */
 const OPERATION_COUNTER = fileURLToPath(new URL(`../workflows/telemetry-interceptors${EXT}`, import.meta.url));
 /** The SDK's workflow interceptors that continue the caller's trace in workflow code. */
@@ -38,7 +44,7 @@ export function prebuiltBundlePath(tracing: boolean, dir = fileURLToPath(new URL
  * The payload codecs are not part of it: they run outside the sandbox, on the worker's data
  * converter.
  */
-export function workflowCode(tracing: boolean, bundle = prebuiltBundlePath(tracing)): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> & { workflowModules: string[] } {
+export function workflowCode(tracing: boolean, bundle = prebuiltBundlePath(tracing)): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath' | 'bundlerOptions'> & { workflowModules: string[] } {
   if (existsSync(bundle)) return { workflowBundle: { codePath: bundle }, workflowModules: [] };
-  return { workflowsPath, workflowModules: workflowInterceptorModules(tracing) };
+  return { workflowsPath, bundlerOptions: workflowBundleOptions, workflowModules: workflowInterceptorModules(tracing) };
 }

@@ -8,19 +8,26 @@ import { fileURLToPath } from 'node:url';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { Toolchain } from '../../src/host/toolchain.js';
+import { workflowBundleOptions } from '../../workers/bundle.js';
 import { WORKER_TUNING } from '../../workers/tuning.js';
 
 const N = Number(process.argv[2] ?? 300);
 const cache = process.argv[3] ? Number(process.argv[3]) : undefined;
 if (!Number.isInteger(N) || N < 1 || (cache !== undefined && (!Number.isInteger(cache) || cache < 2))) throw new Error('usage: run-memory.ts [N >= 1] [maxCachedWorkflows >= 2]');
-const BUNDLES = { 'SDK alone': 'run-memory-sdk-workflows.ts', Fleetflow: 'run-memory-workflows.ts' } as const;
+// Fleetflow as shipped preloads its modules once per workflow thread (workflows/shared-modules.ts);
+// 'not shared' is the same code with every run evaluating its own copy, the SDK's default.
+const BUNDLES = {
+  'SDK alone': { file: 'run-memory-sdk-workflows.ts', shared: false },
+  Fleetflow: { file: 'run-memory-workflows.ts', shared: true },
+  'Fleetflow, not shared': { file: 'run-memory-workflows.ts', shared: false },
+} as const;
 const mb = (n: number) => Math.round(n / 2 ** 20);
 
-async function measure(file: string): Promise<{ baseMb: number; rssMb: number; perRunKiB: number }> {
+async function measure(file: string, shared: boolean): Promise<{ baseMb: number; rssMb: number; perRunKiB: number }> {
   Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } } });
   const env = await TestWorkflowEnvironment.createLocal({ server: { executable: { type: 'existing-path', path: new Toolchain().temporal }, ip: '127.0.0.1', log: { format: 'pretty', level: 'error' } } });
   try {
-    const workflowBundle = await bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL(file, import.meta.url)), logger: new DefaultLogger('ERROR') });
+    const workflowBundle = await bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL(file, import.meta.url)), ...(shared ? workflowBundleOptions : {}), logger: new DefaultLogger('ERROR') });
     let release: () => void = () => undefined;
     const held = new Promise<void>((r) => (release = r));
     let holding = 0;
@@ -55,14 +62,14 @@ async function measure(file: string): Promise<{ baseMb: number; rssMb: number; p
   }
 }
 
-const only = process.env.RUN_MEMORY_BUNDLE;
+const only = process.env.RUN_MEMORY_BUNDLE as keyof typeof BUNDLES | undefined;
 if (only) {
-  console.log(JSON.stringify(await measure(only)));
+  console.log(JSON.stringify(await measure(BUNDLES[only].file, BUNDLES[only].shared)));
 } else {
   console.log(`-- cached run memory, ${N} held runs${cache ? `, maxCachedWorkflows ${cache}` : ''} --`);
-  for (const [name, file] of Object.entries(BUNDLES)) {
-    const out = execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), ...process.argv.slice(2)], { encoding: 'utf8', env: { ...process.env, RUN_MEMORY_BUNDLE: file }, stdio: ['ignore', 'pipe', 'inherit'] });
+  for (const name of Object.keys(BUNDLES)) {
+    const out = execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), ...process.argv.slice(2)], { encoding: 'utf8', env: { ...process.env, RUN_MEMORY_BUNDLE: name }, stdio: ['ignore', 'pipe', 'inherit'] });
     const r = JSON.parse(out.trim().split('\n').at(-1)!) as { baseMb: number; rssMb: number; perRunKiB: number };
-    console.log(`${name.padEnd(10)}  RSS ${r.baseMb} MB before, ${r.rssMb} MB with the runs: ${r.perRunKiB} KiB per run`);
+    console.log(`${name.padEnd(21)}  RSS ${r.baseMb} MB before, ${r.rssMb} MB with the runs: ${r.perRunKiB} KiB per run`);
   }
 }

@@ -16,7 +16,7 @@ import { freePorts } from '../../src/providers/local/ports.js';
 import { ProviderRegistry } from '../../src/providers/registry.js';
 import { ALL_SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes.js';
 import { repoDir, Toolchain } from '../../src/host/toolchain.js';
-import { workflowsPath } from '../../workers/bundle.js';
+import { workflowBundleOptions, workflowsPath } from '../../workers/bundle.js';
 import { seedDataFolderKey, testDataConverter, testEncryptionPlugin } from './test-encryption.js';
 import type { TestEngine } from './test-engine.js';
 import { silentApiLogger } from './api-logger.js';
@@ -83,7 +83,7 @@ export class FleetTestEnv {
         log: { format: 'pretty', level: 'error' },
       },
     });
-    const bundle = await bundleWorkflowCode({ workflowsPath, logger: quietLogger });
+    const bundle = await bundleWorkflowCode({ workflowsPath, ...workflowBundleOptions, logger: quietLogger });
     const uiUrl = uiPort ? `http://127.0.0.1:${uiPort}` : undefined;
     const codec = uiUrl ? await serveUiCodec(env.client, uiUrl, codecPort!) : undefined;
     return new FleetTestEnv(env, bundle, dataDir, new LocalProvider({ dataDir, toolchain }), uiUrl, codec, engine);

@@ -7,7 +7,7 @@ import { LocalProvider } from '../../src/providers/local/index.js';
 import { ProviderRegistry } from '../../src/providers/registry.js';
 import { fleetflowDataConverter } from '../../src/temporal/codec/data-converter.js';
 import { temporalConnectConfig } from '../../src/temporal/connection.js';
-import { workflowsPath } from '../../workers/bundle.js';
+import { workflowBundleOptions, workflowsPath } from '../../workers/bundle.js';
 import { WORKER_TUNING } from '../../workers/tuning.js';
 import { workerVersioningOptions } from '../../workers/versioning.js';
 import { fileGate, holdableCall, holdingAfter } from './gates.js';
@@ -33,6 +33,7 @@ const worker = await Worker.create({
   dataConverter,
   taskQueue: config.taskQueue,
   workflowsPath,
+  bundlerOptions: workflowBundleOptions,
   activities: createActivities({ client: new Client({ connection, namespace, dataConverter }), providers, webhooks: config.webhooks }),
   ...WORKER_TUNING,
   ...workerVersioningOptions(config),

@@ -4,6 +4,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundle } from '@temporalio/worker';
 import { Toolchain } from '../../src/host/toolchain.js';
 import { ALL_SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes.js';
+import { workflowBundleOptions } from '../../workers/bundle.js';
 import { testEncryptionPlugin } from './test-encryption.js';
 
 /**
@@ -16,7 +17,7 @@ export async function timeSkipping(workflows: string | URL): Promise<{ env: Test
   Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } } });
   const env = await TestWorkflowEnvironment.createTimeSkipping({ plugins: [testEncryptionPlugin], server: { executable: { type: 'existing-path', path: new Toolchain().temporalTestServer } } });
   const workflowsPath = workflows instanceof URL ? fileURLToPath(workflows) : workflows;
-  const workflowBundle = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('ERROR') });
+  const workflowBundle = await bundleWorkflowCode({ workflowsPath, ...workflowBundleOptions, logger: new DefaultLogger('ERROR') });
   return { env, workflowBundle };
 }
 

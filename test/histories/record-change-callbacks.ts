@@ -17,7 +17,7 @@ import { WebhooksConfigSchema } from '../../src/domain/change/webhooks-config.js
 import { Toolchain } from '../../src/host/toolchain.js';
 import { ALL_SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes.js';
 import { changeEvent } from '../../src/temporal/messages/change.js';
-import { workflowsPath } from '../../workers/bundle.js';
+import { workflowBundleOptions, workflowsPath } from '../../workers/bundle.js';
 import { WebhookReceiver } from '../helpers/webhook-receiver.js';
 import { testEncryptionPlugin } from '../helpers/test-encryption.js';
 
@@ -65,6 +65,7 @@ try {
     namespace: 'fleetflow',
     taskQueue: 'record',
     workflowsPath,
+    bundlerOptions: workflowBundleOptions,
     activities: changeCallbackActivities(webhooks, { env: { SN: secrets.sn, AUDIT: secrets.audit }, readFile: () => '' }),
   });
   await worker.runUntil(async () => {

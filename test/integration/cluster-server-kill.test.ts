@@ -7,7 +7,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createActivities } from '../../activities/index.js';
 import { LocalProvider } from '../../src/providers/local/index.js';
 import { ProviderRegistry } from '../../src/providers/registry.js';
-import { workflowsPath } from '../../workers/bundle.js';
+import { workflowBundleOptions, workflowsPath } from '../../workers/bundle.js';
 import { waveAndRolloutAcrossServerKills } from '../helpers/server-kill-scenario.js';
 import { startTemporalCluster, type TemporalClusterHandle } from '../helpers/temporal-cluster.js';
 import { testDataConverter } from '../helpers/test-encryption.js';
@@ -37,7 +37,7 @@ beforeAll(async () => {
     namespace: cluster.namespace,
     taskQueue,
     dataConverter: testDataConverter,
-    workflowBundle: await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('ERROR') }),
+    workflowBundle: await bundleWorkflowCode({ workflowsPath, ...workflowBundleOptions, logger: new DefaultLogger('ERROR') }),
     activities: createActivities({ client, providers: new ProviderRegistry([local]) }),
   });
   running = worker.run();

@@ -9,7 +9,7 @@ import { LocalProvider } from '../../src/providers/local/index.js';
 import { freePorts } from '../../src/providers/local/ports.js';
 import { ProviderRegistry } from '../../src/providers/registry.js';
 import { DevServer } from '../../src/temporal/dev-server.js';
-import { workflowsPath } from '../../workers/bundle.js';
+import { workflowBundleOptions, workflowsPath } from '../../workers/bundle.js';
 import { eventually } from '../helpers/fleet-env.js';
 import { waveAndRolloutAcrossServerKills } from '../helpers/server-kill-scenario.js';
 import { testDataConverter } from '../helpers/test-encryption.js';
@@ -42,7 +42,7 @@ beforeAll(async () => {
     namespace: NAMESPACE,
     taskQueue,
     dataConverter: testDataConverter,
-    workflowBundle: await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('ERROR') }),
+    workflowBundle: await bundleWorkflowCode({ workflowsPath, ...workflowBundleOptions, logger: new DefaultLogger('ERROR') }),
     activities: createActivities({ client, providers: new ProviderRegistry([local]) }),
   });
   running = worker.run();

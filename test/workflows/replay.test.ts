@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { workflowsPath } from '../../workers/bundle.js';
+import { workflowBundleOptions, workflowsPath } from '../../workers/bundle.js';
 import { testDataConverter } from '../helpers/test-encryption.js';
 
 const dir = new URL('../histories/', import.meta.url);
@@ -15,7 +15,7 @@ type History = ReturnType<typeof historyFromJSON>;
 
 beforeAll(async () => {
   Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } } });
-  workflowBundle = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('ERROR') });
+  workflowBundle = await bundleWorkflowCode({ workflowsPath, ...workflowBundleOptions, logger: new DefaultLogger('ERROR') });
 });
 
 /** The history in `file`, or an error naming the file and what is wrong with it. */
