@@ -26,9 +26,14 @@ import './index.js';
 // that must happen here, not in a run, after the freeze has made the configuration read-only.
 z.object({});
 
-/** webpack's module table and cache (webpack "module variables"), to reach every loaded module. */
+/** webpack's table of the bundle's modules (a webpack "module variable"): their ids. */
 declare const __webpack_modules__: Record<string, unknown>;
-declare const require: { cache: Record<string, { exports?: unknown } | undefined> };
+/**
+ * The module cache of the SDK's reusable context: its bundler points webpack's cache at this
+ * global, and before any run exists it answers the shared modules. (webpack's own `require.cache`
+ * is not there in the built worker, whose workflow code is ES modules.)
+ */
+const moduleCache = (globalThis as { __webpack_module_cache__?: Record<string, { exports?: unknown } | undefined> }).__webpack_module_cache__;
 
 /** Reads every lazily installed member (bound methods, derived values) so it becomes an own property, then freezes the schema itself. */
 function settle(schema: object): void {
@@ -68,8 +73,8 @@ function settleSchemas(value: unknown, seen: WeakSet<object>): number {
 
 const seen = new WeakSet<object>();
 let settled = 0;
-for (const id of Object.keys(__webpack_modules__)) {
-  const loaded = require.cache[id];
+for (const id of moduleCache ? Object.keys(__webpack_modules__) : []) {
+  const loaded = moduleCache?.[id];
   if (loaded) settled += settleSchemas(loaded.exports, seen);
 }
 // Without webpack's cache nothing above ran and every run's first parse would fail: say so here.

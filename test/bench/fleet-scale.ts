@@ -26,6 +26,7 @@ import { Toolchain, repoDir } from '../../src/host/toolchain.js';
 import { ProviderRegistry } from '../../src/providers/registry.js';
 import { ALL_SEARCH_ATTRIBUTES, inventoryAttributes } from '../../src/temporal/search-attributes.js';
 import { getRolloutProgress } from '../../src/temporal/messages/staged.js';
+import { workflowBundleOptions } from '../../workers/bundle.js';
 import { WORKER_TUNING } from '../../workers/tuning.js';
 import { cluster } from '../helpers/cluster-summaries.js';
 import { seedDataFolderKey, testEncryptionPlugin } from '../helpers/test-encryption.js';
@@ -61,7 +62,7 @@ const row = (...r: [string, string, string]) => {
   log(`figure: ${r.filter(Boolean).join('  ')}`);
 };
 try {
-  const workflowBundle = await bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('./floor-workflows.ts', import.meta.url)), logger: new DefaultLogger('ERROR') });
+  const workflowBundle = await bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('./floor-workflows.ts', import.meta.url)), ...workflowBundleOptions, logger: new DefaultLogger('ERROR') });
   const inventory = Array.from({ length: N }, (_, i) => cluster(`c${String(i).padStart(5, '0')}`, { environment: 'prod' }));
   let release: () => void = () => undefined;
   const held = new Promise<void>((r) => (release = r));

@@ -14,6 +14,7 @@ import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } 
 import { rolloutBundleActivities } from '../../activities/rollout-bundle.js';
 import { Toolchain } from '../../src/host/toolchain.js';
 import { getRolloutProgress } from '../../src/temporal/messages/staged.js';
+import { workflowBundleOptions } from '../../workers/bundle.js';
 import { WORKER_TUNING } from '../../workers/tuning.js';
 import { cluster } from '../helpers/cluster-summaries.js';
 import { testEncryptionPlugin } from '../helpers/test-encryption.js';
@@ -26,7 +27,7 @@ Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { loggin
 let extra: NativeConnection[] = [];
 const env = await TestWorkflowEnvironment.createLocal({ plugins: [testEncryptionPlugin], server: { executable: { type: 'existing-path', path: new Toolchain().temporal } } });
 try {
-  const workflowBundle = await bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('../workflows/fleet-rollout-workflows.ts', import.meta.url)), logger: new DefaultLogger('ERROR') });
+  const workflowBundle = await bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('../workflows/fleet-rollout-workflows.ts', import.meta.url)), ...workflowBundleOptions, logger: new DefaultLogger('ERROR') });
   const inventory = Array.from({ length: n }, (_, i) => cluster(`c${String(i).padStart(4, '0')}`, { environment: 'prod' }));
   const manifests = Array.from({ length: Math.max(1, Math.round(kib / 2)) }, (_, i) => ({
     apiVersion: 'v1',

@@ -40,3 +40,16 @@ export async function waitForWindow(policyInput: unknown): Promise<{ startedAt: 
   const wokeAt = Date.now();
   return { startedAt, opensAt: next.opensAt, wokeAt, openOnWake: isOpen(policy, wokeAt) };
 }
+
+/**
+ * What a run sees of a schema the worker preloads (workflows/shared-modules.ts): shared schemas
+ * are frozen before the SDK's freeze, their zod internals are not, and they still parse.
+ */
+export async function sharingProbe(plan: unknown): Promise<{ schemaFrozen: boolean; internalsFrozen: boolean; problems: string[] }> {
+  const parsed = RolloutPlanSchema.safeParse(plan);
+  return {
+    schemaFrozen: Object.isFrozen(RolloutPlanSchema),
+    internalsFrozen: Object.isFrozen((RolloutPlanSchema as unknown as { _zod: object })._zod),
+    problems: parsed.success ? [] : parsed.error.issues.map((i) => i.path.join('.')),
+  };
+}

@@ -3,7 +3,7 @@ import { Worker, type WorkflowBundle } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cluster } from '../helpers/cluster-summaries.js';
 import { timeSkipping } from '../helpers/time-skipping.js';
-import { planningProbe, type PlanningProbeInput } from './domain-sandbox-workflows.js';
+import { planningProbe, sharingProbe, type PlanningProbeInput } from './domain-sandbox-workflows.js';
 
 // The planning code is pure and meant to be imported by workflows: this proves it bundles
 // (no Node built-ins) and that Intl's time-zone data behaves the same inside the sandbox.
@@ -22,6 +22,18 @@ async function run<T>(workflow: string, args: unknown[]): Promise<T> {
   const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle });
   return worker.runUntil(env.client.workflow.execute(workflow, { workflowId: taskQueue, taskQueue, args }));
 }
+
+describe('schemas shared by every run on a workflow thread', () => {
+  it('are preloaded and settled: frozen themselves, zod internals writable, parsing in run after run', async () => {
+    // Each run gets its own module scope unless preloaded; a schema it built itself would not be frozen.
+    for (const plan of [{ generate: { steps: ['50%', '100%'] } }, { generate: { steps: ['50%', '100%'] } }, { stages: 'all' }]) {
+      const seen = await run<Awaited<ReturnType<typeof sharingProbe>>>('sharingProbe', [plan]);
+      expect(seen.schemaFrozen).toBe(true);
+      expect(seen.internalsFrozen).toBe(false);
+      expect(seen.problems).toEqual('stages' in plan ? ['stages'] : []);
+    }
+  });
+});
 
 describe('domain planning inside the workflow sandbox', () => {
   it('gives the same answers as outside it, DST included', async () => {
