@@ -14,6 +14,12 @@ export async function floorChild(): Promise<void> {
   await noop();
 }
 
+/** Two no-op activities in turn: as many as the bench's rollout child runs (it reads the bundle, then applies). */
+export async function floorChildTwoActivities(): Promise<void> {
+  await noop();
+  await noop();
+}
+
 /** An operation in flight: one activity that returns when the bench lets it. */
 export async function heldChild(): Promise<void> {
   await hold();
