@@ -77,5 +77,5 @@ for (const id of moduleCache ? Object.keys(__webpack_modules__) : []) {
   const loaded = moduleCache?.[id];
   if (loaded) settled += settleSchemas(loaded.exports, seen);
 }
-// Without webpack's cache nothing above ran and every run's first parse would fail: say so here.
+// Without the SDK's module cache nothing above ran and every run's first parse would fail: say so here.
 if (settled === 0) throw new Error('workflows/shared-modules: found no zod schema to settle; is the module cache reachable?');
